@@ -1,0 +1,61 @@
+# The course's commands. `make book` and `make test` set everything up on a fresh machine
+# (Python 3.11 and npm): a virtual environment from the pinned requirements, the package
+# installed in editable mode, and the book's offline scripts from npm.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+VENDOR := book/_vendor
+export UNET_COURSE_DATA ?= $(abspath ../shared/data/isbi2012)
+export MPLBACKEND := Agg
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+.PHONY: help venv vendor book test test-unit test-notebooks outputs student lab clean
+
+help:
+	@echo "make book    build the HTML book (executes the notebooks, cached) and print the page to open"
+	@echo "make test    unit tests, then every notebook under nbval (quick profile on a CPU)"
+	@echo "make lab     start JupyterLab in the course's environment"
+	@echo "make student write notebooks without solutions to student/"
+	@echo "make outputs re-execute every notebook in place (refresh stored outputs)"
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps stardist==0.9.2
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (unet-course)" > /dev/null
+	touch $@
+
+vendor: $(VENDOR)/.installed
+
+$(VENDOR)/.installed: package.json
+	npm install --no-audit --no-fund --ignore-scripts
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/widgets
+	cp -r node_modules/mathjax/es5 $(VENDOR)/mathjax
+	cp node_modules/@jupyter-widgets/html-manager/dist/embed.js $(VENDOR)/widgets/
+	find node_modules/@jupyter-widgets/html-manager/dist -maxdepth 1 -regex '.*\.\(woff2?\|ttf\|eot\|svg\)' -exec cp {} $(VENDOR)/widgets/ \;
+	touch $@
+
+book: venv vendor
+	$(VENV)/bin/jupyter-book build . -W -n --keep-going
+	@echo "Open the book: file://$(abspath _build/html/index.html)"
+
+test: venv
+	$(PY) -m pytest tests
+	$(PY) -m pytest --nbval-lax --nbval-sanitize-with tests/sanitize.cfg -p no:cacheprovider notebooks
+
+outputs: venv
+	$(PY) scripts/run_notebooks.py notebooks/*.ipynb
+
+student: venv
+	$(PY) scripts/make_student.py notebooks student
+
+lab: venv
+	$(VENV)/bin/jupyter lab notebooks
+
+clean:
+	rm -rf _build student
