@@ -7,7 +7,6 @@ VENV := .venv
 PY := $(VENV)/bin/python
 VENDOR := book/_vendor
 export UNET_COURSE_DATA ?= $(abspath ../shared/data/isbi2012)
-export MPLBACKEND := Agg
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 .PHONY: help venv vendor book test test-unit test-notebooks outputs student lab clean
