@@ -1,0 +1,561 @@
+"""Upsampling and receptive fields, written out by hand (chapters 02 and 03).
+
+Everything here has a torch counterpart that is faster; these versions exist so that the
+arithmetic is visible, and the tests show that they equal torch's.
+
+Upsampling (업샘플링):
+
+- :func:`bilinear_kernel`: the weights that make a transposed convolution a bilinear
+  interpolation (FCN's initialisation of its upsampling layers).
+- :func:`conv_transpose2d_zero_insertion` and :func:`conv_transpose2d_matrix`: transposed
+  convolution (전치 합성곱) seen as "insert zeros, pad, convolve" and as "multiply by the
+  transpose of the convolution matrix". Both equal :func:`torch.nn.functional.conv_transpose2d`.
+- :func:`interpolation_matrix` and :func:`bilinear_resize`: bilinear interpolation (쌍선형 보간)
+  as one 1-D interpolation along the rows and one along the columns, for
+  ``align_corners=True`` and ``False``; equal to :func:`torch.nn.functional.interpolate`.
+
+Receptive fields (수용 영역):
+
+- :class:`LayerSpec`, :func:`layer_specs`: the kernel, stride, padding and dilation of each
+  spatial layer of a network.
+- :func:`compose`: the FCN paper's composition rule
+  ``f_ks ∘ g_k's' = (f ∘ g)_{k' + (k - 1) s', s s'}``.
+- :func:`receptive_fields`: receptive field, jump (the stride in input pixels) and the centre
+  of the first unit after every layer of a stack.
+- :func:`compose_linear_convs`: the one kernel equal to two stacked linear convolutions, the
+  composition rule made concrete.
+- :func:`gradient_support`: the input pixels that one output unit depends on, found by
+  back-propagation (an empirical receptive field).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+IntPair = int | tuple[int, int]
+
+__all__ = [
+    "bilinear_kernel",
+    "bilinear_upsampling_layout",
+    "conv_transpose_output_size",
+    "conv_transpose2d_zero_insertion",
+    "conv_matrix",
+    "conv_transpose2d_matrix",
+    "interpolation_matrix",
+    "bilinear_resize",
+    "LayerSpec",
+    "layer_specs",
+    "compose",
+    "compose_all",
+    "ReceptiveField",
+    "receptive_fields",
+    "compose_linear_convs",
+    "gradient_support",
+]
+
+
+def _pair(value: IntPair, name: str, minimum: int = 0) -> tuple[int, int]:
+    pair = (value, value) if isinstance(value, (int, np.integer)) else tuple(value)
+    if len(pair) != 2 or not all(isinstance(v, (int, np.integer)) for v in pair):
+        raise TypeError(f"{name} must be an int or a pair of ints, got {value!r}")
+    if any(v < minimum for v in pair):
+        raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
+    return int(pair[0]), int(pair[1])
+
+
+# ---------------------------------------------------------------------------------------------
+# Bilinear kernel and transposed convolution
+# ---------------------------------------------------------------------------------------------
+
+
+def bilinear_kernel(in_channels: int, out_channels: int, kernel_size: int, *, dtype: torch.dtype = torch.float32) -> torch.Tensor:
+    """Weights of a transposed convolution that performs bilinear interpolation.
+
+    The 1-D profile is a tent ``1 - |x - c| / f`` with ``f = ceil(k / 2)`` and centre
+    ``c = f - 1`` (odd ``k``) or ``f - 0.5`` (even ``k``); the 2-D kernel is the outer product
+    of two tents. Channel ``i`` is copied to channel ``i`` (a diagonal weight), so each channel
+    is upsampled on its own, as in the FCN paper's upsampling layers.
+
+    Args:
+        in_channels: input channels of the transposed convolution.
+        out_channels: output channels; must equal ``in_channels`` (a diagonal weight).
+        kernel_size: ``k``; with stride ``s`` use ``k = 2 s - s % 2`` and padding ``s // 2``
+            (see :func:`bilinear_upsampling_layout`).
+
+    Returns:
+        ``(in_channels, out_channels, k, k)`` tensor, the layout of
+        ``nn.ConvTranspose2d.weight``.
+    """
+    if in_channels != out_channels:
+        raise ValueError(
+            f"a bilinear kernel maps each channel to itself, so in_channels ({in_channels}) must equal "
+            f"out_channels ({out_channels})"
+        )
+    if in_channels < 1 or kernel_size < 1:
+        raise ValueError(f"need in_channels >= 1 and kernel_size >= 1, got {in_channels} and {kernel_size}")
+    factor = (kernel_size + 1) // 2
+    centre = factor - 1 if kernel_size % 2 == 1 else factor - 0.5
+    x = torch.arange(kernel_size, dtype=torch.float64)
+    tent = 1 - (x - centre).abs() / factor
+    weight = torch.zeros(in_channels, out_channels, kernel_size, kernel_size, dtype=torch.float64)
+    weight[range(in_channels), range(in_channels)] = torch.outer(tent, tent)
+    return weight.to(dtype)
+
+
+def bilinear_upsampling_layout(stride: int) -> tuple[int, int]:
+    """Kernel size and padding of a transposed convolution that upsamples by ``stride``.
+
+    With ``k = 2 s - s % 2`` and ``p = s // 2`` an ``n``-pixel input becomes exactly ``n s``
+    pixels, and with :func:`bilinear_kernel` weights the result equals
+    ``F.interpolate(..., scale_factor=s, mode="bilinear", align_corners=False)`` everywhere
+    except within ``s`` pixels of the border (where interpolation repeats the edge value and the
+    transposed convolution sees zeros).
+
+    Returns:
+        ``(kernel_size, padding)``.
+    """
+    if not isinstance(stride, (int, np.integer)) or stride < 1:
+        raise ValueError(f"stride must be a positive int, got {stride!r}")
+    return 2 * stride - stride % 2, stride // 2
+
+
+def conv_transpose_output_size(n: int, kernel_size: int, stride: int = 1, padding: int = 0, output_padding: int = 0, dilation: int = 1) -> int:
+    """Length of a transposed convolution's output: ``(n - 1) s - 2 p + d (k - 1) + 1 + op``."""
+    return (n - 1) * stride - 2 * padding + dilation * (kernel_size - 1) + 1 + output_padding
+
+
+def _check_transpose_args(x: torch.Tensor, weight: torch.Tensor, stride, padding, output_padding):
+    if x.dim() != 4:
+        raise ValueError(f"x must be (N, C_in, H, W), got shape {tuple(x.shape)}")
+    if weight.dim() != 4 or weight.shape[0] != x.shape[1]:
+        raise ValueError(
+            f"weight must be (C_in, C_out, kH, kW) with C_in = {x.shape[1]} (the layout of "
+            f"nn.ConvTranspose2d.weight), got shape {tuple(weight.shape)}"
+        )
+    s = _pair(stride, "stride", 1)
+    p = _pair(padding, "padding", 0)
+    op = _pair(output_padding, "output_padding", 0)
+    if any(o >= st for o, st in zip(op, s)):
+        raise ValueError(f"output_padding {op} must be smaller than the stride {s}")
+    k = tuple(weight.shape[2:])
+    for axis in range(2):
+        size = conv_transpose_output_size(x.shape[2 + axis], k[axis], s[axis], p[axis], op[axis])
+        if size < 1:
+            raise ValueError(
+                f"padding {p} removes the whole output along axis {axis} (output length {size}); "
+                "use a smaller padding"
+            )
+    return s, p, op
+
+
+def conv_transpose2d_zero_insertion(
+    x: torch.Tensor,
+    weight: torch.Tensor,
+    bias: torch.Tensor | None = None,
+    stride: IntPair = 1,
+    padding: IntPair = 0,
+    output_padding: IntPair = 0,
+) -> torch.Tensor:
+    """Transposed convolution as "insert zeros, pad, convolve with the flipped kernel".
+
+    1. Put ``s - 1`` zeros between neighbouring input pixels (the input is spread out by ``s``).
+    2. Pad ``k - 1 - p`` zeros on every side (negative: crop), plus ``output_padding`` at the
+       bottom and right.
+    3. Slide the kernel, rotated by 180 degrees and with its channel axes swapped, over the
+       result with stride 1 (an ordinary convolution).
+
+    Args:
+        x: ``(N, C_in, H, W)`` float tensor.
+        weight: ``(C_in, C_out, kH, kW)``, the layout of ``nn.ConvTranspose2d.weight``.
+        bias: ``(C_out,)`` or ``None``.
+        stride, padding, output_padding: as in ``nn.ConvTranspose2d`` (int or pair).
+
+    Returns:
+        ``(N, C_out, H_out, W_out)`` with ``H_out = (H - 1) s - 2 p + k + output_padding``,
+        equal to ``F.conv_transpose2d(x, weight, bias, stride, padding, output_padding)``.
+    """
+    s, p, op = _check_transpose_args(x, weight, stride, padding, output_padding)
+    n, c, h, w = x.shape
+    k = weight.shape[2:]
+    spread = x.new_zeros(n, c, (h - 1) * s[0] + 1, (w - 1) * s[1] + 1)
+    spread[:, :, :: s[0], :: s[1]] = x
+    # F.pad takes (left, right, top, bottom); negative amounts crop
+    before = [k[0] - 1 - p[0], k[1] - 1 - p[1]]
+    padded = F.pad(spread, (before[1], before[1] + op[1], before[0], before[0] + op[0]))
+    flipped = weight.flip(2, 3).transpose(0, 1)  # (C_out, C_in, kH, kW)
+    return F.conv2d(padded, flipped, bias)
+
+
+def conv_matrix(
+    weight: torch.Tensor,
+    input_size: tuple[int, int],
+    stride: IntPair = 1,
+    padding: IntPair = 0,
+) -> torch.Tensor:
+    """The matrix ``C`` of a 2-D convolution (``F.conv2d``, no bias), built entry by entry.
+
+    ``F.conv2d(x, weight, stride=stride, padding=padding).flatten() == C @ x.flatten()`` for a
+    single image ``x`` of shape ``(C_in, H, W)``.
+
+    Args:
+        weight: ``(C_out, C_in, kH, kW)``, the layout of ``nn.Conv2d.weight``.
+        input_size: ``(H, W)`` of the convolution's input.
+        stride, padding: as in ``nn.Conv2d`` (zero padding).
+
+    Returns:
+        ``(C_out * H_out * W_out, C_in * H * W)`` dense tensor, rows and columns in
+        ``(channel, row, column)`` order.
+    """
+    if weight.dim() != 4:
+        raise ValueError(f"weight must be (C_out, C_in, kH, kW), got shape {tuple(weight.shape)}")
+    s = _pair(stride, "stride", 1)
+    p = _pair(padding, "padding", 0)
+    h, w = _pair(input_size, "input_size", 1)
+    c_out, c_in, kh, kw = weight.shape
+    ho = (h + 2 * p[0] - kh) // s[0] + 1
+    wo = (w + 2 * p[1] - kw) // s[1] + 1
+    if ho < 1 or wo < 1:
+        raise ValueError(f"a {kh}x{kw} kernel does not fit an input of {h}x{w} with padding {p}")
+    matrix = weight.new_zeros(c_out, ho, wo, c_in, h, w)
+    for i in range(ho):
+        for j in range(wo):
+            top, left = i * s[0] - p[0], j * s[1] - p[1]
+            # the part of the kernel window that lands inside the (unpadded) image
+            r0, r1 = max(top, 0), min(top + kh, h)
+            c0, c1 = max(left, 0), min(left + kw, w)
+            if r0 < r1 and c0 < c1:
+                matrix[:, i, j, :, r0:r1, c0:c1] = weight[:, :, r0 - top : r1 - top, c0 - left : c1 - left]
+    return matrix.reshape(c_out * ho * wo, c_in * h * w)
+
+
+def conv_transpose2d_matrix(
+    x: torch.Tensor,
+    weight: torch.Tensor,
+    bias: torch.Tensor | None = None,
+    stride: IntPair = 1,
+    padding: IntPair = 0,
+    output_padding: IntPair = 0,
+) -> torch.Tensor:
+    """Transposed convolution as multiplication by the transpose of a convolution matrix.
+
+    A convolution with ``weight`` (read as ``(C_out_conv, C_in_conv) = (C_in, C_out)``),
+    stride ``s`` and padding ``p`` maps an ``H_out x W_out`` image to an ``H x W`` one through a
+    matrix ``C``; the transposed convolution maps back with ``C^T``. It restores the *size*,
+    not the values (``C^T C`` is not the identity).
+
+    Arguments and result as in :func:`conv_transpose2d_zero_insertion`.
+    """
+    s, p, op = _check_transpose_args(x, weight, stride, padding, output_padding)
+    n, c_in, h, w = x.shape
+    k = weight.shape[2:]
+    out_size = tuple(conv_transpose_output_size(x.shape[2 + a], k[a], s[a], p[a], op[a]) for a in range(2))
+    matrix = conv_matrix(weight, out_size, s, p)  # (C_in * H * W, C_out * Ho * Wo)
+    if matrix.shape[0] != c_in * h * w:  # cannot happen for valid arguments; guards the algebra
+        raise RuntimeError("the convolution matrix does not match the input size")
+    y = (x.reshape(n, -1) @ matrix).reshape(n, weight.shape[1], *out_size)
+    if bias is not None:
+        y = y + bias.reshape(1, -1, 1, 1)
+    return y
+
+
+# ---------------------------------------------------------------------------------------------
+# Bilinear interpolation
+# ---------------------------------------------------------------------------------------------
+
+
+def interpolation_matrix(
+    n_in: int,
+    n_out: int,
+    *,
+    align_corners: bool,
+    scale: float | None = None,
+    dtype: torch.dtype = torch.float64,
+) -> torch.Tensor:
+    """The ``(n_out, n_in)`` matrix of 1-D linear interpolation from ``n_in`` to ``n_out`` samples.
+
+    Output sample ``i`` reads the input at the source coordinate
+
+    - ``align_corners=True``: ``x = i (n_in - 1) / (n_out - 1)`` (first and last samples of
+      input and output coincide);
+    - ``align_corners=False``: ``x = (i + 1/2) r - 1/2`` with ``r = n_in / n_out`` (pixels are
+      squares whose centres are aligned), clamped at 0; ``scale`` replaces ``r`` by
+      ``1 / scale`` (what ``F.interpolate`` does when given ``scale_factor``).
+
+    and mixes the two nearest input samples with weights ``1 - (x - floor x)`` and
+    ``x - floor x``; beyond the last sample the edge value is repeated. Each row sums to 1.
+    """
+    if n_in < 1 or n_out < 1:
+        raise ValueError(f"sizes must be >= 1, got n_in={n_in}, n_out={n_out}")
+    i = torch.arange(n_out, dtype=torch.float64)
+    if align_corners:
+        src = i * ((n_in - 1) / (n_out - 1)) if n_out > 1 else torch.zeros(n_out, dtype=torch.float64)
+    else:
+        ratio = (1.0 / scale) if scale is not None else n_in / n_out
+        src = ((i + 0.5) * ratio - 0.5).clamp(min=0)
+    lo = src.floor().long().clamp(max=n_in - 1)
+    hi = (lo + 1).clamp(max=n_in - 1)
+    frac = src - lo
+    m = torch.zeros(n_out, n_in, dtype=torch.float64)
+    m[torch.arange(n_out), lo] += 1 - frac
+    m[torch.arange(n_out), hi] += frac
+    return m.to(dtype)
+
+
+def bilinear_resize(
+    x: torch.Tensor,
+    size: IntPair | None = None,
+    *,
+    scale_factor: float | None = None,
+    align_corners: bool = False,
+) -> torch.Tensor:
+    """Bilinear interpolation by hand: interpolate the rows, then the columns.
+
+    ``y = A_rows @ x @ A_cols^T`` with the matrices of :func:`interpolation_matrix`; equal to
+    ``F.interpolate(x, size or scale_factor, mode="bilinear", align_corners=align_corners)``.
+
+    Args:
+        x: ``(H, W)``, ``(C, H, W)`` or ``(N, C, H, W)`` float tensor.
+        size: output ``(H_out, W_out)`` (or one int for both); give this or ``scale_factor``.
+        scale_factor: output size ``floor(H * scale_factor)``; with ``align_corners=False``
+            the source coordinates use ``1 / scale_factor`` as ``F.interpolate`` does.
+        align_corners: the coordinate convention (see :func:`interpolation_matrix`).
+
+    Returns:
+        tensor of the same rank and dtype as ``x`` with spatial size ``(H_out, W_out)``.
+    """
+    if x.dim() not in (2, 3, 4):
+        raise ValueError(f"x must be (H, W), (C, H, W) or (N, C, H, W), got shape {tuple(x.shape)}")
+    if not torch.is_floating_point(x):
+        raise TypeError(f"x must be a floating-point tensor, got {x.dtype}")
+    if (size is None) == (scale_factor is None):
+        raise ValueError("give exactly one of size and scale_factor")
+    h, w = x.shape[-2:]
+    scale = None
+    if size is None:
+        if scale_factor <= 0:
+            raise ValueError(f"scale_factor must be > 0, got {scale_factor}")
+        out = (int(math.floor(h * scale_factor)), int(math.floor(w * scale_factor)))
+        scale = float(scale_factor)
+    else:
+        out = _pair(size, "size", 1)
+    rows = interpolation_matrix(h, out[0], align_corners=align_corners, scale=scale, dtype=x.dtype).to(x.device)
+    cols = interpolation_matrix(w, out[1], align_corners=align_corners, scale=scale, dtype=x.dtype).to(x.device)
+    return rows @ x @ cols.T
+
+
+# ---------------------------------------------------------------------------------------------
+# Receptive fields and the composition rule
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """The spatial footprint of one layer along one axis.
+
+    ``kernel`` ``k``, ``stride`` ``s``, ``padding`` ``p`` (pixels added on each side) and
+    ``dilation`` ``d``; an elementwise layer (ReLU, batch norm) is ``LayerSpec(1, 1)``.
+    """
+
+    kernel: int
+    stride: int = 1
+    padding: int = 0
+    dilation: int = 1
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        for field in ("kernel", "stride", "dilation"):
+            value = getattr(self, field)
+            if not isinstance(value, (int, np.integer)) or value < 1:
+                raise ValueError(f"{field} must be a positive int, got {value!r}")
+        if not isinstance(self.padding, (int, np.integer)) or self.padding < 0:
+            raise ValueError(f"padding must be a non-negative int, got {self.padding!r}")
+
+    @property
+    def effective_kernel(self) -> int:
+        """Input span of one application: ``d (k - 1) + 1``."""
+        return self.dilation * (self.kernel - 1) + 1
+
+    def output_size(self, n: int) -> int:
+        """Output length for an input of length ``n``: ``floor((n + 2p - d(k-1) - 1) / s) + 1``."""
+        return (n + 2 * self.padding - self.effective_kernel) // self.stride + 1
+
+
+def compose(f: LayerSpec | tuple[int, int], g: LayerSpec | tuple[int, int]) -> LayerSpec:
+    """The composition rule: ``g`` (kernel ``k'``, stride ``s'``) first, then ``f`` (``k``, ``s``).
+
+    ``f_ks ∘ g_k's' = (f ∘ g)_{k' + (k - 1) s', s s'}`` (Long, Shelhamer, Darrell 2015, §3).
+    Padding composes as ``p' + p s'`` and dilation is folded into the kernel first, so the
+    result has dilation 1. Tuples ``(k, s)`` are accepted for padding-free layers.
+
+    Returns:
+        the :class:`LayerSpec` of the single equivalent layer.
+    """
+    f = f if isinstance(f, LayerSpec) else LayerSpec(*f)
+    g = g if isinstance(g, LayerSpec) else LayerSpec(*g)
+    k, s, p = f.effective_kernel, f.stride, f.padding
+    k2, s2, p2 = g.effective_kernel, g.stride, g.padding
+    return LayerSpec(kernel=k2 + (k - 1) * s2, stride=s * s2, padding=p2 + p * s2, name=f"({f.name or 'f'}∘{g.name or 'g'})")
+
+
+def compose_all(layers: Sequence[LayerSpec | tuple[int, int]]) -> LayerSpec:
+    """Fold :func:`compose` over ``layers`` (listed input first): one layer equal to the stack."""
+    if len(layers) == 0:
+        raise ValueError("need at least one layer")
+    total = layers[0] if isinstance(layers[0], LayerSpec) else LayerSpec(*layers[0])
+    for layer in layers[1:]:
+        total = compose(layer, total)
+    return total
+
+
+@dataclass(frozen=True)
+class ReceptiveField:
+    """Receptive field arithmetic after one layer of a stack.
+
+    Attributes:
+        name: the layer's name.
+        size: receptive field ``r`` in input pixels (one axis).
+        jump: distance ``j`` in input pixels between neighbouring units (the cumulative stride).
+        start: input coordinate of the centre of the first unit's receptive field (may be
+            negative with padding; pixel ``i`` has centre ``i``).
+    """
+
+    name: str
+    size: int
+    jump: int
+    start: float
+
+
+def receptive_fields(layers: Iterable[LayerSpec | tuple[int, int]]) -> list[ReceptiveField]:
+    """Receptive field, jump and first centre after each layer of a stack (input first).
+
+    ``j_out = j s``, ``r_out = r + (k_eff - 1) j``, ``start_out = start + ((k_eff - 1)/2 - p) j``,
+    starting from ``r = j = 1``, ``start = 0``. The last entry equals :func:`compose_all`'s
+    kernel and stride.
+    """
+    size, jump, start = 1, 1, 0.0
+    out = []
+    for i, layer in enumerate(layers):
+        layer = layer if isinstance(layer, LayerSpec) else LayerSpec(*layer)
+        k = layer.effective_kernel
+        start = start + ((k - 1) / 2 - layer.padding) * jump
+        size = size + (k - 1) * jump
+        jump = jump * layer.stride
+        out.append(ReceptiveField(layer.name or f"layer{i}", size, jump, start))
+    if not out:
+        raise ValueError("need at least one layer")
+    return out
+
+
+def _first(value) -> int:
+    return int(value[0]) if isinstance(value, (tuple, list)) else int(value)
+
+
+def layer_specs(module: nn.Module, axis: int = 0) -> list[LayerSpec]:
+    """The :class:`LayerSpec` of every spatial layer of ``module``, in registration order.
+
+    Reads ``nn.Conv2d``, ``nn.MaxPool2d`` and ``nn.AvgPool2d`` (kernel, stride, padding,
+    dilation along ``axis``: 0 = rows, 1 = columns); other leaf modules are treated as
+    elementwise and skipped. The order is that of ``module.modules()``, which is the order of
+    computation for plain feed-forward stacks such as ``nn.Sequential``; for networks with
+    branches list the layers of one path yourself.
+    """
+    if axis not in (0, 1):
+        raise ValueError(f"axis must be 0 (rows) or 1 (columns), got {axis}")
+    specs = []
+    for name, m in module.named_modules():
+        if isinstance(m, (nn.ConvTranspose2d,)):
+            raise ValueError(f"layer {name!r} is a transposed convolution; receptive field arithmetic here covers downsampling stacks")
+        if isinstance(m, nn.Conv2d):
+            if isinstance(m.padding, str):
+                pad = (m.dilation[axis] * (m.kernel_size[axis] - 1)) // 2 if m.padding == "same" else 0
+            else:
+                pad = m.padding[axis]
+            specs.append(LayerSpec(m.kernel_size[axis], m.stride[axis], pad, m.dilation[axis], name))
+        elif isinstance(m, (nn.MaxPool2d, nn.AvgPool2d)):
+            k = m.kernel_size if isinstance(m.kernel_size, int) else m.kernel_size[axis]
+            s = m.stride if isinstance(m.stride, int) else m.stride[axis]
+            p = m.padding if isinstance(m.padding, int) else m.padding[axis]
+            d = getattr(m, "dilation", 1)
+            d = d if isinstance(d, int) else d[axis]
+            specs.append(LayerSpec(int(k), int(s), int(p), int(d), name))
+    return specs
+
+
+def compose_linear_convs(
+    w_f: torch.Tensor, stride_f: int, w_g: torch.Tensor, stride_g: int
+) -> tuple[torch.Tensor, int]:
+    """One convolution equal to ``g`` (weight ``w_g``, stride ``s'``) followed by ``f``.
+
+    For linear, padding-free, bias-free convolutions the stack is itself a convolution with
+    kernel ``k' + (k - 1) s'`` and stride ``s s'`` (the composition rule): its weight is
+    ``W[o, i, u, v] = sum_{c, a, b} w_f[o, c, a, b] w_g[c, i, u - a s', v - b s']``.
+
+    Args:
+        w_f: ``(C2, C1, k, k)`` weight of the second layer ``f``.
+        stride_f: its stride ``s``.
+        w_g: ``(C1, C0, k', k')`` weight of the first layer ``g``.
+        stride_g: its stride ``s'``.
+
+    Returns:
+        ``(W, s s')`` with ``W`` of shape ``(C2, C0, K, K)``, ``K = k' + (k - 1) s'``, such that
+        ``F.conv2d(F.conv2d(x, w_g, stride=s'), w_f, stride=s) == F.conv2d(x, W, stride=s s')``.
+    """
+    if w_f.dim() != 4 or w_g.dim() != 4 or w_f.shape[1] != w_g.shape[0]:
+        raise ValueError(
+            f"need w_f (C2, C1, k, k) and w_g (C1, C0, k', k') with matching C1, got {tuple(w_f.shape)} and {tuple(w_g.shape)}"
+        )
+    if stride_f < 1 or stride_g < 1:
+        raise ValueError(f"strides must be >= 1, got {stride_f} and {stride_g}")
+    c2, _, kh, kw = w_f.shape
+    _, c0, gh, gw = w_g.shape
+    big = w_f.new_zeros(c2, c0, gh + (kh - 1) * stride_g, gw + (kw - 1) * stride_g)
+    for a in range(kh):
+        for b in range(kw):
+            # tap (a, b) of f reads g's output at offset (a s', b s'), i.e. g's kernel shifted there
+            big[:, :, a * stride_g : a * stride_g + gh, b * stride_g : b * stride_g + gw] += torch.einsum(
+                "oc,cihw->oihw", w_f[:, :, a, b], w_g
+            )
+    return big, stride_f * stride_g
+
+
+def gradient_support(
+    model: nn.Module,
+    input_shape: tuple[int, int, int],
+    position: tuple[int, int] | None = None,
+    *,
+    channel: int = 0,
+) -> tuple[tuple[int, int], tuple[int, int]]:
+    """The input pixels one output unit depends on, found by back-propagation.
+
+    Feeds a random positive input of ``input_shape`` ``(C, H, W)``, back-propagates from output
+    unit ``(channel, *position)`` (default: the centre) and returns the bounding box of the
+    input pixels with a non-zero gradient, as ``((row_first, row_last), (col_first, col_last))``
+    (inclusive). This is a subset of the theoretical receptive field; it equals it when no
+    weight is zero and no ReLU or max-pooling blocks the gradient (positive weights, average
+    pooling), which is how the tests use it. Note that the box is clipped by the input border.
+    """
+    if len(input_shape) != 3:
+        raise ValueError(f"input_shape must be (C, H, W), got {input_shape!r}")
+    param = next(model.parameters(), None)
+    dtype = param.dtype if param is not None else torch.float32
+    dev = param.device if param is not None else torch.device("cpu")
+    x = torch.rand(1, *input_shape, dtype=dtype, device=dev).add_(0.5).requires_grad_(True)
+    y = model(x)
+    if y.dim() != 4:
+        raise ValueError(f"the model must return (N, C, H, W), got shape {tuple(y.shape)}")
+    if position is None:
+        position = (y.shape[2] // 2, y.shape[3] // 2)
+    y[0, channel, position[0], position[1]].backward()
+    nz = x.grad[0].abs().sum(0) > 0
+    rows = torch.nonzero(nz.any(1)).flatten()
+    cols = torch.nonzero(nz.any(0)).flatten()
+    if rows.numel() == 0:
+        raise ValueError("no input pixel has a non-zero gradient; the unit does not depend on the input")
+    return (int(rows[0]), int(rows[-1])), (int(cols[0]), int(cols[-1]))
