@@ -1,8 +1,46 @@
 """Images and labels of the course.
 
-- :mod:`unet_course.data.cells`: synthetic microscopy-like cells with instance labels.
+- :mod:`unet_course.data.cells`: synthetic microscopy-like cells with instance labels, in
+  fluorescence, phase-contrast and DIC renderings.
+- :mod:`unet_course.data.em`: synthetic EM-like slices with membrane labels (ISBI convention).
+- :mod:`unet_course.data.isbi`: the ISBI 2012 training stack, read from a folder you name.
+- :mod:`unet_course.data.nuclei`: a real nuclei image with instance labels (stardist wheel).
 """
 
-from .cells import RENDERINGS, CellSample, cell_instances, synthetic_cells
+from .cells import RENDERINGS, CellSample, cell_depth, cell_instances, synthetic_cells
+from .em import EMSample, em_partition, membrane_mask, synthetic_em, synthetic_em_stack
+from .isbi import (
+    DATA_ENV,
+    INTERIOR,
+    MEMBRANE,
+    EMStack,
+    isbi_available,
+    isbi_root,
+    load_isbi2012,
+    split_by_slice,
+)
+from .nuclei import NucleiSample, load_nuclei, nuclei_files
 
-__all__ = ["RENDERINGS", "CellSample", "cell_instances", "synthetic_cells"]
+__all__ = [
+    "RENDERINGS",
+    "CellSample",
+    "cell_depth",
+    "cell_instances",
+    "synthetic_cells",
+    "EMSample",
+    "em_partition",
+    "membrane_mask",
+    "synthetic_em",
+    "synthetic_em_stack",
+    "DATA_ENV",
+    "INTERIOR",
+    "MEMBRANE",
+    "EMStack",
+    "isbi_available",
+    "isbi_root",
+    "load_isbi2012",
+    "split_by_slice",
+    "NucleiSample",
+    "load_nuclei",
+    "nuclei_files",
+]

@@ -1,9 +1,18 @@
 """Synthetic microscopy-like cells with instance labels, in clusters where cells touch.
 
-The generator draws elliptical cells around a few cluster centres, so that many cells touch or
-overlap their neighbours: the situation the U-Net paper's weight map is made for. Where two
-ellipses overlap, each pixel goes to the cell whose (scaled) centre is nearest, which leaves a
-shared border between touching cells and no background gap.
+The generator draws cells around a few cluster centres, so that many cells touch or overlap
+their neighbours: the situation the U-Net paper's weight map is made for. Each outline is an
+ellipse whose radius varies smoothly with the angle (a short random Fourier series, so the
+outline has no corners). Where two cells overlap, each pixel goes to the cell whose (scaled)
+centre is nearest, which leaves a shared border between touching cells and no background gap.
+
+Three renderings imitate the microscopes of the paper's data sets:
+
+- ``"fluorescence"``: bright cells on a dark background (like the stardist nuclei image);
+- ``"phase_contrast"``: grey cells with bright halos around them (like PhC-U373);
+- ``"dic"``: relief shading, one side of each cell bright and the other dark (like DIC-HeLa).
+
+All three add uneven illumination, blur and noise.
 """
 
 from __future__ import annotations
@@ -13,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage as ndi
 
-RENDERINGS: tuple[str, ...] = ("fluorescence",)
+RENDERINGS: tuple[str, ...] = ("fluorescence", "phase_contrast", "dic")
 
 
 @dataclass(frozen=True)
@@ -54,17 +63,22 @@ def cell_instances(
     *,
     radius: tuple[float, float] = (9.0, 16.0),
     elongation: tuple[float, float] = (1.0, 1.6),
+    irregularity: float = 0.12,
     n_clusters: int | None = None,
     n_types: int = 1,
     seed: int = 0,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Draw touching elliptical cells and return ``(instances, classes)``.
+    """Draw touching cells with smooth outlines and return ``(instances, classes)``.
 
     Args:
         size: image side, or ``(height, width)``, in pixels.
         n_cells: number of cells drawn (a few may be hidden by neighbours and dropped).
         radius: range of the mean cell radius in pixels.
         elongation: range of the ratio of the long to the short axis.
+        irregularity: how far the outline departs from an ellipse: the standard deviation of
+            the relative radius change of the lowest harmonic (0 gives ellipses; 0.1-0.2 gives
+            cell-like blobs). Higher harmonics k = 3..6 are damped by ``(2/k)^2``, so the
+            outline stays smooth.
         n_clusters: number of cluster centres; default ``max(1, n_cells // 5)``.
         n_types: number of cell classes; class ``t`` (1-based) cells are rounder for ``t = 1``
             and more elongated for higher ``t``, so a network can tell them apart by shape.
@@ -79,12 +93,14 @@ def cell_instances(
         raise ValueError(f"n_cells must be >= 0, got {n_cells}")
     if n_types < 1:
         raise ValueError(f"n_types must be >= 1, got {n_types}")
+    if not 0.0 <= irregularity <= 0.4:
+        raise ValueError(f"irregularity must be in [0, 0.4] (relative radius change), got {irregularity}")
     rng = np.random.default_rng(seed)
     n_clusters = max(1, n_cells // 5) if n_clusters is None else n_clusters
     margin = radius[1]
     centres = rng.uniform([margin, margin], [h - margin, w - margin], size=(n_clusters, 2))
+    harmonics = np.arange(2, 7)
 
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     best = np.full((h, w), np.inf, dtype=np.float32)
     instances = np.zeros((h, w), dtype=np.int32)
     types = [0]
@@ -102,17 +118,27 @@ def cell_instances(
         offset = rng.normal(0.0, 1.3 * r * np.sqrt(max(n_cells / n_clusters, 1.0)) / 2.0, size=2)
         cy, cx = np.clip(cluster + offset, [0, 0], [h - 1, w - 1])
         theta = rng.uniform(0, np.pi)
+        amplitude = rng.normal(0.0, irregularity, size=harmonics.size) * (2.0 / harmonics) ** 2
+        phase = rng.uniform(0, 2 * np.pi, size=harmonics.size)
+        # only the bounding box of the cell is computed
+        reach = 1.6 * a + 2
+        y0, y1 = int(max(cy - reach, 0)), int(min(cy + reach + 1, h))
+        x0, x1 = int(max(cx - reach, 0)), int(min(cx + reach + 1, w))
+        if y1 <= y0 or x1 <= x0:
+            types.append(kind)
+            continue
+        yy, xx = np.mgrid[y0:y1, x0:x1].astype(np.float32)
         c, s = np.cos(theta), np.sin(theta)
         dy, dx = yy - cy, xx - cx
         u = (c * dx + s * dy) / a
         v = (-s * dx + c * dy) / b
-        # wobbly outline: the radius varies a little with the angle
-        phase = rng.uniform(0, 2 * np.pi, size=2)
-        wobble = 1.0 + 0.08 * np.sin(3 * np.arctan2(v, u) + phase[0]) + 0.05 * np.sin(5 * np.arctan2(v, u) + phase[1])
-        dist = np.sqrt(u**2 + v**2) / wobble
-        inside = (dist <= 1.0) & (dist < best)
-        instances[inside] = i
-        best[inside] = dist[inside]
+        angle = np.arctan2(v, u)[..., None]
+        outline = 1.0 + (amplitude * np.cos(harmonics * angle + phase)).sum(-1)
+        dist = np.sqrt(u**2 + v**2) / np.clip(outline, 0.5, None)
+        box_best = best[y0:y1, x0:x1]
+        inside = (dist <= 1.0) & (dist < box_best)
+        instances[y0:y1, x0:x1][inside] = i
+        box_best[inside] = dist[inside]
         types.append(kind)
 
     # drop cells that neighbours hid completely and make the ids consecutive
@@ -124,29 +150,119 @@ def cell_instances(
     return remap[instances], classes
 
 
+def cell_depth(instances: np.ndarray) -> np.ndarray:
+    """Relative depth of every pixel inside its cell: 0 at the cell's border, 1 at its centre.
+
+    Touching cells are kept apart (the border between two cells counts as border of both).
+    Returns ``(H, W)`` float32 in [0, 1]; 0 on background.
+    """
+    inside = instances > 0
+    if not inside.any():
+        return np.zeros(instances.shape, dtype=np.float32)
+    # a pixel is on a border when a 4-neighbour has another id (or lies outside the image)
+    padded = np.pad(instances, 1, mode="edge")
+    border = np.zeros(instances.shape, dtype=bool)
+    for dy, dx in ((0, 1), (2, 1), (1, 0), (1, 2)):
+        border |= padded[dy : dy + instances.shape[0], dx : dx + instances.shape[1]] != instances
+    dist = ndi.distance_transform_edt(inside & ~border) + inside
+    ids = np.arange(int(instances.max()) + 1)
+    deepest = np.asarray(ndi.maximum(dist, instances, ids), dtype=np.float64)
+    deepest[0] = 1.0
+    return np.where(inside, dist / deepest[instances], 0.0).astype(np.float32)
+
+
+def _illumination(shape: tuple[int, int], rng: np.random.Generator, strength: float) -> np.ndarray:
+    """A smooth multiplicative illumination field around 1: a tilt and an off-centre vignette."""
+    h, w = shape
+    yy, xx = np.mgrid[0:h, 0:w] / max(h, w)
+    gy, gx = rng.uniform(-1, 1, size=2)
+    cy, cx = rng.uniform(0.2, 0.8, size=2)
+    tilt = gy * (yy - 0.5) + gx * (xx - 0.5)
+    vignette = -((yy - cy) ** 2 + (xx - cx) ** 2)
+    field = 1.0 + strength * (tilt + 1.5 * (vignette - vignette.mean()))
+    return field.astype(np.float32)
+
+
+def _texture(shape: tuple[int, int], rng: np.random.Generator, scale: float) -> np.ndarray:
+    """Smoothed Gaussian noise with unit standard deviation and correlation length ``scale``."""
+    field = ndi.gaussian_filter(rng.normal(0, 1, size=shape), scale)
+    return (field / (field.std() + 1e-12)).astype(np.float32)
+
+
+def _optical_thickness(instances: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Optical path length of the cells: a dome per cell with a nucleus bump and granules."""
+    n = int(instances.max())
+    depth = cell_depth(instances)
+    height = np.concatenate([[0.0], rng.uniform(0.7, 1.0, size=n)]).astype(np.float32)
+    dome = np.sqrt(np.clip(1.0 - (1.0 - depth) ** 2, 0, 1))
+    nucleus = np.clip((depth - 0.55) / 0.45, 0, 1) ** 2
+    granules = _texture(instances.shape, rng, 1.2)
+    inside = instances > 0
+    return height[instances] * (dome + 0.35 * nucleus + 0.08 * granules * inside) * inside
+
+
+def _finish(image: np.ndarray, rng: np.random.Generator, *, illumination: float, blur: float, noise: float) -> np.ndarray:
+    image = image * _illumination(image.shape, rng, illumination)
+    image = ndi.gaussian_filter(image, blur)
+    image = image + rng.normal(0, noise, size=image.shape) * np.sqrt(np.clip(image, 0.02, None))
+    return np.clip(image, 0.0, 1.0).astype(np.float32)
+
+
 def render_fluorescence(instances: np.ndarray, *, noise: float = 0.05, seed: int = 0) -> np.ndarray:
     """Render instance labels as a fluorescence-like image: bright cells on a dark background.
 
-    Each cell gets its own brightness and a speckled texture; the illumination falls off
-    smoothly across the field; the result is blurred by a Gaussian point-spread function and
-    has shot-like noise. Returns ``(H, W)`` float32 in [0, 1].
+    Each cell gets its own brightness and a speckled texture, is a little dimmer at its rim
+    (which makes touching cells visible to the eye), the illumination is uneven, and the result
+    is blurred by a Gaussian point-spread function with shot-like noise.
+    Returns ``(H, W)`` float32 in [0, 1].
     """
     rng = np.random.default_rng(seed)
-    h, w = instances.shape
     n = int(instances.max())
+    inside = instances > 0
     brightness = np.concatenate([[0.08], rng.uniform(0.45, 0.9, size=n)]).astype(np.float32)
-    image = brightness[instances]
-    texture = ndi.gaussian_filter(rng.normal(0, 1, size=(h, w)).astype(np.float32), 1.5)
-    image = image * (1.0 + 0.25 * texture * (instances > 0))
-    # cells are a little dimmer at their rim, which makes touching cells visible to the eye
-    inner = ndi.distance_transform_edt(instances > 0) if n else np.zeros((h, w))
-    image = image * (0.75 + 0.25 * np.clip(inner / 4.0, 0, 1)).astype(np.float32)
-    yy, xx = np.mgrid[0:h, 0:w] / max(h, w)
-    gy, gx = rng.uniform(-0.5, 0.5, size=2)
-    illumination = 1.0 + 0.35 * (gy * (yy - 0.5) + gx * (xx - 0.5)) * 2
-    image = ndi.gaussian_filter(image * illumination.astype(np.float32), 1.0)
-    image = image + rng.normal(0, noise, size=(h, w)) * np.sqrt(np.clip(image, 0.02, None))
-    return np.clip(image, 0.0, 1.0).astype(np.float32)
+    image = brightness[instances] * (1.0 + 0.25 * _texture(instances.shape, rng, 1.5) * inside)
+    image = image * (0.7 + 0.3 * np.clip(cell_depth(instances) / 0.3, 0, 1) * inside + 0.3 * ~inside)
+    return _finish(image, rng, illumination=0.35, blur=1.0, noise=noise)
+
+
+def render_phase_contrast(instances: np.ndarray, *, noise: float = 0.05, seed: int = 0) -> np.ndarray:
+    """Render instance labels as a phase-contrast-like image (like PhC-U373).
+
+    A phase-contrast microscope turns the optical thickness ``phi`` of the cells into grey
+    values, but its phase ring passes low spatial frequencies badly. We model the image as a
+    grey background minus the high-pass part of ``phi`` and a little absorption:
+    ``I = b - alpha (phi - G_s * phi) - gamma phi``.
+    Inside a cell ``phi`` exceeds its local mean (the cell is darker), just outside it falls
+    below (a bright halo), which is the look of PhC-U373. Returns ``(H, W)`` float32 in [0, 1].
+    """
+    rng = np.random.default_rng(seed)
+    phi = _optical_thickness(instances, rng)
+    high_pass = phi - ndi.gaussian_filter(phi, 4.0)
+    image = 0.55 - 0.7 * high_pass - 0.1 * phi + 0.015 * _texture(instances.shape, rng, 3.0)
+    return _finish(image, rng, illumination=0.3, blur=0.8, noise=noise)
+
+
+def render_dic(instances: np.ndarray, *, noise: float = 0.05, seed: int = 0) -> np.ndarray:
+    """Render instance labels as a DIC-like image (differential interference contrast, like DIC-HeLa).
+
+    A DIC microscope shows the derivative of the optical thickness ``phi`` along its shear
+    direction, so cells look like reliefs lit from one side: ``I = b + beta d phi / ds``.
+    The shear direction is drawn once per image. Returns ``(H, W)`` float32 in [0, 1].
+    """
+    rng = np.random.default_rng(seed)
+    phi = ndi.gaussian_filter(_optical_thickness(instances, rng), 1.0)
+    angle = rng.uniform(0, 2 * np.pi)
+    gy, gx = np.gradient(phi)
+    relief = np.cos(angle) * gx + np.sin(angle) * gy
+    image = 0.5 + 2.2 * relief + 0.015 * _texture(instances.shape, rng, 2.0)
+    return _finish(image, rng, illumination=0.25, blur=0.7, noise=noise)
+
+
+_RENDERERS = {
+    "fluorescence": render_fluorescence,
+    "phase_contrast": render_phase_contrast,
+    "dic": render_dic,
+}
 
 
 def synthetic_cells(
@@ -164,12 +280,13 @@ def synthetic_cells(
     Args:
         size: image side, or ``(height, width)``, in pixels.
         n_cells: number of cells drawn.
-        rendering: how the cells look; one of ``RENDERINGS``.
+        rendering: how the cells look; one of ``RENDERINGS`` (``"fluorescence"``,
+            ``"phase_contrast"``, ``"dic"``).
         n_types: number of cell classes (see :func:`cell_instances`).
         noise: standard deviation of the noise relative to the signal.
         seed: seed; the same arguments give the same sample.
         **shape_options: passed to :func:`cell_instances` (``radius``, ``elongation``,
-            ``n_clusters``).
+            ``irregularity``, ``n_clusters``).
 
     Returns:
         A :class:`CellSample` with ``image`` ``(H, W)`` float32 in [0, 1] and ``instances``
@@ -177,7 +294,8 @@ def synthetic_cells(
     """
     if rendering not in RENDERINGS:
         raise ValueError(f"rendering={rendering!r} is unknown; use one of {', '.join(RENDERINGS)}")
+    if noise < 0:
+        raise ValueError(f"noise must be >= 0, got {noise}")
     instances, classes = cell_instances(size, n_cells, n_types=n_types, seed=seed, **shape_options)
-    renderer = {"fluorescence": render_fluorescence}[rendering]
-    image = renderer(instances, noise=noise, seed=seed + 1)
+    image = _RENDERERS[rendering](instances, noise=noise, seed=seed + 1)
     return CellSample(image=image, instances=instances, classes=classes)

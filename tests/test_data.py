@@ -1,0 +1,254 @@
+"""Data sources of the course: synthetic cells and EM, the ISBI 2012 loader, the nuclei image, tiles."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from unet_course import data
+from unet_course.data import (
+    RENDERINGS,
+    EMStack,
+    cell_depth,
+    load_isbi2012,
+    load_nuclei,
+    membrane_mask,
+    split_by_slice,
+    synthetic_cells,
+    synthetic_em,
+    synthetic_em_stack,
+)
+
+# ----------------------------------------------------------------------------- synthetic cells
+
+
+@pytest.mark.parametrize("rendering", RENDERINGS)
+def test_cells_every_rendering(rendering):
+    s = synthetic_cells(96, 12, rendering=rendering, seed=2)
+    assert s.image.shape == (96, 96) and s.image.dtype == np.float32
+    assert 0.0 <= s.image.min() and s.image.max() <= 1.0
+    ids = np.unique(s.instances)
+    np.testing.assert_array_equal(ids, np.arange(ids.max() + 1))
+    again = synthetic_cells(96, 12, rendering=rendering, seed=2)
+    np.testing.assert_array_equal(s.image, again.image)
+
+
+def test_cells_renderings_differ_but_share_labels():
+    images = {r: synthetic_cells(96, 12, rendering=r, seed=4) for r in RENDERINGS}
+    first = images[RENDERINGS[0]]
+    for r, s in images.items():
+        np.testing.assert_array_equal(s.instances, first.instances)
+    assert len({s.image.tobytes() for s in images.values()}) == len(RENDERINGS)
+
+
+def test_phase_contrast_has_bright_halos():
+    # just outside the cells the image is brighter than far away on the background
+    from scipy import ndimage as ndi
+
+    s = synthetic_cells(192, 20, rendering="phase_contrast", noise=0.0, seed=3)
+    outside = ndi.distance_transform_edt(s.instances == 0)
+    halo = s.image[(outside >= 1) & (outside <= 3)].mean()
+    far = s.image[outside > 15].mean()
+    inside = s.image[s.instances > 0].mean()
+    assert halo > far + 0.03 and inside < far
+
+
+def test_dic_relief_is_antisymmetric():
+    # a DIC cell is bright on one side and dark on the other: its mean stays near background
+    s = synthetic_cells(192, 20, rendering="dic", noise=0.0, seed=3)
+    inside = s.image[s.instances > 0]
+    assert inside.max() - inside.min() > 0.3
+    assert abs(np.median(inside) - np.median(s.image[s.instances == 0])) < 0.1
+
+
+def test_cell_depth_against_brute_force():
+    lab = np.zeros((9, 12), np.int32)
+    lab[1:8, 1:6] = 1
+    lab[1:8, 6:11] = 2  # touches cell 1
+    depth = cell_depth(lab)
+    assert depth.dtype == np.float32 and depth[lab == 0].max() == 0
+    for cell in (1, 2):
+        ys, xs = np.nonzero(lab == cell)
+        assert np.isclose(depth[ys, xs].max(), 1.0)
+        border = [(y, x) for y, x in zip(ys, xs) if any(
+            lab[y + dy, x + dx] != cell for dy, dx in ((0, 1), (0, -1), (1, 0), (-1, 0)))]
+        assert all(depth[y, x] == depth[ys, xs].min() for y, x in border)
+    # the shared border is border for both cells: no depth leaks across it
+    assert depth[4, 5] == depth[4, 6] == depth[lab > 0].min()
+
+
+def test_cells_irregularity_validated():
+    with pytest.raises(ValueError, match="irregularity"):
+        synthetic_cells(64, 4, irregularity=0.9)
+    with pytest.raises(ValueError, match="noise"):
+        synthetic_cells(64, 4, noise=-1)
+
+
+# ----------------------------------------------------------------------------- synthetic EM
+
+
+def test_em_shapes_labels_and_seed():
+    s = synthetic_em(128, seed=5)
+    assert s.image.shape == s.labels.shape == s.cells.shape == (128, 128)
+    assert s.image.dtype == np.float32 and s.labels.dtype == np.uint8 and s.cells.dtype == np.int32
+    assert 0.0 <= s.image.min() and s.image.max() <= 1.0
+    assert set(np.unique(s.labels)) == {0, 1}
+    assert 0.08 < (s.labels == 0).mean() < 0.35  # ISBI 2012: 22 % membrane
+    np.testing.assert_array_equal(s.image, synthetic_em(128, seed=5).image)
+    assert not np.array_equal(s.image, synthetic_em(128, seed=6).image)
+
+
+def test_em_membranes_are_dark_and_separate_cells():
+    s = synthetic_em(128, seed=1, noise=0.0)
+    assert s.image[s.labels == 0].mean() < s.image[s.labels == 1].mean() - 0.2
+    # no two different cells meet without membrane between them
+    lab, cells = s.labels, s.cells
+    for a, b, la, lb in ((cells[:, 1:], cells[:, :-1], lab[:, 1:], lab[:, :-1]),
+                         (cells[1:], cells[:-1], lab[1:], lab[:-1])):
+        assert not ((a != b) & (la == 1) & (lb == 1)).any()
+
+
+def test_membrane_mask_width():
+    cells = np.ones((20, 20), np.int32)
+    cells[:, 10:] = 2  # one vertical wall between columns 9 and 10
+    for width, expected in ((1.0, 2), (3.0, 4), (5.0, 6)):
+        cols = np.nonzero(membrane_mask(cells, width).any(0))[0]
+        assert len(cols) == expected, (width, cols)
+        assert cols.min() + cols.max() == 19  # symmetric about the wall
+
+
+def test_em_stack_and_bad_arguments():
+    st = synthetic_em_stack(3, 64, seed=1)
+    assert isinstance(st, EMStack)
+    assert st.images.shape == st.labels.shape == (3, 64, 64)
+    np.testing.assert_array_equal(st.slices, [0, 1, 2])
+    with pytest.raises(ValueError, match="at least 32"):
+        synthetic_em(16)
+    with pytest.raises(ValueError, match="membrane_width"):
+        synthetic_em(64, membrane_width=(3, 1))
+
+
+# ----------------------------------------------------------------------------- ISBI 2012
+
+
+def _write_fake_isbi(root: Path, n: int = 3, size: int = 16) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(0)
+    (root / "images").mkdir(parents=True)
+    (root / "labels").mkdir()
+    imgs = rng.integers(0, 256, size=(n, size, size), dtype=np.uint8)
+    labs = np.where(rng.random((n, size, size)) < 0.2, 0, 255).astype(np.uint8)
+    for k in range(n):
+        Image.fromarray(imgs[k]).save(root / "images" / f"{k:02d}.png")
+        Image.fromarray(labs[k]).save(root / "labels" / f"{k:02d}.png")
+    return imgs, labs
+
+
+def test_isbi_reads_a_folder(tmp_path):
+    imgs, labs = _write_fake_isbi(tmp_path)
+    st = load_isbi2012(tmp_path)
+    assert st.images.dtype == np.float32 and st.labels.dtype == np.uint8
+    np.testing.assert_allclose(st.images, imgs / 255.0, atol=1e-7)
+    np.testing.assert_array_equal(st.labels, labs == 255)
+    np.testing.assert_array_equal(st.slices, [0, 1, 2])
+
+
+def test_isbi_reads_the_environment_variable(tmp_path, monkeypatch):
+    _write_fake_isbi(tmp_path, n=2)
+    monkeypatch.setenv(data.DATA_ENV, str(tmp_path))
+    assert load_isbi2012().images.shape == (2, 16, 16)
+    assert data.isbi_available()
+
+
+def test_isbi_missing_gives_instructions(tmp_path, monkeypatch):
+    monkeypatch.delenv(data.DATA_ENV, raising=False)
+    with pytest.raises(FileNotFoundError, match="UNET_COURSE_DATA") as err:
+        load_isbi2012()
+    assert "ISBI 2012" in str(err.value) and "images/00.png" in str(err.value)
+    with pytest.raises(FileNotFoundError, match="images/ or labels/"):
+        load_isbi2012(tmp_path / "nowhere")
+    monkeypatch.setenv(data.DATA_ENV, str(tmp_path / "nowhere"))
+    assert not data.isbi_available()
+    (tmp_path / "images").mkdir()
+    (tmp_path / "labels").mkdir()
+    with pytest.raises(FileNotFoundError, match="no PNG"):
+        load_isbi2012(tmp_path)
+
+
+def test_isbi_rejects_non_binary_labels(tmp_path):
+    _write_fake_isbi(tmp_path, n=1)
+    Image.fromarray(np.full((16, 16), 128, np.uint8)).save(tmp_path / "labels" / "00.png")
+    with pytest.raises(ValueError, match="expected 0 .membrane. and 255"):
+        load_isbi2012(tmp_path)
+
+
+def test_split_by_slice():
+    st = synthetic_em_stack(6, 32)
+    train, held = split_by_slice(st, 2)
+    np.testing.assert_array_equal(train.slices, [0, 1, 2, 3])
+    np.testing.assert_array_equal(held.slices, [4, 5])
+    np.testing.assert_array_equal(held.images, st.images[4:])
+    train, held = split_by_slice(st, [0, 3])
+    np.testing.assert_array_equal(held.slices, [0, 3])
+    np.testing.assert_array_equal(train.labels, st.labels[[1, 2, 4, 5]])
+    for bad in (0, 6, [7], []):
+        with pytest.raises(ValueError, match="held_out"):
+            split_by_slice(st, bad)
+
+
+@pytest.fixture(scope="module")
+def isbi() -> EMStack:
+    root = os.environ.get(data.DATA_ENV, "")
+    if not root or not Path(root).is_dir():
+        pytest.skip(f"ISBI 2012 data not found: set {data.DATA_ENV} to its folder (make test does)")
+    return load_isbi2012()
+
+
+def test_isbi_real_data(isbi):
+    assert isbi.images.shape == isbi.labels.shape == (30, 512, 512)
+    assert isbi.images.dtype == np.float32 and isbi.labels.dtype == np.uint8
+    assert 0.0 <= isbi.images.min() and isbi.images.max() <= 1.0
+    assert set(np.unique(isbi.labels)) == {0, 1}
+    np.testing.assert_array_equal(isbi.slices, np.arange(30))
+    assert 0.15 < (isbi.labels == 0).mean() < 0.3  # about 22 % membrane
+    # membranes are dark in the EM images
+    assert isbi.images[isbi.labels == 0].mean() < isbi.images[isbi.labels == 1].mean() - 0.1
+    train, held = split_by_slice(isbi)
+    assert len(train.images) == 25 and list(held.slices) == [25, 26, 27, 28, 29]
+
+
+# ----------------------------------------------------------------------------- nuclei
+
+
+def test_nuclei_image():
+    pytest.importorskip("tifffile")
+    s = load_nuclei()
+    assert s.image.shape == s.instances.shape == (512, 512)
+    assert s.image.dtype == np.float32 and s.instances.dtype == np.int32
+    assert s.image.min() == 0.0 and s.image.max() == 1.0
+    np.testing.assert_array_equal(np.unique(s.instances), np.arange(126))  # 125 nuclei
+    assert s.image[s.instances > 0].mean() > 2 * s.image[s.instances == 0].mean()
+
+
+def test_nuclei_missing_package(monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "stardist" else real(name, *a))
+    with pytest.raises(FileNotFoundError, match=r"pip install --no-deps stardist==0\.9\.2"):
+        load_nuclei()
+
+
+def test_nuclei_missing_file(monkeypatch, tmp_path):
+    import importlib.machinery
+    import importlib.util
+
+    real = importlib.util.find_spec
+    fake = importlib.machinery.ModuleSpec("stardist", None, is_package=True)
+    fake.submodule_search_locations = [str(tmp_path)]
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: fake if name == "stardist" else real(name, *a))
+    with pytest.raises(FileNotFoundError, match="img2d.tif is missing"):
+        load_nuclei()
