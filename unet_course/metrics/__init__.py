@@ -1,8 +1,32 @@
 """Segmentation metrics.
 
 - :mod:`.overlap`: confusion matrix, pixel accuracy, per-class and mean IoU.
+- :mod:`.isbi`: the ISBI 2012 challenge's pixel, Rand and warping errors.
+- :mod:`.instances`: instances from a foreground mask, one-to-one matching at IoU >= 0.5.
 """
 
+from .instances import InstanceMatch, instances_from_foreground, iou_matrix, match_instances
+from .isbi import (
+    RandScores,
+    pixel_error,
+    pixel_fscore_error,
+    rand_error,
+    rand_scores,
+    simple_points,
+    warp_to_prediction,
+    warping_error,
+)
 from .overlap import confusion_matrix, iou_per_class, mean_iou, pixel_accuracy
 
 __all__ = ["confusion_matrix", "iou_per_class", "mean_iou", "pixel_accuracy"]
+__all__ += ["InstanceMatch", "instances_from_foreground", "iou_matrix", "match_instances"]
+__all__ += [
+    "RandScores",
+    "pixel_error",
+    "pixel_fscore_error",
+    "rand_error",
+    "rand_scores",
+    "simple_points",
+    "warp_to_prediction",
+    "warping_error",
+]
