@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
 from unet_course import data
@@ -252,3 +253,110 @@ def test_nuclei_missing_file(monkeypatch, tmp_path):
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: fake if name == "stardist" else real(name, *a))
     with pytest.raises(FileNotFoundError, match="img2d.tif is missing"):
         load_nuclei()
+
+
+# ----------------------------------------------------------------------------- tiles
+
+
+@pytest.fixture(scope="module")
+def smooth_pair():
+    from scipy import ndimage as ndi
+
+    rng = np.random.default_rng(0)
+    images, labels = [], []
+    for k in range(2):
+        img = ndi.gaussian_filter(rng.random((90, 110)), 4)
+        img = (img - img.min()) / (img.max() - img.min())
+        images.append(img.astype(np.float32))
+        labels.append((img > 0.5).astype(np.int32))
+    return images, labels
+
+
+def test_tiles_valid_shapes_and_dtypes(smooth_pair):
+    from unet_course.augment import Augmenter
+    from unet_course.data import TileDataset
+
+    images, labels = smooth_pair
+    weights = [img * 3 for img in images]
+    ds = TileDataset(images, labels, weights, input_size=60, output_size=20, augmenter=Augmenter(), length=7)
+    assert len(ds) == 7 and ds.margin == (20, 20)
+    x, y, w = ds[3]
+    assert x.shape == (1, 60, 60) and x.dtype == torch.float32
+    assert y.shape == (20, 20) and y.dtype == torch.int64
+    assert w.shape == (20, 20) and w.dtype == torch.float32
+    assert set(torch.unique(y).tolist()) <= {0, 1}
+    assert 0 <= float(x.min()) and float(x.max()) <= 1
+    same = TileDataset(images, labels, input_size=(32, 48), length=3)
+    x, y = same[0]
+    assert x.shape == (1, 32, 48) and y.shape == (32, 48)
+
+
+def test_tiles_without_augmentation_are_crops(smooth_pair):
+    from unet_course.data import TileDataset
+
+    images, labels = smooth_pair
+    ds = TileDataset(images, labels, input_size=50, output_size=30, length=20, seed=3)
+    for i in range(20):
+        x, y = ds[i]
+        k, coords = ds.coordinates(i)
+        top, left = int(coords[0, 10, 10]), int(coords[1, 10, 10])  # first label pixel
+        np.testing.assert_array_equal(y.numpy(), labels[k][top : top + 30, left : left + 30])
+        # the input tile is the mirror-padded image around the label tile
+        padded = np.pad(images[k], 10, mode="reflect")
+        np.testing.assert_allclose(x[0].numpy(), padded[top : top + 50, left : left + 50], atol=1e-5)
+
+
+def test_tiles_keep_image_labels_and_weights_aligned(smooth_pair):
+    from unet_course.augment import Augmenter
+    from unet_course.data import TileDataset
+
+    images, labels = smooth_pair
+    aug = Augmenter(max_shift=3, elastic_sigma=8, gray=False)
+    ds = TileDataset(images, labels, images, input_size=64, output_size=40, augmenter=aug, length=10)
+    for i in range(10):
+        x, y, w = ds[i]
+        centre = x[0, 12:52, 12:52].numpy()
+        # weights (linear) and image (cubic) of one smooth map agree, and the labels threshold it
+        np.testing.assert_allclose(w.numpy(), centre, atol=0.02)
+        assert ((centre > 0.5) == y.numpy().astype(bool)).mean() > 0.97
+
+
+def test_tiles_are_deterministic(smooth_pair):
+    from unet_course.augment import Augmenter
+    from unet_course.data import TileDataset
+
+    images, labels = smooth_pair
+    make = lambda seed: TileDataset(images, labels, input_size=40, augmenter=Augmenter(), seed=seed)  # noqa: E731
+    a, b, c = make(1), make(1), make(2)
+    assert torch.equal(a[5][0], b[5][0]) and torch.equal(a[5][1], b[5][1])
+    assert torch.equal(a[5][0], a[5][0]) and not torch.equal(a[5][0], a[6][0])
+    assert not torch.equal(a[5][0], c[5][0])
+
+
+def test_tiles_bad_arguments(smooth_pair):
+    from unet_course.data import TileDataset
+
+    images, labels = smooth_pair
+    with pytest.raises(ValueError, match="whole, non-negative"):
+        TileDataset(images, labels, input_size=50, output_size=31)
+    with pytest.raises(ValueError, match="whole, non-negative"):
+        TileDataset(images, labels, input_size=20, output_size=30)
+    with pytest.raises(ValueError, match="as many label maps"):
+        TileDataset(images, labels[:1], input_size=20)
+    with pytest.raises(ValueError, match="smaller than the label tile"):
+        TileDataset(images, labels, input_size=200)
+    with pytest.raises(TypeError, match="integer"):
+        TileDataset(images, [lab.astype(float) for lab in labels], input_size=20)
+    with pytest.raises(IndexError):
+        TileDataset(images, labels, input_size=20, length=3)[3]
+
+
+def test_tiles_fit_a_valid_unet(smooth_pair):
+    models = pytest.importorskip("unet_course.models")
+    from unet_course.data import TileDataset
+
+    net = models.UNet(1, 2, base_channels=4, depth=2, padding="valid")
+    n = net.valid_input_size(60)
+    ds = TileDataset(*smooth_pair, input_size=n, output_size=net.output_size(n), length=2)
+    x, y = ds[0]
+    assert net(x[None]).shape[-2:] == y.shape

@@ -5,6 +5,7 @@
 - :mod:`unet_course.data.em`: synthetic EM-like slices with membrane labels (ISBI convention).
 - :mod:`unet_course.data.isbi`: the ISBI 2012 training stack, read from a folder you name.
 - :mod:`unet_course.data.nuclei`: a real nuclei image with instance labels (stardist wheel).
+- :mod:`unet_course.data.tiles`: random, augmented training tiles for valid or same U-Nets.
 """
 
 from .cells import RENDERINGS, CellSample, cell_depth, cell_instances, synthetic_cells
@@ -20,6 +21,7 @@ from .isbi import (
     split_by_slice,
 )
 from .nuclei import NucleiSample, load_nuclei, nuclei_files
+from .tiles import TileDataset
 
 __all__ = [
     "RENDERINGS",
@@ -43,4 +45,5 @@ __all__ = [
     "NucleiSample",
     "load_nuclei",
     "nuclei_files",
+    "TileDataset",
 ]
