@@ -1,0 +1,122 @@
+"""DistributedDataParallel on 2 gloo processes on the CPU (127.0.0.1, a free port).
+
+- ``torchrun`` runs ``python -m unet_course.distributed`` for a few steps: both replicas end with
+  identical weights, which differ from the initial ones, and the checkpoint holds them.
+- In processes started by ``torch.multiprocessing``: 2 ranks with one sample each take exactly
+  the steps of one process training on a batch of both samples (the all-reduce averages the
+  gradients; the loss is a mean), checked against plain ``train.fit``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+import pytest
+import torch
+
+from unet_course import distributed, train
+from unet_course.models import UNet
+
+TINY = dict(in_channels=1, num_classes=2, base_channels=4, depth=2, padding="valid", dropout=0.0)
+FIT = dict(optimizer="sgd", lr=0.05, momentum=0.99, seed=3)
+
+
+def _samples(tile: int = 44) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    rng = np.random.default_rng(0)
+    out = []
+    for _ in range(2):
+        image = rng.random((1, tile, tile), dtype=np.float32)
+        target = (image[0] > 0.5).astype(np.int64)
+        weights = (1.0 + 4.0 * rng.random((tile, tile))).astype(np.float32)
+        out.append((image, target, weights))
+    return out
+
+
+def _initial_model() -> UNet:
+    torch.manual_seed(11)
+    return UNet(**TINY)
+
+
+def _ddp_worker(steps: int, folder: str) -> None:
+    env = distributed.init("gloo")
+    # Each rank starts from its own random weights: DDP must broadcast rank 0's.
+    torch.manual_seed(11 if env.rank == 0 else 99)
+    model = UNet(**TINY)
+    ddp, history = distributed.fit(model, _samples(), steps=steps, env=env, progress=False, **FIT)
+    torch.save({k: v.detach().clone() for k, v in distributed.unwrap(ddp).state_dict().items()},
+               os.path.join(folder, f"rank{env.rank}.pt"))
+    assert len(history.loss) == steps
+
+
+def test_ddp_equals_one_process_on_the_whole_batch(tmp_path):
+    steps = 3
+    distributed.spawn(_ddp_worker, 2, steps, str(tmp_path))
+    ranks = [torch.load(tmp_path / f"rank{r}.pt", weights_only=True) for r in range(2)]
+    reference = _initial_model()
+    initial = {k: v.clone() for k, v in reference.state_dict().items()}
+    train.fit(reference, _samples(), steps=steps, batch_size=2, device="cpu", progress=False, **FIT)
+    for key, want in reference.state_dict().items():
+        assert torch.equal(ranks[0][key], ranks[1][key]), f"replicas differ in {key}"
+        assert torch.allclose(ranks[0][key], want, rtol=1e-4, atol=1e-6), (
+            f"{key}: DDP on 2 ranks differs from one process on a batch of 2 by "
+            f"{(ranks[0][key] - want).abs().max():.2e}"
+        )
+    moved = max((ranks[0][k] - initial[k]).abs().max().item() for k in initial)
+    assert moved > 1e-3, "training did not change the weights"
+
+
+def test_torchrun_two_gloo_processes_hold_identical_weights(tmp_path):
+    done = distributed.launch(2, ["--train-images", "1", "--steps", "4", "--out", str(tmp_path),
+                                  "--save-replicas", "--no-progress"], timeout_s=300)
+    assert "2 ranks (gloo)" in done.stdout
+    initial = torch.load(tmp_path / "initial.pt", weights_only=True)
+    rank0 = torch.load(tmp_path / "rank0.pt", weights_only=True)
+    rank1 = torch.load(tmp_path / "rank1.pt", weights_only=True)
+    assert rank0.keys() == rank1.keys() == initial.keys()
+    for key in rank0:
+        assert torch.equal(rank0[key], rank1[key]), f"the replicas differ in {key}"
+    changed = [k for k in rank0 if k.endswith("weight") and not torch.equal(rank0[k], initial[k])]
+    assert len(changed) == sum(k.endswith("weight") for k in rank0), "some layers were not trained"
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["world_size"] == 2 and summary["backend"] == "gloo"
+    assert summary["replica_divergence"] == 0.0
+    assert len(summary["loss"]) == 2 and all(len(l) == 4 for l in summary["loss"])
+    assert summary["loss"][0] != summary["loss"][1], "both ranks trained on the same samples"
+    loaded = train.load_checkpoint(tmp_path / "checkpoint.pt")
+    for key, value in loaded.model.state_dict().items():
+        assert torch.equal(value, rank0[key])
+
+
+def test_shards_are_disjoint_and_cover_the_data():
+    data = list(range(11))
+    shards = [distributed.shard(data, r, 3) for r in range(3)]
+    assert [list(s) for s in shards] == [[0, 3, 6, 9], [1, 4, 7, 10], [2, 5, 8]]
+    with pytest.raises(ValueError, match="at least one sample"):
+        distributed.shard([1, 2], 0, 3)
+    with pytest.raises(ValueError, match="rank must be"):
+        distributed.shard(data, 3, 3)
+
+
+def test_a_drawing_callable_gets_a_stream_per_rank():
+    draw = lambda rng: (rng.random(),)  # noqa: E731
+    a, b = distributed.shard(draw, 0, 2), distributed.shard(draw, 1, 2)
+    first = a(np.random.default_rng(5))
+    assert first == a(np.random.default_rng(5))
+    assert first != b(np.random.default_rng(5))
+
+
+def test_init_outside_torchrun_says_how_to_start(monkeypatch):
+    for key in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT"):
+        monkeypatch.delenv(key, raising=False)
+    with pytest.raises(RuntimeError, match="torchrun"):
+        distributed.init()
+
+
+def test_torchrun_command_names_host_port_and_module():
+    cmd = distributed.torchrun_command(2, ["--steps", 3], port=29999)
+    assert cmd[1:3] == ["-m", "torch.distributed.run"]
+    assert cmd[cmd.index("--master-port") + 1] == "29999"
+    assert cmd[cmd.index("--master-addr") + 1] == "127.0.0.1"
+    assert cmd[-4:] == ["-m", "unet_course.distributed", "--steps", "3"]
