@@ -1,0 +1,200 @@
+"""Tests of unet_course.tiling: mirroring, the tile plan, seamless overlap-tile inference, errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from unet_course.models import UNet
+from unet_course.tiling import mirror_indices, mirror_pad, plan_tiles, predict_tiled, predict_whole
+
+
+def small_net(depth: int = 3, padding: str = "valid", in_channels: int = 1, seed: int = 0) -> UNet:
+    torch.manual_seed(seed)
+    return UNet(in_channels=in_channels, num_classes=3, base_channels=2, depth=depth, padding=padding).eval()
+
+
+def reference_whole(model: UNet, image: np.ndarray, mode: str = "reflect") -> np.ndarray:
+    """One forward pass over the image padded with numpy.pad (independent of mirror_pad):
+    ``margin`` pixels at the top and left and up to the next valid size at the bottom/right."""
+    image = image if image.ndim == 3 else image[None]
+    _, h, w = image.shape
+    m = model.margin
+    th, tw = model.valid_input_size(h + 2 * m), model.valid_input_size(w + 2 * m)
+    padded = np.pad(image, ((0, 0), (m, th - h - m), (m, tw - w - m)), mode=mode)
+    with torch.no_grad():
+        out = model(torch.from_numpy(padded.astype(np.float32))[None])[0].numpy()
+    return out[:, :h, :w]
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 7])
+@pytest.mark.parametrize("pads", [(0, 0), (1, 2), (5, 0), (13, 17), (40, 3)])
+def test_mirror_matches_numpy_reflect(n: int, pads: tuple[int, int]) -> None:
+    a = np.arange(n) * 10
+    assert np.array_equal(a[mirror_indices(n, *pads)], np.pad(a, pads, mode="reflect"))
+
+
+def test_mirror_pad_numpy_and_torch() -> None:
+    rng = np.random.default_rng(0)
+    img = rng.random((2, 5, 4))
+    expected = np.pad(img, ((0, 0), (3, 9), (6, 1)), mode="reflect")
+    got = mirror_pad(img, (3, 9, 6, 1))
+    assert isinstance(got, np.ndarray) and np.array_equal(got, expected)
+    t = mirror_pad(torch.from_numpy(img), (3, 9, 6, 1))
+    assert isinstance(t, torch.Tensor) and np.array_equal(t.numpy(), expected)
+    # Where torch's own reflect padding works (pad < size), it agrees.
+    small = torch.from_numpy(img)
+    assert torch.equal(mirror_pad(small, 2), torch.nn.functional.pad(small[None], (2, 2, 2, 2), mode="reflect")[0])
+    with pytest.raises(ValueError, match="top, bottom, left, right"):
+        mirror_pad(img, (1, 2))
+    with pytest.raises(ValueError, match=">= 0"):
+        mirror_pad(img, -1)
+
+
+@pytest.mark.parametrize("shape", [(37, 53), (101, 64), (5, 130), (1, 1), (3, 2), (90, 91)])
+def test_tiled_equals_whole_image(shape: tuple[int, int]) -> None:
+    model = small_net(depth=3)  # margin 44, valid sizes 92 + 8k
+    rng = np.random.default_rng(1)
+    image = rng.random(shape).astype(np.float32)
+    reference = reference_whole(model, image)
+    tiled = predict_tiled(model, image, tile_size=108, batch_size=3, progress=False)  # output tiles of 20 px
+    assert isinstance(tiled, np.ndarray) and tiled.dtype == np.float32
+    assert tiled.shape == (3, *shape)
+    np.testing.assert_allclose(tiled, reference, atol=1e-5, rtol=0)
+    np.testing.assert_allclose(predict_whole(model, image), reference, atol=1e-5, rtol=0)
+    assert plan_tiles(model, shape, tile_size=108).step == (16, 16)  # 20 rounded down to a multiple of 8
+
+
+def test_pooling_grid_subtlety_depth4() -> None:
+    """388 = 16 * 24 + 4: stepping by 388 changes the pooling grid, stepping by 384 does not."""
+    model = small_net(depth=4)
+    image = np.random.default_rng(2).random((400, 300)).astype(np.float32)
+    whole = reference_whole(model, image)
+    on_grid = predict_tiled(model, image, tile_size=572, progress=False)
+    off_grid = predict_tiled(model, image, tile_size=572, step=388, progress=False)
+    assert plan_tiles(model, image.shape, tile_size=572).step == (384, 384)
+    np.testing.assert_allclose(on_grid, whole, atol=1e-5, rtol=0)
+    seam = np.abs(off_grid - whole)
+    assert seam[:, :388, :].max() < 1e-5  # the first tile row is on the grid
+    assert seam[:, 388:, :].max() > 1e-3  # the second row starts at 388, off the 16-px grid
+
+
+def test_zero_padding_mode_and_channels_and_tensors() -> None:
+    model = small_net(depth=2, in_channels=3)
+    image = np.random.default_rng(3).random((3, 33, 47))
+    tiled = predict_tiled(model, image, tile_size=64, pad_mode="zero", progress=False)
+    np.testing.assert_allclose(tiled, reference_whole(model, image, mode="constant"), atol=1e-5, rtol=0)
+    as_tensor = predict_tiled(model, torch.from_numpy(image), tile_size=64, device="cpu", progress=False)
+    assert isinstance(as_tensor, torch.Tensor) and as_tensor.shape == (3, 33, 47)
+    np.testing.assert_allclose(as_tensor.numpy(), reference_whole(model, image), atol=1e-5, rtol=0)
+    mirrored = predict_tiled(model, image, tile_size=64, progress=False)
+    assert np.abs(mirrored - tiled).max() > 1e-3  # the two extrapolations do differ near the borders
+
+
+def test_batch_size_and_mode_restored() -> None:
+    model = small_net(depth=2)
+    model.train()  # drop-out on: predict_tiled must switch it off and restore the mode
+    image = np.random.default_rng(4).random((70, 50)).astype(np.float32)
+    one = predict_tiled(model, image, tile_size=52, batch_size=1, progress=False)
+    many = predict_tiled(model, image, tile_size=52, batch_size=7, progress=False)
+    np.testing.assert_allclose(one, many, atol=1e-5, rtol=0)
+    assert model.training
+    assert plan_tiles(model, image.shape, tile_size=52).num_tiles == 6 * 5  # output 12 px, step 12: ceil(58/12) + 1, ceil(38/12) + 1
+
+
+def test_default_tile_sizes() -> None:
+    model = small_net(depth=4)
+    assert plan_tiles(model, (2048, 2048)).tile_size == (572, 572)
+    assert plan_tiles(model, (2048, 2048)).num_tiles == 6 * 6  # ceil((2048 - 388) / 384) + 1 = 6
+    assert plan_tiles(model, (10, 300)).tile_size == (204, 492)
+    plan = plan_tiles(model, (1000, 1000))
+    canvas_h, canvas_w = plan.canvas_shape
+    assert canvas_h >= 1000 + 2 * 92 and canvas_w >= 1000 + 2 * 92
+
+
+def brute_force_same(model: UNet, image: np.ndarray, tile: int, margin: int, step: int) -> np.ndarray:
+    """Run every tile of a same-padding network on an np.pad canvas and give each pixel the
+    output of the tile whose kept centre is nearest (ties to the later tile)."""
+    h, w = image.shape
+    keep = tile - 2 * margin
+    ny = 1 if h <= keep else -(-(h - keep) // step) + 1
+    nx = 1 if w <= keep else -(-(w - keep) // step) + 1
+    canvas = np.pad(image, ((margin, (ny - 1) * step + tile - margin - h), (margin, (nx - 1) * step + tile - margin - w)),
+                    mode="reflect")
+    outputs = {}
+    with torch.no_grad():
+        for i in range(ny):
+            for j in range(nx):
+                t = canvas[i * step : i * step + tile, j * step : j * step + tile]
+                outputs[i, j] = model(torch.from_numpy(t.astype(np.float32))[None, None])[0].numpy()
+    result = np.zeros((model.num_classes, h, w), np.float32)
+    centre = (keep - 1) / 2
+    for r in range(h):
+        i = min(range(ny), key=lambda k: (abs(r - k * step - centre), -k))
+        for c in range(w):
+            j = min(range(nx), key=lambda k: (abs(c - k * step - centre), -k))
+            result[:, r, c] = outputs[i, j][:, r - i * step + margin, c - j * step + margin]
+    return result
+
+
+@pytest.mark.parametrize("step", [None, 10, 17])
+def test_same_padding_keeps_the_centre(step: int | None) -> None:
+    model = small_net(depth=2, padding="same")
+    image = np.random.default_rng(5).random((45, 38)).astype(np.float32)
+    tiled = predict_tiled(model, image, tile_size=40, margin=10, step=step, progress=False)
+    plan = plan_tiles(model, image.shape, tile_size=40, margin=10, step=step)
+    assert plan.keep == (20, 20)
+    np.testing.assert_allclose(tiled, brute_force_same(model, image, 40, 10, plan.step[0]), atol=1e-5, rtol=0)
+
+
+def test_same_padding_context_reduces_seams() -> None:
+    model = small_net(depth=3, padding="same")
+    image = np.random.default_rng(6).random((160, 160)).astype(np.float32)
+    whole = predict_whole(model, image)
+    no_context = predict_tiled(model, image, tile_size=40, margin=0, progress=False)
+    with_context = predict_tiled(model, image, tile_size=120, margin=40, progress=False)
+    inner = (slice(None), slice(20, -20), slice(20, -20))  # away from the image border
+    err_none = np.abs(no_context - whole)[inner].mean()
+    err_ctx = np.abs(with_context - whole)[inner].mean()
+    assert err_ctx < err_none / 5
+    # One tile without context that covers the image is exactly the whole-image pass.
+    np.testing.assert_allclose(predict_tiled(model, image, tile_size=160, margin=0, progress=False), whole,
+                               atol=1e-5, rtol=0)
+
+
+def test_input_errors() -> None:
+    model = small_net(depth=3)
+    good = np.zeros((40, 40), np.float32)
+    with pytest.raises(TypeError, match="floating-point.*uint8.*255"):
+        predict_tiled(model, np.zeros((40, 40), np.uint8), progress=False)
+    with pytest.raises(TypeError, match="floating-point.*bool"):
+        predict_tiled(model, np.zeros((40, 40), bool), progress=False)
+    with pytest.raises(TypeError, match="torch.int64"):
+        predict_tiled(model, torch.zeros(40, 40, dtype=torch.long), progress=False)
+    with pytest.raises(TypeError, match="NumPy array or a torch.Tensor"):
+        predict_tiled(model, [[0.0]], progress=False)
+    bad = good.copy()
+    bad[3, 4] = np.nan
+    bad[5, 5] = np.inf
+    with pytest.raises(ValueError, match="2 NaN or infinite"):
+        predict_tiled(model, bad, progress=False)
+    with pytest.raises(ValueError, match="1 channel.*has 3"):
+        predict_tiled(model, np.zeros((3, 40, 40), np.float32), progress=False)
+    with pytest.raises(ValueError, match=r"\(H, W\) or \(C, H, W\)"):
+        predict_tiled(model, np.zeros((1, 1, 40, 40), np.float32), progress=False)
+    with pytest.raises(ValueError, match="empty"):
+        predict_tiled(model, np.zeros((0, 40), np.float32), progress=False)
+    with pytest.raises(ValueError, match="tile_size 101 .*nearest valid sizes are 100 or 108"):
+        predict_tiled(model, good, tile_size=101, progress=False)
+    with pytest.raises(ValueError, match="step must be between 1 and the kept output tile \\(4 px\\)"):
+        predict_tiled(model, good, tile_size=92, step=5, progress=False)
+    with pytest.raises(ValueError, match="exactly its own margin of 44"):
+        predict_tiled(model, good, margin=10, progress=False)
+    with pytest.raises(ValueError, match="pad_mode"):
+        predict_tiled(model, good, pad_mode="reflect", progress=False)
+    with pytest.raises(ValueError, match="batch_size"):
+        predict_tiled(model, good, batch_size=0, progress=False)
+    same = small_net(depth=2, padding="same")
+    with pytest.raises(ValueError, match="leaves no output"):
+        predict_tiled(same, good, tile_size=16, margin=8, progress=False)

@@ -1,0 +1,449 @@
+"""Overlap-tile inference (the paper's Fig. 2): segment an image of any size tile by tile.
+
+A valid U-Net (unpadded convolutions) predicts an output tile only for the centre of its input
+tile: ``margin`` pixels of context are lost on every side (92 for the paper's 572 -> 388). To
+predict every pixel of an image, the image is extended by ``margin`` pixels on every side by
+mirroring it at its borders (거울 반사, mirror extrapolation), and input tiles are cut from the
+extended canvas so that their output tiles cover the image.
+
+Max-pooling makes the network equivariant only to shifts by multiples of ``2**depth`` (16 for
+depth 4). Tiles stepped by such a multiple see the pooling grid of the whole canvas, so the
+tiled output equals a single forward pass over the whole mirror-padded image. The paper's
+output tile of 388 = 16 * 24 + 4 pixels is not such a multiple; :func:`plan_tiles` therefore
+steps by 384 by default (the largest multiple at most the output tile), and ``step=388``
+reproduces the small seams of the other choice.
+
+Networks with ``padding="same"`` keep the input's size, but their zero padding makes pixels near
+a tile's border unreliable; they are tiled with ``margin`` pixels of overlap and only the
+centre of each output tile is kept.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+PadMode = Literal["mirror", "zero"]
+PAD_MODES: tuple[str, ...] = ("mirror", "zero")
+
+__all__ = ["mirror_pad", "mirror_indices", "plan_tiles", "TilePlan", "predict_tiled", "predict_whole"]
+
+# Output side a default tile aims at: the paper's 388 x 388 output tile.
+DEFAULT_OUTPUT = 388
+
+
+class TileableNet(Protocol):
+    """What tiling needs from a network (``unet_course.models.UNet`` has all of it)."""
+
+    depth: int
+    padding: str
+    in_channels: int
+
+    def output_size(self, n: int) -> int: ...
+    def valid_input_size(self, n: int) -> int: ...
+
+
+# --------------------------------------------------------------------------- mirroring
+def mirror_indices(n: int, before: int, after: int) -> np.ndarray:
+    """Indices into an axis of length ``n`` that mirror it by ``before`` and ``after`` pixels.
+
+    Mirroring reflects about the border pixel without repeating it (``numpy.pad``'s
+    ``"reflect"``: ``c b | a b c d | c b``), and repeats the reflection for pads longer than
+    the axis, so any pad works, even on an axis of 1 pixel (then the pixel is repeated).
+
+    Returns an ``int64`` array of length ``before + n + after`` with values in ``[0, n)``.
+    """
+    if n < 1:
+        raise ValueError(f"cannot mirror an empty axis (length {n})")
+    if before < 0 or after < 0:
+        raise ValueError(f"pads must be >= 0, got before={before}, after={after}")
+    i = np.arange(-before, n + after, dtype=np.int64)
+    if n == 1:
+        return np.zeros_like(i)
+    period = 2 * n - 2
+    j = np.mod(i, period)
+    return np.where(j >= n, period - j, j)
+
+
+def _pads(pad: int | tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+    if isinstance(pad, (int, np.integer)):
+        pads = (int(pad),) * 4
+    else:
+        pads = tuple(int(p) for p in pad)
+        if len(pads) != 4:
+            raise ValueError(f"pad must be an int or (top, bottom, left, right), got {pad!r}")
+    if min(pads) < 0:
+        raise ValueError(f"pads must be >= 0, got {pad!r}")
+    return pads  # type: ignore[return-value]
+
+
+def mirror_pad(image: np.ndarray | Tensor, pad: int | tuple[int, int, int, int]) -> np.ndarray | Tensor:
+    """Extend the last two axes of ``image`` by mirroring it at its borders.
+
+    Args:
+        image: array or tensor ``(..., H, W)`` of any dtype.
+        pad: pixels added on every side, or ``(top, bottom, left, right)``. Pads may exceed the
+            image (the mirror is then repeated), unlike ``torch.nn.functional.pad``.
+
+    Returns:
+        The same kind of object (NumPy array or tensor), ``(..., top + H + bottom,
+        left + W + right)``; equal to ``numpy.pad(image, ..., mode="reflect")``.
+    """
+    top, bottom, left, right = _pads(pad)
+    if image.ndim < 2:
+        raise ValueError(f"mirror_pad needs an array with at least 2 axes (H, W), got shape {tuple(image.shape)}")
+    rows = mirror_indices(image.shape[-2], top, bottom)
+    cols = mirror_indices(image.shape[-1], left, right)
+    if isinstance(image, Tensor):
+        r = torch.as_tensor(rows, device=image.device)
+        c = torch.as_tensor(cols, device=image.device)
+        return image.index_select(-2, r).index_select(-1, c)
+    return image[..., rows[:, None], cols[None, :]]
+
+
+# --------------------------------------------------------------------------- planning
+@dataclass(frozen=True)
+class TilePlan:
+    """Where the tiles of an ``image_shape`` image lie. All coordinates are in pixels.
+
+    The canvas is the image extended by ``offset`` pixels at the top and left (and as far as the
+    last tile needs at the bottom and right); image pixel ``(r, c)`` is canvas pixel
+    ``(r + offset, c + offset)``. Tile ``(i, j)`` reads the canvas rows
+    ``ys[i] : ys[i] + tile_size[0]`` and columns ``xs[j] : xs[j] + tile_size[1]``; its output,
+    after dropping ``crop`` pixels on each side, is ``keep`` pixels wide and predicts the image
+    rows ``ys[i] : ys[i] + keep[0]`` (likewise for columns). Where output tiles overlap, each
+    pixel is taken from the tile whose kept centre is nearest (``owned_rows``/``owned_cols``).
+    """
+
+    image_shape: tuple[int, int]
+    tile_size: tuple[int, int]
+    keep: tuple[int, int]
+    step: tuple[int, int]
+    offset: int
+    crop: int
+    ys: tuple[int, ...]
+    xs: tuple[int, ...]
+
+    @property
+    def num_tiles(self) -> int:
+        return len(self.ys) * len(self.xs)
+
+    @property
+    def canvas_shape(self) -> tuple[int, int]:
+        return self.ys[-1] + self.tile_size[0], self.xs[-1] + self.tile_size[1]
+
+    @staticmethod
+    def _owned(starts: tuple[int, ...], keep: int, step: int, size: int) -> list[tuple[int, int]]:
+        overlap = keep - step
+        spans = []
+        for k, y in enumerate(starts):
+            a = 0 if k == 0 else y + overlap // 2
+            b = size if k == len(starts) - 1 else y + step + overlap // 2
+            spans.append((a, min(b, size)))
+        return spans
+
+    @property
+    def owned_rows(self) -> list[tuple[int, int]]:
+        """For each tile row, the image rows ``[a, b)`` it writes."""
+        return self._owned(self.ys, self.keep[0], self.step[0], self.image_shape[0])
+
+    @property
+    def owned_cols(self) -> list[tuple[int, int]]:
+        """For each tile column, the image columns ``[a, b)`` it writes."""
+        return self._owned(self.xs, self.keep[1], self.step[1], self.image_shape[1])
+
+
+def _pair(value: int | tuple[int, int], name: str) -> tuple[int, int]:
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return int(value), int(value)
+    if isinstance(value, (tuple, list)) and len(value) == 2 and all(isinstance(v, (int, np.integer)) for v in value):
+        return int(value[0]), int(value[1])
+    raise TypeError(f"{name} must be an int or a pair of ints, got {value!r}")
+
+
+def _valid_margin(model: TileableNet) -> int:
+    n = model.valid_input_size(1)
+    return (n - model.output_size(n)) // 2
+
+
+def plan_tiles(
+    model: TileableNet,
+    image_shape: tuple[int, int],
+    tile_size: int | tuple[int, int] | None = None,
+    step: int | tuple[int, int] | None = None,
+    margin: int | None = None,
+) -> TilePlan:
+    """Lay out the overlap-tile grid for an ``image_shape = (H, W)`` image.
+
+    Args:
+        model: a U-Net (anything with ``depth``, ``padding``, ``output_size`` and
+            ``valid_input_size``).
+        image_shape: ``(H, W)`` of the image, any positive sizes.
+        tile_size: input tile side(s). Default: the smallest valid tile that covers the whole
+            image, but no larger than the tile whose output is 388 px (572 for the paper's
+            network). Must be a valid input size of ``model``.
+        step: output pixels between neighbouring tiles. Default: the largest multiple of
+            ``2**depth`` at most the kept output tile, so that tiles share the pooling grid of
+            the whole image; any value in ``[1, keep]`` is allowed.
+        margin: ``padding="same"`` networks only: context pixels added around each kept
+            output tile (default: the margin of the valid network of the same depth, 92 for
+            depth 4; 0 tiles without overlap or context). Valid networks need exactly their
+            own margin.
+
+    Returns:
+        A :class:`TilePlan`.
+    """
+    h, w = _pair(image_shape, "image_shape")
+    if h < 1 or w < 1:
+        raise ValueError(f"image_shape must be positive, got {(h, w)}")
+    period = 2 ** int(model.depth)
+    if model.padding == "valid":
+        if margin is not None and margin != _valid_margin(model):
+            raise ValueError(
+                f"a valid network needs exactly its own margin of {_valid_margin(model)} px of context; "
+                f"got margin={margin} (margin can only be chosen for padding='same' networks)"
+            )
+        margin = _valid_margin(model)
+    else:
+        if margin is None:
+            margin = 6 * period - 4  # the context a valid network of this depth uses
+        if not isinstance(margin, (int, np.integer)) or margin < 0:
+            raise ValueError(f"margin must be an int >= 0, got {margin!r}")
+        margin = int(margin)
+
+    def keep_of(t: int) -> int:
+        return model.output_size(t) if model.padding == "valid" else t - 2 * margin
+
+    if tile_size is None:
+        cap = model.valid_input_size(DEFAULT_OUTPUT + 2 * margin)
+        tiles = tuple(min(model.valid_input_size(s + 2 * margin), cap) for s in (h, w))
+    else:
+        tiles = _pair(tile_size, "tile_size")
+        for t in tiles:
+            if t < 1 or model.valid_input_size(t) != t:
+                below = model.valid_input_size(max(t - period + 1, 1))
+                below = below if below < t else None
+                above = model.valid_input_size(max(t, 1))
+                near = f"{below} or {above}" if below else f"{above}"
+                raise ValueError(
+                    f"tile_size {t} is not a valid input size of this network; the nearest valid sizes are {near}"
+                )
+    keeps = tuple(keep_of(t) for t in tiles)
+    if min(keeps) < 1:
+        raise ValueError(
+            f"tile_size {tiles} leaves no output after removing margin={margin} px on each side; "
+            f"use a tile of at least {model.valid_input_size(2 * margin + 1)} px or a smaller margin"
+        )
+    if step is None:
+        steps = tuple(k // period * period if k >= period else k for k in keeps)
+    else:
+        steps = _pair(step, "step")
+        for s, k in zip(steps, keeps):
+            if not 1 <= s <= k:
+                raise ValueError(f"step must be between 1 and the kept output tile ({k} px), got {s}")
+
+    def starts(size: int, keep: int, stride: int) -> tuple[int, ...]:
+        count = 1 if size <= keep else math.ceil((size - keep) / stride) + 1
+        return tuple(k * stride for k in range(count))
+
+    return TilePlan(
+        image_shape=(h, w),
+        tile_size=tiles,  # type: ignore[arg-type]
+        keep=keeps,  # type: ignore[arg-type]
+        step=steps,  # type: ignore[arg-type]
+        offset=margin,
+        crop=0 if model.padding == "valid" else margin,
+        ys=starts(h, keeps[0], steps[0]),
+        xs=starts(w, keeps[1], steps[1]),
+    )
+
+
+# --------------------------------------------------------------------------- inputs
+def _as_image(image: np.ndarray | Tensor, in_channels: int) -> Tensor:
+    """Check ``image`` and return it as a ``(C, H, W)`` CPU tensor (not yet cast)."""
+    if isinstance(image, np.ndarray):
+        if image.dtype == bool or not (np.issubdtype(image.dtype, np.floating)):
+            raise TypeError(
+                f"image must hold floating-point grey values, got dtype {image.dtype}; "
+                f"scale integer images to floats first, e.g. image.astype(np.float32) / 255"
+            )
+        tensor = torch.from_numpy(np.ascontiguousarray(image))
+    elif isinstance(image, Tensor):
+        if not image.is_floating_point():
+            raise TypeError(
+                f"image must hold floating-point grey values, got dtype {image.dtype}; "
+                f"scale integer images to floats first, e.g. image.float() / 255"
+            )
+        tensor = image.detach()
+    else:
+        raise TypeError(f"image must be a NumPy array or a torch.Tensor, got {type(image).__name__}")
+    if tensor.dim() == 2:
+        tensor = tensor[None]
+    if tensor.dim() != 3:
+        raise ValueError(
+            f"image must be (H, W) or (C, H, W), got shape {tuple(tensor.shape)}; "
+            f"tile one image at a time (loop over a batch)"
+        )
+    if tensor.shape[0] != in_channels:
+        raise ValueError(
+            f"the network takes {in_channels} channel(s) but the image has {tensor.shape[0]} "
+            f"(shape {tuple(tensor.shape)}, channels first: (C, H, W))"
+        )
+    if tensor.shape[1] < 1 or tensor.shape[2] < 1:
+        raise ValueError(f"image is empty: shape {tuple(tensor.shape)}")
+    bad = (~torch.isfinite(tensor)).sum().item()
+    if bad:
+        raise ValueError(f"image has {bad} NaN or infinite value(s); replace them before segmenting")
+    return tensor
+
+
+def _model_device_dtype(model: nn.Module) -> tuple[torch.device, torch.dtype]:
+    for p in model.parameters():
+        return p.device, p.dtype
+    return torch.device("cpu"), torch.float32
+
+
+def _index_map(n: int, before: int, total: int, mode: str) -> tuple[np.ndarray, np.ndarray]:
+    """Source indices and a validity mask for ``total`` canvas positions starting ``before``
+    pixels before the image."""
+    if total < before + n:
+        raise ValueError(f"a canvas of {total} px cannot hold {before} px of context and a {n} px image")
+    pos = np.arange(-before, total - before)
+    valid = (pos >= 0) & (pos < n)
+    if mode == "zero":
+        return np.clip(pos, 0, n - 1), valid
+    return mirror_indices(n, before, total - before - n), valid
+
+
+# --------------------------------------------------------------------------- inference
+def predict_tiled(
+    model: nn.Module,
+    image: np.ndarray | Tensor,
+    tile_size: int | tuple[int, int] | None = None,
+    batch_size: int = 4,
+    device: torch.device | str | None = None,
+    progress: bool = True,
+    *,
+    step: int | tuple[int, int] | None = None,
+    margin: int | None = None,
+    pad_mode: PadMode = "mirror",
+) -> np.ndarray | Tensor:
+    """Segment an image of any size with the overlap-tile strategy.
+
+    Args:
+        model: a U-Net (``unet_course.models.UNet`` or anything with the same size methods).
+            It runs in eval mode (drop-out off) under ``torch.inference_mode``; its previous
+            mode is restored afterwards.
+        image: ``(H, W)`` or ``(C, H, W)`` floating-point NumPy array or tensor, any ``H, W >= 1``
+            (also smaller than the context margin), ``C == model.in_channels``; no NaNs.
+        tile_size: input tile side(s); see :func:`plan_tiles`.
+        batch_size: tiles per forward pass. Memory stays bounded: the output, one batch of
+            tiles and the network's activations for it; the padded canvas is never built.
+        device: where the network runs; default the device of its parameters. The model is
+            not moved: pass the device it is on.
+        progress: show a ``tqdm`` progress bar over the tiles.
+        step, margin: see :func:`plan_tiles` (``step`` defaults to a multiple of ``2**depth``,
+            which makes the result equal to :func:`predict_whole` for a valid network).
+        pad_mode: ``"mirror"`` (the paper) or ``"zero"`` extrapolation beyond the image.
+
+    Returns:
+        Class scores (logits) ``(num_classes, H, W)`` float32, a NumPy array for a NumPy image
+        and a CPU tensor for a tensor image.
+    """
+    if pad_mode not in PAD_MODES:
+        raise ValueError(f"pad_mode must be one of {PAD_MODES}, got {pad_mode!r}")
+    if not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be an int >= 1, got {batch_size!r}")
+    from tqdm.auto import tqdm
+
+    as_numpy = isinstance(image, np.ndarray)
+    img = _as_image(image, int(model.in_channels))
+    _, h, w = img.shape
+    plan = plan_tiles(model, (h, w), tile_size=tile_size, step=step, margin=margin)
+    model_device, dtype = _model_device_dtype(model)
+    device = torch.device(device) if device is not None else model_device
+    img = img.to(dtype=dtype)
+
+    th, tw = plan.tile_size
+    ch, cw = plan.canvas_shape
+    rows, row_ok = _index_map(h, plan.offset, ch, pad_mode)
+    cols, col_ok = _index_map(w, plan.offset, cw, pad_mode)
+    boxes = [(i, j) for i in range(len(plan.ys)) for j in range(len(plan.xs))]
+    owned_r, owned_c = plan.owned_rows, plan.owned_cols
+    out: Tensor | None = None
+
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.inference_mode(), tqdm(total=len(boxes), desc="tiles", unit="tile", disable=not progress) as bar:
+            for start in range(0, len(boxes), batch_size):
+                chunk = boxes[start : start + batch_size]
+                tiles = []
+                for i, j in chunk:
+                    y, x = plan.ys[i], plan.xs[j]
+                    r = torch.from_numpy(rows[y : y + th])
+                    c = torch.from_numpy(cols[x : x + tw])
+                    tile = img.index_select(1, r).index_select(2, c)
+                    if pad_mode == "zero":
+                        mask = torch.from_numpy(row_ok[y : y + th, None] & col_ok[None, x : x + tw])
+                        tile = tile * mask.to(dtype)
+                    tiles.append(tile)
+                scores = model(torch.stack(tiles).to(device)).float().cpu()
+                if out is None:
+                    out = torch.empty((scores.shape[1], h, w), dtype=torch.float32)
+                k0 = plan.crop
+                for (i, j), s in zip(chunk, scores):
+                    (a, b), (c0, c1) = owned_r[i], owned_c[j]
+                    y, x = plan.ys[i], plan.xs[j]
+                    out[:, a:b, c0:c1] = s[:, k0 + a - y : k0 + b - y, k0 + c0 - x : k0 + c1 - x]
+                bar.update(len(chunk))
+    finally:
+        model.train(was_training)
+    assert out is not None
+    return out.numpy() if as_numpy else out
+
+
+def predict_whole(
+    model: nn.Module,
+    image: np.ndarray | Tensor,
+    device: torch.device | str | None = None,
+    *,
+    pad_mode: PadMode = "mirror",
+) -> np.ndarray | Tensor:
+    """One forward pass over the whole extended image: the reference :func:`predict_tiled`
+    reproduces.
+
+    A valid network's input is the image extended by its margin at the top and left and up to
+    the next valid size at the bottom and right; a ``padding="same"`` network gets the image
+    extended at the bottom and right to the next multiple of ``2**depth``. The output is cropped
+    to ``(num_classes, H, W)``. Memory grows with the image: use :func:`predict_tiled` for
+    large images. Arguments and return as in :func:`predict_tiled`.
+    """
+    if pad_mode not in PAD_MODES:
+        raise ValueError(f"pad_mode must be one of {PAD_MODES}, got {pad_mode!r}")
+    as_numpy = isinstance(image, np.ndarray)
+    img = _as_image(image, int(model.in_channels))
+    _, h, w = img.shape
+    model_device, dtype = _model_device_dtype(model)
+    device = torch.device(device) if device is not None else model_device
+    m = _valid_margin(model) if model.padding == "valid" else 0
+    th, tw = model.valid_input_size(h + 2 * m), model.valid_input_size(w + 2 * m)
+    rows, row_ok = _index_map(h, m, th, pad_mode)
+    cols, col_ok = _index_map(w, m, tw, pad_mode)
+    canvas = img.to(dtype).index_select(1, torch.from_numpy(rows)).index_select(2, torch.from_numpy(cols))
+    if pad_mode == "zero":
+        canvas = canvas * torch.from_numpy(row_ok[:, None] & col_ok[None, :]).to(dtype)
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.inference_mode():
+            scores = model(canvas[None].to(device))[0].float().cpu()
+    finally:
+        model.train(was_training)
+    out = scores[:, :h, :w].contiguous()
+    return out.numpy() if as_numpy else out
