@@ -60,8 +60,11 @@ def _compose_samples() -> list[tuple[int, int, int, int]]:
 
 
 def mirror_pad_reference(image: np.ndarray, margin: int) -> np.ndarray:
-    """Mirror extrapolation of ``margin`` pixels on every side (reflection about the border pixel)."""
-    return np.pad(image, margin, mode="reflect")
+    """Mirror extrapolation of ``margin`` pixels on every side (reflection about the border
+    pixel): the package's overlap-tile padding."""
+    from unet_course.tiling import mirror_pad
+
+    return mirror_pad(image, margin)
 
 
 def _mirror_cases() -> list[tuple]:
