@@ -14,6 +14,7 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 help:
 	@echo "make book    build the HTML book (executes the notebooks, cached) and print the page to open"
 	@echo "make test    unit tests, then every notebook under nbval (quick profile on a CPU)"
+	@echo "make test-browser  the built book in headless Chromium (installs chromium, a Korean font, Playwright)"
 	@echo "make lab     start JupyterLab in the course's environment"
 	@echo "make student write notebooks without solutions to student/"
 	@echo "make outputs re-execute every notebook in place (refresh stored outputs)"
@@ -46,6 +47,31 @@ book: venv vendor
 test: venv
 	$(PY) -m pytest tests
 	$(PY) -m pytest --nbval-lax --nbval-sanitize-with tests/sanitize.cfg -p no:cacheprovider notebooks
+
+# The browser tests (tests/browser): the built book in headless Chromium. Debian's chromium and a
+# Korean font come from apt-get (as root, else with sudo) when missing; Playwright's Python
+# package from tests/browser/requirements.txt. Playwright never downloads a browser here.
+.PHONY: browser-deps test-browser
+BROWSER_APT := chromium fonts-nanum fontconfig
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+browser-deps: venv $(VENV)/.browser-installed
+	@if command -v chromium >/dev/null 2>&1 && fc-list :lang=ko family 2>/dev/null | grep -q .; then \
+		echo "browser-deps: chromium and a Korean font are installed"; \
+	elif command -v apt-get >/dev/null 2>&1; then \
+		echo "browser-deps: apt-get install $(BROWSER_APT)"; \
+		$(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(BROWSER_APT) > /dev/null; \
+	else \
+		echo "browser-deps: no apt-get here; install Chromium and a Korean font yourself (the tests skip without them)"; \
+	fi
+
+$(VENV)/.browser-installed: tests/browser/requirements.txt $(VENV)/.installed
+	$(PY) -m pip install --quiet -r tests/browser/requirements.txt
+	touch $@
+
+test-browser: browser-deps book
+	$(PY) -m pytest tests/browser
 
 outputs: venv
 	$(PY) scripts/run_notebooks.py notebooks/*.ipynb
