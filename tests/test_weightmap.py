@@ -246,18 +246,21 @@ def test_separation_border_leaves_isolated_cells_alone():
         wm.separation_border(labels, 0)
 
 
-def test_touching_pairs_brute_force():
+@pytest.mark.parametrize("connectivity", [1, 2])
+def test_touching_pairs_brute_force(connectivity):
     labels = random_instances(np.random.default_rng(5), shape=(25, 25), n=8)
     expected = set()
     h, w = labels.shape
     for y, x in itertools.product(range(h), range(w)):
         for dy, dx in itertools.product((-1, 0, 1), repeat=2):
+            if connectivity == 1 and dy and dx:
+                continue
             yy, xx = y + dy, x + dx
             if 0 <= yy < h and 0 <= xx < w:
                 a, b = labels[y, x], labels[yy, xx]
                 if a and b and a != b:
                     expected.add((min(a, b), max(a, b)))
-    assert wm.touching_pairs(labels) == sorted(expected)
+    assert wm.touching_pairs(labels, connectivity) == sorted(expected)
 
 
 def test_separated_fraction_by_hand():
@@ -272,6 +275,9 @@ def test_separated_fraction_by_hand():
     pred[:, 6] = False  # a cut between cells 2 and 3 only
     assert wm.separated_fraction(labels, pred) == 0.5
     pred = (labels == 1) | (labels == 3)  # cell 2 missed: neither pair counts as separated
+    assert wm.separated_fraction(labels, pred) == 0.0
+    pred = labels > 0
+    pred[2:5, 6] = False  # a cut that leaves one pixel bridging cells 2 and 3: still one component
     assert wm.separated_fraction(labels, pred) == 0.0
     assert np.isnan(wm.separated_fraction(np.zeros((4, 4), dtype=np.int32), np.zeros((4, 4))))
 

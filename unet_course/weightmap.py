@@ -332,7 +332,7 @@ def weight_map_naive(
 # --------------------------------------------------------------------------------------------
 
 
-def touching_pairs(instance_labels: np.ndarray, connectivity: int = 2) -> list[tuple[int, int]]:
+def touching_pairs(instance_labels: np.ndarray, connectivity: int = 1) -> list[tuple[int, int]]:
     """Pairs of cell ids ``(a, b)``, ``a < b``, whose pixels are neighbours.
 
     ``connectivity`` 1: 4-neighbours (edges); 2: 8-neighbours (edges and corners). Sorted.
@@ -361,8 +361,9 @@ def separated_fraction(
     """Fraction of touching ground-truth cell pairs that a predicted foreground keeps apart.
 
     The predicted instances are the connected components of ``predicted_foreground``
-    (8-connected, so cells that touch only at a corner count as touching on both sides), as a
-    plain semantic segmentation gives them. Each true cell is
+    (4-connected, ``scipy.ndimage.label``'s default), as a plain semantic segmentation gives
+    them; the default pairs are those touching along an edge (4-neighbours) too, so the true
+    foreground mask itself separates no pair. Each true cell is
     assigned the predicted component that covers most of its pixels (none if the prediction
     leaves it all background). A touching pair counts as separated when both cells got a
     component and the two components differ; a missed cell counts as not separated.
@@ -383,7 +384,7 @@ def separated_fraction(
     pairs = touching_pairs(labels) if pairs is None else list(pairs)
     if not pairs:
         return float("nan")
-    components, _ = ndi.label(fg.astype(bool), structure=np.ones((3, 3), dtype=bool))
+    components, _ = ndi.label(fg.astype(bool))
     cells = labels > 0
     # majority predicted component per true cell, background (0) ignored
     base = int(components.max()) + 1

@@ -1,0 +1,188 @@
+"""unet_course.train: the training loop, checkpoints and the recipe of the shipped checkpoints."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from unet_course import train
+from unet_course.models import UNet
+
+
+def tiny_unet(padding="valid", seed=0) -> UNet:
+    torch.manual_seed(seed)
+    return UNet(1, 2, base_channels=4, depth=2, padding=padding, dropout=0.0)
+
+
+def squares_data(n_input: int, n=6, seed=0):
+    """Bright squares on noise: the foreground is learnable in a few dozen steps."""
+    rng = np.random.default_rng(seed)
+    samples = []
+    for _ in range(n):
+        target = np.zeros((n_input, n_input), dtype=np.int64)
+        for _ in range(3):
+            y, x = rng.integers(0, n_input - 12, size=2)
+            target[y : y + 12, x : x + 12] = 1
+        image = (0.7 * target + rng.normal(0, 0.15, target.shape)).astype(np.float32)
+        weights = np.where(target == 1, 2.0, 1.0).astype(np.float32)
+        samples.append((image, target, weights))
+    return samples
+
+
+def mean_loss(model: nn.Module, data) -> float:
+    """The weighted loss over all samples, in eval mode (less noisy than per-step losses)."""
+    from unet_course.losses import weighted_cross_entropy
+
+    model.eval()
+    with torch.no_grad():
+        values = [weighted_cross_entropy(model(torch.as_tensor(x)[None, None]), torch.as_tensor(y)[None],
+                                         torch.as_tensor(w)[None]).item() for x, y, w in data]
+    model.train()
+    return float(np.mean(values))
+
+
+def params_equal(a: nn.Module, b: nn.Module) -> bool:
+    return all(torch.equal(p, q) for p, q in zip(a.state_dict().values(), b.state_dict().values()))
+
+
+@pytest.mark.parametrize("padding", ["valid", "same"])
+def test_loss_decreases_on_a_tiny_problem(padding):
+    model = tiny_unet(padding)
+    data = squares_data(model.valid_input_size(64))
+    before = mean_loss(model, data)
+    history = train.fit(model, data, steps=60, optimizer="adam", lr=3e-3, device="cpu", progress=False)
+    assert len(history.loss) == 60 and history.step == list(range(1, 61))
+    after = mean_loss(model, data)
+    assert after < 0.5 * before, f"mean loss went from {before:.3f} to {after:.3f}"
+
+
+def test_paper_setup_sgd_momentum_099_batch_1_learns():
+    model = tiny_unet()
+    data = squares_data(model.valid_input_size(64))
+    before = mean_loss(model, data)
+    train.fit(model, data, steps=80, lr=0.01, momentum=0.99, batch_size=1, device="cpu", progress=False)
+    after = mean_loss(model, data)
+    assert after < 0.5 * before, f"mean loss went from {before:.3f} to {after:.3f}"
+
+
+def test_same_seed_same_run_and_other_seed_other_run():
+    data = squares_data(tiny_unet().valid_input_size(44))
+    runs = []
+    for seed in (3, 3, 4):
+        model = tiny_unet(seed=0)
+        model.dropout = nn.Dropout(0.5)  # randomness inside the step must be seeded too
+        history = train.fit(model, data, steps=15, lr=0.01, seed=seed, device="cpu", progress=False)
+        runs.append((model, history))
+    assert runs[0][1].loss == runs[1][1].loss
+    assert params_equal(runs[0][0], runs[1][0])
+    assert runs[0][1].loss != runs[2][1].loss
+
+
+def test_callable_data_and_batches():
+    n = tiny_unet().valid_input_size(44)
+    pool = squares_data(n, n=4)
+
+    def draw(rng: np.random.Generator):
+        return pool[int(rng.integers(len(pool)))][:2]  # (image, target): no weights
+
+    h1 = train.fit(tiny_unet(), draw, steps=5, batch_size=2, seed=1, device="cpu", progress=False)
+    h2 = train.fit(tiny_unet(), draw, steps=5, batch_size=2, seed=1, device="cpu", progress=False)
+    assert h1.loss == h2.loss
+
+
+def test_evaluation_hook_runs_in_eval_mode_without_gradients():
+    seen = []
+
+    def evaluate(model):
+        seen.append((model.training, torch.is_grad_enabled()))
+        return {"answer": 42}
+
+    model = tiny_unet()
+    history = train.fit(model, squares_data(model.valid_input_size(44)), steps=7, eval_every=3, evaluate=evaluate,
+                        device="cpu", progress=False)
+    assert [e["step"] for e in history.evals] == [3, 6, 7]
+    assert all(e["answer"] == 42.0 for e in history.evals)
+    assert seen == [(False, False)] * 3
+    assert model.training  # back in the mode it had
+
+
+def test_checkpoint_round_trip_rebuilds_the_unet(tmp_path):
+    model = tiny_unet()
+    data = squares_data(model.valid_input_size(44))
+    history = train.fit(model, data, steps=4, device="cpu", progress=False)
+    path = train.save_checkpoint(tmp_path / "sub" / "net.pt", model, step=4, history=history, meta={"note": "x", "n": 3})
+    loaded = train.load_checkpoint(path)
+    assert isinstance(loaded.model, UNet) and params_equal(loaded.model, model)
+    assert loaded.step == 4 and loaded.history.loss == history.loss and loaded.meta == {"note": "x", "n": 3}
+    assert not loaded.model.training
+    x = torch.as_tensor(data[0][0])[None, None]
+    model.eval()
+    torch.testing.assert_close(loaded.model(x), model(x), rtol=0, atol=0)
+    other = tiny_unet(seed=5)
+    train.load_checkpoint(path, other)
+    assert params_equal(other, model)
+    with pytest.raises(ValueError, match="do not fit"):
+        train.load_checkpoint(path, UNet(1, 2, base_channels=8, depth=2))
+    with pytest.raises(ValueError, match="no optimizer state"):
+        train.load_checkpoint(path, tiny_unet(), torch.optim.SGD(tiny_unet().parameters(), lr=0.1))
+    with pytest.raises(FileNotFoundError):
+        train.load_checkpoint(tmp_path / "missing.pt")
+
+
+def test_checkpoint_of_a_plain_module_needs_the_model(tmp_path):
+    net = nn.Conv2d(1, 2, 3)
+    path = train.save_checkpoint(tmp_path / "conv.pt", net)
+    with pytest.raises(ValueError, match="model="):
+        train.load_checkpoint(path)
+    fresh = nn.Conv2d(1, 2, 3)
+    train.load_checkpoint(path, fresh)
+    assert params_equal(fresh, net)
+
+
+def test_save_is_atomic(tmp_path, monkeypatch):
+    model = tiny_unet()
+    path = train.save_checkpoint(tmp_path / "a.pt", model, meta={"version": 1})
+
+    def broken_save(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(torch, "save", broken_save)
+    with pytest.raises(OSError, match="disk full"):
+        train.save_checkpoint(path, tiny_unet(seed=9), meta={"version": 2})
+    monkeypatch.undo()
+    assert train.load_checkpoint(path).meta == {"version": 1}  # the old file is intact
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.pt"]  # no temporary file left
+
+
+def test_resumed_run_equals_uninterrupted_run(tmp_path):
+    data = squares_data(tiny_unet().valid_input_size(44))
+    whole = tiny_unet()
+    h_whole = train.fit(whole, data, steps=12, lr=0.01, seed=2, device="cpu", progress=False)
+
+    part = tiny_unet()
+    ckpt = tmp_path / "run.pt"
+    train.fit(part, data, steps=5, lr=0.01, seed=2, device="cpu", progress=False, checkpoint=ckpt)
+    resumed = tiny_unet(seed=7)  # different init: everything must come from the checkpoint
+    h_resumed = train.fit(resumed, data, steps=12, lr=0.01, seed=2, device="cpu", progress=False,
+                          checkpoint=ckpt, resume=True)
+    assert h_resumed.step == list(range(1, 13))
+    np.testing.assert_allclose(h_resumed.loss, h_whole.loss, rtol=1e-5)
+    for p, q in zip(resumed.parameters(), whole.parameters()):
+        torch.testing.assert_close(p, q, rtol=1e-5, atol=1e-6)
+
+
+def test_bad_arguments_are_refused():
+    model = tiny_unet()
+    data = squares_data(model.valid_input_size(44), n=2)
+    with pytest.raises(ValueError, match="steps"):
+        train.fit(model, data, steps=-1, progress=False)
+    with pytest.raises(ValueError, match="optimizer"):
+        train.fit(model, data, steps=1, optimizer="rmsprop", progress=False)
+    with pytest.raises(TypeError, match="tuple"):
+        train.fit(model, [data[0][0]], steps=1, device="cpu", progress=False)
+    with pytest.raises(ValueError, match="checkpoint"):
+        train.fit(model, data, steps=1, checkpoint_every=1, progress=False)
+    with pytest.raises(FloatingPointError, match="learning rate"):
+        train.fit(model, data, steps=30, lr=1e6, device="cpu", progress=False)

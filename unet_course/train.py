@@ -1,0 +1,594 @@
+"""Training a segmentation network the way the U-Net paper does (학습).
+
+The paper trains with stochastic gradient descent, one large input tile per step (batch size 1:
+a large tile uses the GPU better than many small ones) and a high momentum of 0.99, "such that
+a large number of the previously seen training samples determine the update in the current
+optimization step". The loss is the weighted pixel-wise soft-max cross-entropy of
+:mod:`unet_course.losses`, with the weight map of :mod:`unet_course.weightmap`; drop-out and
+the He initialisation come with the model.
+
+- :func:`fit`: one training loop for any ``nn.Module`` that maps ``(N, C, H, W)`` images to
+  ``(N, K, h, w)`` logits (valid or same convolutions; targets and weights are cropped to the
+  output). Seeded, with a progress bar, a history, an evaluation hook and checkpoints.
+- :func:`save_checkpoint`, :func:`load_checkpoint`: atomic save, load into a model or rebuild it.
+- :data:`RECIPES`, :func:`run_recipe`: the recipes behind the checkpoints shipped in
+  ``unet_course/checkpoints/``; ``python -m unet_course.train --help`` runs them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import math
+import os
+import random
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from . import runtime
+from .losses import weighted_cross_entropy
+
+__all__ = [
+    "CHECKPOINT_DIR",
+    "Checkpoint",
+    "History",
+    "RECIPES",
+    "Recipe",
+    "TouchingCellsTiles",
+    "evaluate_separation",
+    "fit",
+    "load_checkpoint",
+    "make_optimizer",
+    "run_recipe",
+    "save_checkpoint",
+]
+
+CHECKPOINT_DIR = Path(__file__).resolve().parent / "checkpoints"
+FORMAT = "unet_course.checkpoint/1"
+
+Sample = tuple  # (image, target) or (image, target, weights)
+Data = Sequence | Callable[[np.random.Generator], Sample]
+
+
+# --------------------------------------------------------------------------------------------
+# history
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class History:
+    """What happened during training.
+
+    Attributes:
+        step: the step number (1-based) of every recorded loss.
+        loss: the training loss of that step (float).
+        evals: one dict per evaluation: ``{"step": s, **metrics}``.
+        seconds: wall-clock time spent in :func:`fit`, summed over resumed runs.
+    """
+
+    step: list[int] = field(default_factory=list)
+    loss: list[float] = field(default_factory=list)
+    evals: list[dict[str, float]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> History:
+        return cls(list(d.get("step", [])), list(d.get("loss", [])), [dict(e) for e in d.get("evals", [])],
+                   float(d.get("seconds", 0.0)))
+
+    def smoothed(self, window: int = 25) -> np.ndarray:
+        """Running mean of ``loss`` over ``window`` steps (shorter at the start), float64."""
+        loss = np.asarray(self.loss, dtype=np.float64)
+        if loss.size == 0:
+            return loss
+        c = np.cumsum(np.concatenate([[0.0], loss]))
+        idx = np.arange(1, loss.size + 1)
+        lo = np.maximum(idx - window, 0)
+        return (c[idx] - c[lo]) / (idx - lo)
+
+
+# --------------------------------------------------------------------------------------------
+# checkpoints
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Checkpoint:
+    """A loaded checkpoint: the model (weights loaded), the step, history and metadata."""
+
+    model: nn.Module
+    step: int
+    history: History
+    meta: dict[str, Any]
+    optimizer_state: dict[str, Any] | None
+
+
+def _model_config(model: nn.Module) -> dict[str, Any] | None:
+    """How to rebuild ``model``: its class path and constructor arguments, when known."""
+    cls = type(model)
+    if hasattr(model, "config") and callable(model.config):
+        kwargs = dict(model.config())
+    elif cls.__name__ == "UNet" and cls.__module__.startswith("unet_course."):
+        p = getattr(getattr(model, "dropout", None), "p", 0.0)
+        kwargs = dict(in_channels=model.in_channels, num_classes=model.num_classes,
+                      base_channels=model.base_channels, depth=model.depth, padding=model.padding,
+                      dropout=float(p))
+    else:
+        return None
+    return {"class": f"{cls.__module__}.{cls.__qualname__}", "kwargs": kwargs}
+
+
+def save_checkpoint(
+    path: str | os.PathLike,
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer | None = None,
+    *,
+    step: int = 0,
+    history: History | None = None,
+    meta: dict[str, Any] | None = None,
+) -> Path:
+    """Save model weights (and optionally the optimizer) to ``path``, atomically.
+
+    The file is written to a temporary file in the same folder and renamed over ``path``, so a
+    crash never leaves a half-written checkpoint. Weights are stored as float32 on the CPU.
+    ``meta`` must hold plain Python values (str, int, float, bool, lists, dicts); it is read
+    back with ``torch.load(weights_only=True)``. Returns the path.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    state = {k: (v.detach().to("cpu", torch.float32) if v.is_floating_point() else v.detach().cpu())
+             for k, v in model.state_dict().items()}
+    payload = {
+        "format": FORMAT,
+        "model_state": state,
+        "model_config": _model_config(model),
+        "optimizer_state": optimizer.state_dict() if optimizer is not None else None,
+        "step": int(step),
+        "history": (history or History()).to_dict(),
+        "meta": dict(meta or {}),
+    }
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            torch.save(payload, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def load_checkpoint(
+    path: str | os.PathLike,
+    model: nn.Module | None = None,
+    optimizer: torch.optim.Optimizer | None = None,
+    *,
+    map_location: str | torch.device = "cpu",
+) -> Checkpoint:
+    """Load a checkpoint written by :func:`save_checkpoint`.
+
+    With ``model``, its weights are replaced (shapes must match); without, the model is rebuilt
+    from the stored class and arguments (a ``unet_course`` U-Net). With ``optimizer``, its state
+    is restored too (the checkpoint must contain one). Loads with ``weights_only=True``.
+    The returned model is in eval mode.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no checkpoint at {str(path)!r}")
+    payload = torch.load(path, map_location=map_location, weights_only=True)
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise ValueError(f"{str(path)!r} is not a unet_course checkpoint (format {FORMAT!r})")
+    if model is None:
+        config = payload.get("model_config")
+        if not config:
+            raise ValueError(f"{str(path)!r} does not say how to build its model; pass model=... to load it into")
+        module_name, _, class_name = config["class"].rpartition(".")
+        model = getattr(importlib.import_module(module_name), class_name)(**config["kwargs"])
+    try:
+        model.load_state_dict(payload["model_state"])
+    except RuntimeError as error:
+        raise ValueError(f"the checkpoint's weights do not fit this model: {error}") from None
+    if optimizer is not None:
+        if payload.get("optimizer_state") is None:
+            raise ValueError(f"{str(path)!r} holds no optimizer state; save it with optimizer=...")
+        optimizer.load_state_dict(payload["optimizer_state"])
+    model.eval()
+    return Checkpoint(model=model, step=int(payload["step"]), history=History.from_dict(payload["history"]),
+                      meta=dict(payload["meta"]), optimizer_state=payload.get("optimizer_state"))
+
+
+# --------------------------------------------------------------------------------------------
+# the loop
+# --------------------------------------------------------------------------------------------
+
+
+def make_optimizer(model: nn.Module, name: str = "sgd", lr: float = 0.01, momentum: float = 0.99,
+                   weight_decay: float = 0.0) -> torch.optim.Optimizer:
+    """``"sgd"``: SGD with the paper's momentum 0.99 (default); ``"adam"``: Adam (momentum unused)."""
+    if name == "sgd":
+        return torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay)
+    if name == "adam":
+        return torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
+    raise ValueError(f"optimizer={name!r}: use 'sgd', 'adam' or a torch.optim.Optimizer")
+
+
+def _step_seed(seed: int, *keys: int) -> int:
+    return int(np.random.SeedSequence([int(seed), *map(int, keys)]).generate_state(1, dtype=np.uint32)[0])
+
+
+def _as_tensor(x, dtype: torch.dtype) -> torch.Tensor:
+    return (x if isinstance(x, torch.Tensor) else torch.as_tensor(np.asarray(x))).to(dtype)
+
+
+def _collate(samples: list, device: torch.device) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+    images, targets, weights = [], [], []
+    for sample in samples:
+        if not isinstance(sample, (tuple, list)) or len(sample) not in (2, 3):
+            raise TypeError(
+                "each training sample must be a tuple (image, target) or (image, target, weights), "
+                f"got {type(sample).__name__}" + (f" of length {len(sample)}" if isinstance(sample, (tuple, list)) else "")
+            )
+        image = _as_tensor(sample[0], torch.float32)
+        images.append(image[None] if image.ndim == 2 else image)
+        targets.append(_as_tensor(sample[1], torch.long))
+        weights.append(None if len(sample) == 2 or sample[2] is None else _as_tensor(sample[2], torch.float32))
+    if any(w is None for w in weights) and not all(w is None for w in weights):
+        raise ValueError("either every sample of a batch has weights or none has")
+    try:
+        x = torch.stack(images).to(device)
+        y = torch.stack(targets).to(device)
+        w = None if weights[0] is None else torch.stack(weights).to(device)
+    except RuntimeError as error:
+        raise ValueError(f"the samples of a batch must have equal sizes: {error}") from None
+    return x, y, w
+
+
+def _draw(data: Data, step: int, batch_size: int, seed: int) -> list:
+    """The samples of step ``step``: a function of (seed, step) only, so runs resume exactly."""
+    if callable(data) and not hasattr(data, "__getitem__"):
+        return [data(np.random.default_rng(_step_seed(seed, step, b))) for b in range(batch_size)]
+    n = len(data)
+    if n == 0:
+        raise ValueError("the training data is empty")
+    out = []
+    for b in range(batch_size):
+        position = step * batch_size + b
+        epoch, offset = divmod(position, n)
+        order = np.random.default_rng(_step_seed(seed, 1_000_003, epoch)).permutation(n)
+        out.append(data[int(order[offset])])
+    return out
+
+
+def fit(
+    model: nn.Module,
+    data: Data,
+    *,
+    steps: int,
+    optimizer: str | torch.optim.Optimizer = "sgd",
+    lr: float = 0.01,
+    momentum: float = 0.99,
+    weight_decay: float = 0.0,
+    batch_size: int = 1,
+    loss_fn: Callable[[torch.Tensor, torch.Tensor, torch.Tensor | None], torch.Tensor] | None = None,
+    evaluate: Callable[[nn.Module], dict[str, float]] | None = None,
+    eval_every: int | None = None,
+    seed: int = 0,
+    device: torch.device | str | None = None,
+    checkpoint: str | os.PathLike | None = None,
+    checkpoint_every: int | None = None,
+    resume: bool = False,
+    clip_grad_norm: float | None = None,
+    progress: bool = True,
+    desc: str = "training",
+) -> History:
+    """Train ``model`` for ``steps`` optimisation steps and return the :class:`History`.
+
+    Args:
+        model: maps ``(N, C, H, W)`` float32 to ``(N, K, h, w)`` logits, ``h <= H`` (a valid
+            U-Net) or ``h == H`` (same padding).
+        data: a sequence of samples, each ``(image, target)`` or ``(image, target, weights)``
+            (numpy or torch): ``image`` ``(H, W)`` or ``(C, H, W)`` float, ``target`` ``(H, W)``
+            class ids, ``weights`` ``(H, W)`` float (a weight map). Walked in a new seeded random
+            order every epoch. Or a callable ``data(rng) -> sample`` drawing a fresh sample from a
+            ``numpy.random.Generator`` each step.
+        steps: total number of steps (a resumed run continues up to it).
+        optimizer: ``"sgd"`` (momentum ``momentum``, the paper's 0.99), ``"adam"``, or an optimizer
+            built on ``model.parameters()``.
+        lr, momentum, weight_decay: for a named optimizer.
+        batch_size: samples a step (the paper: 1 large tile).
+        loss_fn: ``loss_fn(logits, target, weights)``; default :func:`weighted_cross_entropy`
+            (mean over pixels; target and weights centre-cropped to the logits).
+        evaluate: ``evaluate(model) -> {"name": value}``, called in eval mode without gradients
+            every ``eval_every`` steps and after the last step.
+        seed: seeds the sample order, data drawn by a callable, and every step's randomness
+            (drop-out; NumPy's and Python's global generators, for augmentations that use them).
+            The same seed, model initialisation and data give the same run; step ``s`` depends only
+            on ``(seed, s)`` and the weights, so a resumed run equals an uninterrupted one.
+        device: default :func:`unet_course.runtime.device`; the model is moved there.
+        checkpoint: path of a checkpoint saved every ``checkpoint_every`` steps and at the end
+            (model, optimizer, step, history).
+        resume: continue from ``checkpoint`` when that file exists.
+        clip_grad_norm: clip the gradient's global norm to this value (None: no clipping).
+        progress: show a ``tqdm`` progress bar.
+
+    Returns:
+        The :class:`History` (of the whole run, when resumed). The model ends in the mode
+        (train or eval) it had before.
+    """
+    if not isinstance(steps, (int, np.integer)) or steps < 0:
+        raise ValueError(f"steps must be an int >= 0, got {steps!r}")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    if eval_every is not None and eval_every < 1:
+        raise ValueError(f"eval_every must be >= 1 or None, got {eval_every}")
+    if checkpoint_every is not None and (checkpoint is None or checkpoint_every < 1):
+        raise ValueError("checkpoint_every needs checkpoint=PATH and a value >= 1")
+    from tqdm.auto import tqdm
+
+    device = torch.device(device) if device is not None else runtime.device()
+    model.to(device)
+    opt = make_optimizer(model, optimizer, lr, momentum, weight_decay) if isinstance(optimizer, str) else optimizer
+    loss_fn = loss_fn or weighted_cross_entropy
+    history, start = History(), 0
+    if resume and checkpoint is not None and Path(checkpoint).is_file():
+        loaded = load_checkpoint(checkpoint, model, opt, map_location=device)
+        history, start = loaded.history, loaded.step
+    was_training = model.training
+
+    def run_eval(step: int) -> None:
+        model.eval()
+        with torch.no_grad():
+            metrics = evaluate(model)
+        model.train()
+        history.evals.append({"step": step, **{k: float(v) for k, v in metrics.items()}})
+
+    began = time.perf_counter()
+    model.train()
+    bar = tqdm(range(start, steps), desc=desc, disable=not progress, initial=start, total=steps, leave=False)
+    for step in bar:
+        s = _step_seed(seed, step)
+        torch.manual_seed(s)
+        np.random.seed(s)
+        random.seed(s)
+        x, y, w = _collate(_draw(data, step, batch_size, seed), device)
+        opt.zero_grad(set_to_none=True)
+        loss = loss_fn(model(x), y, w)
+        if not torch.isfinite(loss):
+            raise FloatingPointError(
+                f"the loss became {loss.item()} at step {step + 1}; lower the learning rate (lr={lr}) or "
+                "set clip_grad_norm (momentum 0.99 amplifies large steps)"
+            )
+        loss.backward()
+        if clip_grad_norm is not None:
+            nn.utils.clip_grad_norm_(model.parameters(), clip_grad_norm)
+        opt.step()
+        history.step.append(step + 1)
+        history.loss.append(float(loss.detach()))
+        if progress and (step % 10 == 0 or step + 1 == steps):
+            bar.set_postfix(loss=f"{history.loss[-1]:.4f}")
+        if evaluate is not None and eval_every is not None and (step + 1) % eval_every == 0 and step + 1 < steps:
+            run_eval(step + 1)
+        if checkpoint_every is not None and (step + 1) % checkpoint_every == 0 and step + 1 < steps:
+            history.seconds += time.perf_counter() - began
+            began = time.perf_counter()
+            save_checkpoint(checkpoint, model, opt, step=step + 1, history=history)
+    bar.close()
+    if evaluate is not None and (not history.evals or history.evals[-1]["step"] != steps):
+        run_eval(steps)
+    history.seconds += time.perf_counter() - began
+    if checkpoint is not None:
+        save_checkpoint(checkpoint, model, opt, step=steps, history=history)
+    model.train(was_training)
+    return history
+
+
+# --------------------------------------------------------------------------------------------
+# the touching-cells experiment and its recipes
+# --------------------------------------------------------------------------------------------
+
+
+class TouchingCellsTiles(Sequence):
+    """Synthetic touching cells as U-Net training tiles, with or without the weight map.
+
+    Each item is ``(image, target, weights)``: ``image`` ``(1, n, n)`` float32 (an input tile of
+    side ``n``), ``target`` ``(n, n)`` int64 foreground after cutting the separation borders
+    (:func:`unet_course.weightmap.separate_instances`), ``weights`` ``(n, n)`` float32, the
+    paper's weight map (``w0 = 10``, ``sigma = 5``) or, with ``w0=0``, the class balance
+    ``w_c`` alone. Items ``len(images) .. 8 len(images)`` are the 8 flips and quarter turns of
+    the drawn images (the same transform for image, target and weights).
+
+    Attributes:
+        instances: the drawn instance labels, one ``(n, n)`` int32 array per image (before the
+            separation borders are cut), for scoring.
+    """
+
+    def __init__(self, n_images: int, size: int, *, n_cells: int = 30, rendering: str = "fluorescence",
+                 w0: float = 10.0, sigma: float = 5.0, noise: float = 0.05, seed: int = 0,
+                 progress: bool = False) -> None:
+        from tqdm.auto import tqdm
+
+        from .data import synthetic_cells
+        from .weightmap import separate_instances, weight_map
+
+        self.images, self.targets, self.weights, self.instances = [], [], [], []
+        for i in tqdm(range(n_images), desc="drawing cells", disable=not progress, leave=False):
+            sample = synthetic_cells(size, n_cells, rendering=rendering, noise=noise, seed=_step_seed(seed, i) % 2**31)
+            separated = separate_instances(sample.instances)
+            self.images.append(sample.image[None].astype(np.float32))
+            self.targets.append((separated > 0).astype(np.int64))
+            self.weights.append(weight_map(separated, w0=w0, sigma=sigma))
+            self.instances.append(sample.instances)
+
+    def __len__(self) -> int:
+        return 8 * len(self.images)
+
+    def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if not -len(self) <= index < len(self):
+            raise IndexError(index)
+        index %= len(self)
+        i, t = index % len(self.images), index // len(self.images)
+
+        def transform(a: np.ndarray) -> np.ndarray:
+            a = np.rot90(a, t % 4, axes=(-2, -1))
+            return np.ascontiguousarray(a[..., ::-1] if t >= 4 else a)
+
+        return transform(self.images[i]), transform(self.targets[i]), transform(self.weights[i])
+
+
+def predict_foreground(model: nn.Module, image: np.ndarray, device: torch.device | str | None = None) -> np.ndarray:
+    """Foreground (class 1 beats class 0) of one ``(H, W)`` or ``(C, H, W)`` image; ``(h, w)`` bool
+    of the model's output size (the centre of the image for a valid U-Net)."""
+    device = torch.device(device) if device is not None else next(model.parameters()).device
+    x = torch.as_tensor(np.asarray(image, dtype=np.float32))
+    x = x[None, None] if x.ndim == 2 else x[None]
+    was_training = model.training
+    model.eval()
+    with torch.no_grad():
+        logits = model(x.to(device))
+    model.train(was_training)
+    return (logits[0].argmax(0) == 1).cpu().numpy()
+
+
+def evaluate_separation(model: nn.Module, tiles: TouchingCellsTiles) -> dict[str, float]:
+    """Split rate and foreground IoU of ``model`` on the images of ``tiles`` (no flips).
+
+    ``split_rate``: the fraction of touching cell pairs whose cells end up in different
+    connected components of the predicted foreground
+    (:func:`unet_course.weightmap.separated_fraction`), pooled over the images; pairs are those
+    touching inside the output window. ``iou``: foreground IoU against the true cells.
+    """
+    from .weightmap import separated_fraction, touching_pairs
+
+    separated = pairs = 0
+    inter = union = 0
+    for image, instances in zip(tiles.images, tiles.instances):
+        fg = predict_foreground(model, image)
+        h, w = fg.shape
+        top, left = (instances.shape[0] - h) // 2, (instances.shape[1] - w) // 2
+        truth = instances[top : top + h, left : left + w]
+        found = touching_pairs(truth)
+        if found:
+            separated += round(separated_fraction(truth, fg, found) * len(found))
+            pairs += len(found)
+        inter += int((fg & (truth > 0)).sum())
+        union += int((fg | (truth > 0)).sum())
+    return {"split_rate": separated / pairs if pairs else float("nan"),
+            "iou": inter / union if union else float("nan"), "pairs": float(pairs)}
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How a shipped checkpoint is made: data, model, optimiser, steps.
+
+    ``python -m unet_course.train NAME`` runs it and writes ``unet_course/checkpoints/NAME.pt``.
+    """
+
+    description: str
+    model: dict[str, Any]
+    tile: int  # input tile side
+    train_images: int
+    test_images: int
+    w0: float
+    steps: int
+    lr: float
+    optimizer: str = "sgd"
+    momentum: float = 0.99
+    n_cells: int = 30
+    rendering: str = "fluorescence"
+    seed: int = 0
+    clip_grad_norm: float | None = None
+
+    def data(self, split: str, progress: bool = False) -> TouchingCellsTiles:
+        """The training (``"train"``) or held-out test (``"test"``) tiles of this recipe."""
+        n = {"train": self.train_images, "test": self.test_images}[split]
+        seed = _step_seed(self.seed, {"train": 0, "test": 1}[split])
+        return TouchingCellsTiles(n, self.tile, n_cells=self.n_cells, rendering=self.rendering, w0=self.w0,
+                                  seed=seed, progress=progress)
+
+
+_SMALL_UNET = dict(in_channels=1, num_classes=2, base_channels=8, depth=3, padding="valid", dropout=0.0)
+
+RECIPES: dict[str, Recipe] = {
+    "ch08_weighted": Recipe(
+        description="small valid U-Net on synthetic touching cells, with the paper's weight map (w0=10, sigma=5)",
+        model=_SMALL_UNET, tile=220, train_images=24, test_images=12, w0=10.0, steps=600, lr=0.01,
+    ),
+    "ch08_unweighted": Recipe(
+        description="the same U-Net, data and steps, with the class balance w_c only (w0=0: no border term)",
+        model=_SMALL_UNET, tile=220, train_images=24, test_images=12, w0=0.0, steps=600, lr=0.01,
+    ),
+}
+
+
+def run_recipe(name: str, *, out: str | os.PathLike | None = None, device: torch.device | str | None = None,
+               progress: bool = True, steps: int | None = None) -> Checkpoint:
+    """Train recipe ``name`` from scratch, score it on its test tiles and save the checkpoint.
+
+    ``out``: where to write (default ``unet_course/checkpoints/NAME.pt``; ``""`` for nowhere).
+    ``steps`` overrides the recipe's number of steps (for quick experiments). The checkpoint's
+    ``meta`` holds the recipe, the test scores (``split_rate``, ``iou``) and the training time;
+    it stores no optimizer state, to stay small.
+    """
+    from .models import UNet
+
+    if name not in RECIPES:
+        raise KeyError(f"unknown recipe {name!r}; the recipes are {', '.join(RECIPES)}")
+    recipe = RECIPES[name]
+    runtime.seed_everything(recipe.seed)
+    model = UNet(**recipe.model)
+    train, test = recipe.data("train", progress), recipe.data("test", progress)
+    history = fit(model, train, steps=steps or recipe.steps, optimizer=recipe.optimizer, lr=recipe.lr,
+                  momentum=recipe.momentum, seed=recipe.seed, device=device, clip_grad_norm=recipe.clip_grad_norm,
+                  progress=progress, desc=name)
+    scores = evaluate_separation(model, test)
+    meta = {"recipe": name, **{k: v for k, v in asdict(recipe).items()}, "scores": scores,
+            "command": f"python -m unet_course.train {name}", "torch": torch.__version__}
+    if steps:
+        meta["steps"] = steps
+    target = CHECKPOINT_DIR / f"{name}.pt" if out is None else (Path(out) if out else None)
+    if target is not None:
+        save_checkpoint(target, model, step=len(history.loss), history=history, meta=meta)
+    model.eval()
+    return Checkpoint(model=model, step=len(history.loss), history=history, meta=meta, optimizer_state=None)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m unet_course.train",
+        description="Train the recipes behind the checkpoints in unet_course/checkpoints/.",
+    )
+    parser.add_argument("recipes", nargs="*", help=f"recipe names (default: all): {', '.join(RECIPES)}")
+    parser.add_argument("--out-dir", default=str(CHECKPOINT_DIR), help="folder for NAME.pt (default: the package's)")
+    parser.add_argument("--steps", type=int, default=None, help="override the number of steps")
+    parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda if available)")
+    parser.add_argument("--list", action="store_true", help="list the recipes and exit")
+    args = parser.parse_args(argv)
+    if args.list:
+        for name, recipe in RECIPES.items():
+            print(f"{name}: {recipe.description} ({recipe.steps} steps)")
+        return
+    for name in args.recipes or list(RECIPES):
+        start = time.perf_counter()
+        out = Path(args.out_dir) / f"{name}.pt"
+        result = run_recipe(name, out=out, device=args.device, steps=args.steps)
+        scores = result.meta["scores"]
+        print(f"{name}: split rate {scores['split_rate']:.3f} over {int(scores['pairs'])} touching pairs, "
+              f"IoU {scores['iou']:.3f}, {time.perf_counter() - start:.1f} s -> {out} "
+              f"({out.stat().st_size / 1e6:.2f} MB)")
+
+
+if __name__ == "__main__":
+    main()
