@@ -170,6 +170,9 @@ def visit(context: Any, base: str, page: str) -> Visit:
     tab.on("pageerror", lambda e: result.page_errors.append(str(e)))
     try:
         tab.goto(f"{base}/{page}", wait_until="load")
+        redirect = re.search(r'http-equiv="Refresh" content="0; url=([^"]+)"', page_text(page), re.I)
+        if redirect:  # index.html forwards to the preface
+            tab.wait_for_url(f"**/{redirect.group(1)}", wait_until="load")
         tab.wait_for_load_state("networkidle")
         tab.evaluate(WAIT_FOR_MATHJAX_JS)
         if WIDGET_VIEW in page_text(page):
