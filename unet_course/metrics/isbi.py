@@ -465,7 +465,9 @@ def warping_error(
     prediction that differs from the truth only by boundary shifts (simple points) scores 0; a
     split, a merge, a missing or an extra object leaves at least one pixel. The greedy warp is a
     valid warping, so the value is an upper bound of the minimum over all warpings (the
-    definition), and equal to it in the cases the tests construct.
+    definition). Like the challenge's own script it is greedy: where a prediction is reachable
+    only through flips in a particular order (dense pixel noise along boundaries, say), the warp
+    can stop with a few pixels that another order would have resolved.
 
     Args:
         pred: ``(H, W)`` interior probability or binary map.
