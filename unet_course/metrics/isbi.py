@@ -353,7 +353,9 @@ def simple_point_table(connectivity: int = 4) -> np.ndarray:
 _TABLES = {c: simple_point_table(c) for c in (4, 8)}
 
 
-def neighbourhood_codes(interior: np.ndarray, rows: np.ndarray | None = None, cols: np.ndarray | None = None) -> np.ndarray:
+def neighbourhood_codes(
+    interior: np.ndarray, rows: np.ndarray | None = None, cols: np.ndarray | None = None
+) -> np.ndarray:
     """8-bit neighbourhood code of pixels of a bool map (outside the image counts as membrane).
 
     Args:
