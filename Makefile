@@ -15,6 +15,8 @@ help:
 	@echo "make book    build the HTML book (executes the notebooks, cached) and print the page to open"
 	@echo "make test    unit tests, then every notebook under nbval (quick profile on a CPU)"
 	@echo "make test-browser  the built book in headless Chromium (installs chromium, a Korean font, Playwright)"
+	@echo "make test-gpu  unit tests and every notebook in the full profile (a CUDA GPU; PY=python3 without the venv)"
+	@echo "make bench   every benchmark in one table (BENCH_ARGS=--quick for a short run)"
 	@echo "make lab     start JupyterLab in the course's environment"
 	@echo "make student write notebooks without solutions to student/"
 	@echo "make outputs re-execute every notebook in place (refresh stored outputs)"
@@ -72,6 +74,26 @@ $(VENV)/.browser-installed: tests/browser/requirements.txt $(VENV)/.installed
 
 test-browser: browser-deps book
 	$(PY) -m pytest tests/browser
+
+# The full profile on a CUDA GPU: the paper-size U-Net, real training, the large tiling demo.
+# On a GPU machine without this venv: `make test-gpu PY=python3` (scripts/gpu_wheels.sh brings
+# the notebook tools as wheels for a machine without a package index).
+.PHONY: test-gpu bench bench-deps
+test-gpu:
+	@$(PY) -c "import sys, torch; sys.exit(0 if torch.cuda.is_available() else 'make test-gpu needs a CUDA GPU (torch.cuda.is_available() is False); make test runs the quick profile on a CPU')"
+	UNET_COURSE_PROFILE=full $(PY) -m pytest tests
+	UNET_COURSE_PROFILE=full $(PY) -m pytest --nbval-lax --nbval-sanitize-with tests/sanitize.cfg -p no:cacheprovider notebooks
+
+# Benchmarks (benchmarks/run_all.py): one table of every comparison on the device at hand.
+# BENCH_ARGS=--quick for a short run; --out FILE writes it as Markdown.
+bench-deps: venv $(VENV)/.bench-installed
+
+$(VENV)/.bench-installed: requirements-bench.txt $(VENV)/.installed
+	$(PY) -m pip install --quiet --no-deps -r requirements-bench.txt
+	touch $@
+
+bench: bench-deps
+	$(PY) benchmarks/run_all.py $(BENCH_ARGS)
 
 outputs: venv
 	$(PY) scripts/run_notebooks.py notebooks/*.ipynb

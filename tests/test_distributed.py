@@ -91,8 +91,13 @@ def test_torchrun_two_gloo_processes_hold_identical_weights(tmp_path):
 
 def test_shards_are_disjoint_and_cover_the_data():
     data = list(range(11))
-    shards = [distributed.shard(data, r, 3) for r in range(3)]
-    assert [list(s) for s in shards] == [[0, 3, 6, 9], [1, 4, 7, 10], [2, 5, 8]]
+    dealt = [distributed.shard(data, r, 3, seed=None) for r in range(3)]
+    assert [list(s) for s in dealt] == [[0, 3, 6, 9], [1, 4, 7, 10], [2, 5, 8]]
+    shuffled = [list(distributed.shard(data, r, 3, seed=5)) for r in range(3)]
+    assert sorted(sum(shuffled, [])) == data
+    assert [len(s) for s in shuffled] == [4, 4, 3]
+    assert shuffled != [list(s) for s in dealt]
+    assert shuffled == [list(distributed.shard(data, r, 3, seed=5)) for r in range(3)]
     with pytest.raises(ValueError, match="at least one sample"):
         distributed.shard([1, 2], 0, 3)
     with pytest.raises(ValueError, match="rank must be"):

@@ -135,14 +135,21 @@ def shutdown() -> None:
 
 
 class Shard(Sequence):
-    """The samples ``rank, rank + world_size, rank + 2 world_size, ...`` of ``data``.
+    """Rank ``rank``'s share of ``data``: the samples ``order[rank], order[rank + world_size],
+    order[rank + 2 world_size], ...``.
 
-    The shards of all ranks are disjoint and together hold every sample once (the split of
-    :class:`torch.utils.data.DistributedSampler` without its padding). :func:`unet_course.train.fit`
+    ``order`` is a permutation of the sample indices drawn from ``seed`` (the same on every rank),
+    or ``0, 1, 2, ...`` with ``seed=None``: the samples are dealt out like cards. Shuffling before
+    dealing keeps a data set stored in a structured order (all flips of image 0, then all of
+    image 1, ...) from giving one rank all variants of the same image, as
+    :class:`torch.utils.data.DistributedSampler` does with ``shuffle=True``. The shards of all
+    ranks are disjoint and together hold every sample once (no padding). :func:`unet_course.train.fit`
     walks a shard in a new seeded order every epoch, like any sequence.
     """
 
-    def __init__(self, data: Sequence, rank: int, world_size: int) -> None:
+    def __init__(self, data: Sequence, rank: int, world_size: int, seed: int | None = 0) -> None:
+        if not isinstance(world_size, int) or world_size < 1:
+            raise ValueError(f"world_size must be an int >= 1, got {world_size!r}")
         if not 0 <= rank < world_size:
             raise ValueError(f"rank must be in 0 .. {world_size - 1}, got {rank}")
         if len(data) < world_size:
@@ -150,7 +157,8 @@ class Shard(Sequence):
                 f"{len(data)} samples cannot be shared by {world_size} ranks; give every rank at least one sample"
             )
         self.data, self.rank, self.world_size = data, rank, world_size
-        self.indices = range(rank, len(data), world_size)
+        order = np.arange(len(data)) if seed is None else np.random.default_rng(seed).permutation(len(data))
+        self.indices = [int(i) for i in order[rank::world_size]]
 
     def __len__(self) -> int:
         return len(self.indices)
@@ -171,15 +179,16 @@ class _RankStream:
         return self.draw(np.random.default_rng([self.rank, *key]))
 
 
-def shard(data: train.Data, rank: int, world_size: int) -> train.Data:
+def shard(data: train.Data, rank: int, world_size: int, seed: int | None = 0) -> train.Data:
     """This rank's part of the training data for :func:`unet_course.train.fit`.
 
-    A sequence becomes a :class:`Shard` (every ``world_size``-th sample from ``rank``); a callable
-    ``data(rng)`` becomes one that draws from a rank-specific generator.
+    A sequence becomes a :class:`Shard` (shuffled with ``seed``, then every ``world_size``-th
+    sample from ``rank``; ``seed=None`` deals without shuffling); a callable ``data(rng)``
+    becomes one that draws from a rank-specific generator.
     """
     if callable(data) and not hasattr(data, "__getitem__"):
         return _RankStream(data, rank)
-    return Shard(data, rank, world_size)
+    return Shard(data, rank, world_size, seed)
 
 
 def wrap(model: nn.Module, env: DistEnv) -> DistributedDataParallel:
@@ -229,7 +238,8 @@ def fit(
 
     Args:
         model: the plain model (not yet wrapped); rank 0's weights are broadcast to all ranks.
-        data: as for :func:`unet_course.train.fit` (a sequence of samples or a callable).
+        data: as for :func:`unet_course.train.fit` (a sequence of samples or a callable); each
+            rank trains on its :func:`shard`, shuffled with ``seed``.
         steps: optimisation steps; every rank takes the same number.
         env: from :func:`init` (default: call it).
         checkpoint: rank 0 saves the plain model there after the last step (the ranks hold the
@@ -251,7 +261,8 @@ def fit(
             )
     env = env or init()
     ddp = wrap(model, env)
-    history = train.fit(ddp, shard(data, env.rank, env.world_size), steps=steps, device=env.device,
+    part = shard(data, env.rank, env.world_size, seed=fit_kwargs.get("seed", 0))
+    history = train.fit(ddp, part, steps=steps, device=env.device,
                         progress=progress and env.is_main, **fit_kwargs)
     if checkpoint is not None and env.is_main:
         train.save_checkpoint(checkpoint, unwrap(ddp), step=steps, history=history,
@@ -379,7 +390,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         if env.is_main:
             summary = {"world_size": env.world_size, "backend": env.backend, "recipe": args.recipe,
                        "steps": recipe.steps, "tile": recipe.tile, "train_images": recipe.train_images,
-                       "samples_per_rank": len(shard(data, 0, env.world_size)), "seconds": seconds,
+                       "samples_per_rank": len(shard(data, 0, env.world_size, recipe.seed)), "seconds": seconds,
                        "replica_divergence": gap, "loss": losses}
             if out is not None:
                 (out / "summary.json").write_text(json.dumps(summary, indent=1))

@@ -1,0 +1,612 @@
+"""Every benchmark of the course in one run, printed as one table (``make bench``).
+
+Each row is measured in this run, on the device at hand, next to what it is compared with, as
+the median of several timed runs after a warm-up:
+
+- **inference**: the paper's U-Net (64 base channels, depth 4, 572 x 572 -> 388 x 388) in fp32,
+  TF32 and bf16 (autocast), batch 1 and 16, eager and ``torch.compile``; tiles/s and the achieved
+  TFLOP/s against the FLOP count of one tile, counted from the model with
+  ``torch.utils.flop_counter`` (~301 GFLOP).
+- **overlap-tile**: ``unet_course.tiling.predict_tiled`` against MONAI's
+  ``sliding_window_inference`` wrapping the same model, on a 4096 x 4096 image: Mpx/s, peak
+  memory, and how far the outputs are apart.
+- **training**: steps/s of the paper's set-up (572 tile, batch 1, SGD momentum 0.99, weighted
+  cross-entropy) through ``unet_course.train.fit``; time to reach a Rand error target on
+  held-out ISBI 2012 slices.
+- **weight map**: ``unet_course.weightmap.weight_map`` against the naive one-distance-transform-
+  per-cell method; **elastic deformation**: ``unet_course.augment`` (NumPy, and batched torch on
+  CPU and GPU) against the ``elasticdeform`` package.
+
+On a GPU every row runs (``--quick`` shortens it); cuDNN autotuning (fixed tile sizes),
+channels-last and bf16 autocast are on where the row says so. On a CPU the rows that would take
+far too long are listed as skipped with the reason, and ``--quick`` keeps the whole run within a
+few minutes (smaller model and image for the overlap-tile rows). Not a test: nothing asserts a
+speed.
+
+    python benchmarks/run_all.py [--quick] [--out table.md] [--only inference,tiling,...]
+
+``--out FILE`` writes the table as Markdown; when FILE already holds the two marker lines
+``<!-- benchmark-table:start -->`` and ``<!-- benchmark-table:end -->`` only the text between
+them is replaced (that is how the book's Performance appendix is refreshed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import ctypes
+import dataclasses
+import datetime
+import importlib.util
+import os
+import platform
+import statistics
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from unet_course import runtime
+from unet_course.models import UNet
+
+HERE = Path(__file__).resolve().parent
+GROUPS = ("inference", "tiling", "training", "weightmap", "elastic")
+START, END = "<!-- benchmark-table:start -->", "<!-- benchmark-table:end -->"
+
+
+# --------------------------------------------------------------------------------------------
+# measuring
+# --------------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class Row:
+    """One line of the table; ``None`` fields print as a dash."""
+
+    group: str
+    case: str
+    seconds: float | None = None  # median seconds of one timed run
+    runs: int = 0
+    rate: str | None = None  # throughput with its unit
+    tflops: float | None = None
+    memory: str | None = None
+    versus: str | None = None  # the comparison: speed-up or difference
+    note: str = ""
+
+
+def sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def timed(fn: Callable[[], object], repeats: int, device: torch.device, warmup: int = 1) -> list[float]:
+    """Wall-clock seconds of ``repeats`` calls of ``fn`` after ``warmup`` untimed ones."""
+    for _ in range(warmup):
+        fn()
+    sync(device)
+    out = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        sync(device)
+        out.append(time.perf_counter() - start)
+    return out
+
+
+def _rss_bytes() -> int:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def _trim_heap() -> None:
+    """Give freed heap memory back to the OS (glibc), so that RSS growth measures the next call."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+class PeakMemory:
+    """Peak memory of a block: CUDA's allocator high-water mark on a GPU; on a CPU the growth of
+    the resident set size over the value before the block, sampled every millisecond."""
+
+    def __init__(self, device: torch.device) -> None:
+        self.device, self.peak = device, 0
+
+    def __enter__(self) -> PeakMemory:
+        if self.device.type == "cuda":
+            torch.cuda.synchronize(self.device)
+            torch.cuda.reset_peak_memory_stats(self.device)
+            self.base = torch.cuda.memory_allocated(self.device)
+            return self
+        _trim_heap()
+        self.base, self.high, self._stop = _rss_bytes(), 0, threading.Event()
+
+        def sample() -> None:
+            while not self._stop.is_set():
+                self.high = max(self.high, _rss_bytes())
+                time.sleep(0.001)
+
+        self._thread = threading.Thread(target=sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.device.type == "cuda":
+            torch.cuda.synchronize(self.device)
+            self.peak = torch.cuda.max_memory_allocated(self.device) - self.base
+            return
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.high, _rss_bytes()) - self.base
+
+    def text(self) -> str:
+        what = "GPU" if self.device.type == "cuda" else "RSS"
+        return f"{self.peak / 2**30:.2f} GiB {what}" if self.peak >= 2**30 else f"{self.peak / 2**20:.0f} MiB {what}"
+
+
+def fmt_seconds(s: float | None) -> str:
+    if s is None:
+        return "-"
+    return f"{s * 1e3:.1f} ms" if s < 1 else f"{s:.2f} s"
+
+
+def device_name(device: torch.device) -> str:
+    if device.type == "cuda":
+        props = torch.cuda.get_device_properties(device)
+        return f"{props.name} ({props.total_memory / 2**30:.0f} GiB, {props.multi_processor_count} SMs)"
+    name = platform.processor() or platform.machine()
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                name = line.split(":", 1)[1].strip()
+                break
+    return f"{name}, {os.cpu_count()} cores, {torch.get_num_threads()} torch threads"
+
+
+@contextlib.contextmanager
+def precision(kind: str, device: torch.device) -> Iterator[None]:
+    """``fp32`` (IEEE, no TF32), ``tf32`` (TF32 tensor cores for fp32 convolutions and matmuls) or
+    ``bf16`` (autocast to bfloat16)."""
+    cudnn_conv = getattr(torch.backends.cudnn, "conv", None)
+    matmul = torch.backends.cuda.matmul
+    saved = (getattr(cudnn_conv, "fp32_precision", None), getattr(matmul, "fp32_precision", None))
+    mode = "tf32" if kind == "tf32" else "ieee"
+    try:
+        if cudnn_conv is not None and hasattr(cudnn_conv, "fp32_precision"):
+            cudnn_conv.fp32_precision = mode
+            matmul.fp32_precision = mode
+        else:  # older torch
+            torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = kind == "tf32"
+        if kind == "bf16":
+            with torch.autocast(device.type, dtype=torch.bfloat16):
+                yield
+        else:
+            yield
+    finally:
+        if saved[0] is not None:
+            cudnn_conv.fp32_precision, matmul.fp32_precision = saved
+
+
+def flops_of(model_kwargs: dict, tile: int) -> int:
+    """FLOPs of one forward pass of one ``tile x tile`` image, counted by
+    ``torch.utils.flop_counter`` on the meta device (no memory, no compute)."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    with torch.device("meta"):
+        model = UNet(**model_kwargs)
+        with FlopCounterMode(display=False) as counter:
+            model(torch.empty(1, model.in_channels, tile, tile))
+    return int(counter.get_total_flops())
+
+
+def paper_unet(device: torch.device, dropout: float = 0.5, **overrides) -> UNet:
+    runtime.seed_everything(0)
+    model = UNet(**{"in_channels": 1, "num_classes": 2, "base_channels": 64, "depth": 4, "padding": "valid",
+                    "dropout": dropout, **overrides})
+    return model.to(device, memory_format=torch.channels_last)
+
+
+# --------------------------------------------------------------------------------------------
+# the benchmarks
+# --------------------------------------------------------------------------------------------
+
+
+def bench_inference(device: torch.device, quick: bool, everything: bool, repeats: int) -> list[Row]:
+    rows: list[Row] = []
+    tile = 572
+    flops = flops_of({}, tile)
+    model = paper_unet(device).eval()
+    cuda = device.type == "cuda"
+    note_flops = f"{flops / 1e9:.1f} GFLOP/tile (flop_counter)"
+    configs = [(p, b, c) for c in (False, True) for b in (1, 16) for p in ("fp32", "tf32", "bf16")]
+    compiled: dict[str, torch.nn.Module] = {}
+    for prec, batch, compile_ in configs:
+        case = f"{prec}, batch {batch}, {'torch.compile' if compile_ else 'eager'}"
+        reason = None
+        if not cuda and prec == "tf32":
+            reason = "TF32 is a tensor-core mode of NVIDIA GPUs"
+        elif not cuda and batch > 1 and not everything:
+            reason = "16 tiles a pass take minutes on a CPU; --all runs it"
+        elif not cuda and compile_ and (quick or not everything):
+            reason = "compiling takes minutes on a CPU (157 s measured here once); --all runs it"
+        elif quick and cuda and batch > 1 and prec == "fp32":
+            reason = "--quick keeps batch 16 to TF32 and bf16"
+        if reason:
+            rows.append(Row("inference 572²", case, note=f"skipped: {reason}"))
+            continue
+        net = model
+        build_s = 0.0
+        if compile_:
+            if prec not in compiled:
+                compiled[prec] = torch.compile(model)
+            net = compiled[prec]
+        x = torch.randn(batch, 1, tile, tile, device=device).contiguous(memory_format=torch.channels_last)
+        with torch.inference_mode(), precision(prec, device):
+            if compile_:
+                start = time.perf_counter()
+                net(x)
+                sync(device)
+                build_s = time.perf_counter() - start
+            with PeakMemory(device) as mem:
+                times = timed(lambda: net(x), repeats, device)
+        med = statistics.median(times)
+        tiles_s = batch / med
+        rows.append(Row("inference 572²", case, med, len(times), f"{tiles_s:,.1f} tiles/s", flops * tiles_s / 1e12,
+                        mem.text(), note=(f"compile + first call {build_s:.0f} s; " if compile_ else "") + note_flops))
+    # speed-up against eager fp32 batch 1, where both were measured
+    base = next((r for r in rows if r.case == "fp32, batch 1, eager" and r.seconds), None)
+    if base is not None:
+        for r in rows:
+            if r.seconds and r is not base:
+                batch = int(r.case.split("batch ")[1].split(",")[0])
+                r.versus = f"{(batch / r.seconds) / (1 / base.seconds):.2f}x fp32 eager b1"
+    return rows
+
+
+def _monai_predictor(model: torch.nn.Module, margin: int) -> Callable[[torch.Tensor], torch.Tensor]:
+    """MONAI's inferer needs an output of the window's size; a valid U-Net loses ``margin`` px on
+    every side, so each window is mirror-padded by ``margin`` before the network sees it."""
+    from unet_course.tiling import mirror_pad
+
+    def predict(window: torch.Tensor) -> torch.Tensor:
+        return model(mirror_pad(window, margin).contiguous(memory_format=torch.channels_last)).float()
+
+    return predict
+
+
+def bench_tiling(device: torch.device, quick: bool, repeats: int) -> list[Row]:
+    try:
+        from monai.inferers import sliding_window_inference
+    except ImportError:
+        return [Row("overlap-tile", "predict_tiled vs MONAI sliding_window_inference",
+                    note="skipped: MONAI is not installed (pip install --no-deps -r requirements-bench.txt)")]
+
+    from unet_course.tiling import plan_tiles, predict_tiled, predict_whole
+
+    cuda = device.type == "cuda"
+    if cuda or not quick:
+        kwargs, side, label = {}, 4096, "paper U-Net"
+    else:
+        kwargs, side, label = {"base_channels": 16}, 1024, "U-Net with 16 base channels"
+    model = paper_unet(device, **kwargs).eval()
+    prec = "bf16" if cuda else "fp32"
+    batch = 16 if cuda else 4
+    rng = np.random.default_rng(0)
+    image = rng.random((side, side), dtype=np.float32)
+    plan = plan_tiles(model, (side, side))
+    keep, margin = plan.keep[0], plan.offset
+    tile_flops = flops_of({"base_channels": model.base_channels}, plan.tile_size[0])
+    group = f"overlap-tile {side}²"
+    where = f"{label}, {prec}, {batch} tiles a batch"
+    rows: list[Row] = []
+    outputs: dict[str, np.ndarray] = {}
+
+    def run(name: str, fn: Callable[[], np.ndarray], n_tiles: int, extra: str = "") -> Row:
+        with torch.inference_mode(), precision(prec, device):
+            outputs[name] = fn()  # warm-up, kept for the comparison
+            with PeakMemory(device) as mem:
+                times = timed(fn, repeats, device, warmup=0)
+        med = statistics.median(times)
+        return Row(group, f"{name} ({where})", med, len(times), f"{side * side / 1e6 / med:.2f} Mpx/s",
+                   n_tiles * tile_flops / med / 1e12, mem.text(), note=f"{n_tiles} tiles of {plan.tile_size[0]} px{extra}")
+
+    rows.append(run("predict_tiled", lambda: predict_tiled(model, image, batch_size=batch, progress=False),
+                    plan.num_tiles, f", step {plan.step[0]}"))
+    predictor = _monai_predictor(model, margin)
+    for overlap, mode in ((0.0, "constant"), (0.25, "gaussian")):
+        stride = max(1, int(keep * (1 - overlap)))
+        n = (int(np.ceil((side - keep) / stride)) + 1) ** 2
+
+        def monai(overlap: float = overlap, mode: str = mode) -> np.ndarray:
+            x = torch.from_numpy(image)[None, None]
+            out = sliding_window_inference(x, (keep, keep), batch, predictor, overlap=overlap, mode=mode,
+                                           sw_device=device, device="cpu")
+            return out[0].float().numpy()
+
+        rows.append(run(f"MONAI sliding_window_inference, overlap {overlap}, {mode}", monai, n,
+                        ", windows mirror-padded by the margin"))
+    ours = outputs["predict_tiled"]
+    for r, name in zip(rows[1:], [k for k in outputs if k != "predict_tiled"]):
+        other = outputs[name]
+        differ = float(np.mean(ours.argmax(0) != other.argmax(0)))
+        r.versus = f"predict_tiled {r.seconds / rows[0].seconds:.2f}x faster"
+        r.note += f"; vs predict_tiled: max |Δlogit| {np.abs(ours - other).max():.2g}, {100 * differ:.2f}% px other class"
+    if side <= 1024:
+        with torch.inference_mode(), precision(prec, device):
+            whole = predict_whole(model, image)
+        rows[0].note += f"; vs one whole-image pass: max |Δlogit| {np.abs(ours - whole).max():.1g}"
+    if not cuda and quick:
+        rows[0].note += "; --quick: the paper U-Net on 4096² takes several minutes per method on a CPU"
+    return rows
+
+
+def _training_sample(tile: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    from unet_course.data import synthetic_em
+
+    em = synthetic_em(tile, seed=0)
+    target = np.asarray(em.labels, dtype=np.int64)
+    weights = np.where(target == 0, 2.0, 1.0).astype(np.float32)
+    return np.asarray(em.image, np.float32)[None], target, weights
+
+
+def bench_training(device: torch.device, quick: bool, repeats: int, rand_target: float, rand_budget_s: float) -> list[Row]:
+    from unet_course import train
+
+    cuda = device.type == "cuda"
+    rows: list[Row] = []
+    sample = _training_sample(572)
+    fwd = flops_of({}, 572)
+    steps = 1 if not cuda else (5 if quick else 20)
+    for prec in ("fp32", "bf16") if cuda else ("fp32",):
+        model = paper_unet(device)
+        opt = torch.optim.SGD(model.parameters(), lr=1e-4, momentum=0.99)
+
+        def run() -> float:
+            with precision(prec, device):
+                history = train.fit(model, [sample], steps=steps, optimizer=opt, device=device, progress=False)
+            return history.seconds / steps
+
+        run()  # warm-up: cuDNN autotuning, momentum buffers
+        per_step = [run() for _ in range(repeats)]
+        med = statistics.median(per_step)
+        rows.append(Row("training 572², batch 1", f"train.fit, SGD momentum 0.99, {prec}{' autocast' if prec == 'bf16' else ''}",
+                        med, len(per_step), f"{1 / med:.2f} steps/s", 3 * fwd / med / 1e12, None,
+                        note=f"{steps} step(s) a run; TFLOP/s counts 3x the forward FLOPs"))
+    if not cuda:
+        rows.append(Row("training 572², batch 1", "bf16 autocast", note="skipped: measured on CUDA only"))
+    rows.append(_time_to_rand(device, quick, rand_target, rand_budget_s))
+    return rows
+
+
+def _time_to_rand(device: torch.device, quick: bool, target: float, budget_s: float) -> Row:
+    """Train the chapter 09 ISBI recipe (paper-size on a GPU) until the Rand error on the held-out
+    slices 25-29 is at most ``target``, evaluating every ``eval_every`` steps."""
+    from unet_course import experiments, train
+    from unet_course.data import isbi_available
+    from unet_course.metrics import rand_error
+
+    group = "training to a Rand error"
+    cuda = device.type == "cuda"
+    if quick:
+        return Row(group, f"ISBI 2012, Rand error <= {target}", note="skipped: --quick")
+    if not isbi_available():
+        return Row(group, f"ISBI 2012, Rand error <= {target}",
+                   note="skipped: ISBI 2012 not found (set UNET_COURSE_DATA)")
+    recipe = experiments.RECIPES["ch09_isbi"]
+    if cuda:
+        recipe = experiments.full_profile(recipe)
+    train_set, test = experiments.task_data("isbi")
+    sampler = experiments.TileSampler(train_set, recipe.tile, elastic=recipe.elastic)
+    runtime.seed_everything(recipe.seed)
+    model = recipe.model().to(device)
+    eval_every = 100 if cuda else 50
+    state = {"eval_s": 0.0, "began": time.perf_counter(), "reached": None, "best": float("inf"), "step": 0}
+
+    class Done(Exception):
+        pass
+
+    def evaluate(net: torch.nn.Module) -> dict[str, float]:
+        start = time.perf_counter()
+        state["step"] += eval_every
+        err = float(np.mean([rand_error(experiments.predict_probability(net, im), t)
+                             for im, t in zip(test.images, test.targets)]))
+        state["best"] = min(state["best"], err)
+        state["eval_s"] += time.perf_counter() - start
+        train_s = time.perf_counter() - state["began"] - state["eval_s"]
+        if err <= target:
+            state["reached"] = train_s
+            raise Done
+        if train_s > budget_s:
+            raise Done
+        return {"rand_error": err}
+
+    steps = 100_000
+    with contextlib.suppress(Done), precision("bf16" if cuda else "fp32", device):
+        train.fit(model, sampler, steps=steps, optimizer=recipe.optimizer, lr=recipe.lr, momentum=recipe.momentum,
+                  batch_size=recipe.batch_size, evaluate=evaluate, eval_every=eval_every, seed=recipe.seed,
+                  device=device, progress=False)
+    what = (f"{'paper U-Net' if cuda else 'ch09 quick U-Net (8 ch, depth 3)'}, tile {recipe.tile}, "
+            f"batch {recipe.batch_size}, {recipe.optimizer}")
+    if state["reached"] is None:
+        return Row(group, f"ISBI 2012 held-out 25-29, Rand error <= {target}: {what}",
+                   note=f"not reached in {budget_s:.0f} s of training ({state['step']} steps); best {state['best']:.3f}")
+    return Row(group, f"ISBI 2012 held-out 25-29, Rand error <= {target}: {what}", state["reached"], 1,
+               f"{state['step']} steps", note=f"Rand error {state['best']:.3f} at step {state['step']}; "
+               "evaluation time not counted")
+
+
+def _load_script(name: str):
+    spec = importlib.util.spec_from_file_location(f"_bench_{name}", HERE / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+def bench_weightmap(quick: bool, repeats: int) -> list[Row]:
+    from unet_course import weightmap
+    from unet_course.data import cell_instances
+
+    labels = _load_script("weight_map").nuclei_labels()
+    source = "stardist nuclei"
+    if labels is None:
+        labels, source = cell_instances(512, 125, seed=0)[0], "synthetic cells"
+    n = len(np.unique(labels)) - 1
+    cpu = torch.device("cpu")
+    fast = timed(lambda: weightmap.weight_map(labels), repeats, cpu)
+    naive = timed(lambda: weightmap.weight_map_naive(labels), max(1, repeats // 2 if quick else repeats), cpu, warmup=0)
+    diff = np.abs(weightmap.weight_map(labels, dtype=np.float64) - weightmap.weight_map_naive(labels)).max()
+    size = f"{labels.shape[0]}x{labels.shape[1]}, {n} cells ({source})"
+    f, s = statistics.median(fast), statistics.median(naive)
+    return [
+        Row("weight map", f"weight_map (windowed) {size}", f, len(fast), f"{1 / f:.1f} maps/s",
+            versus=f"{s / f:.1f}x the naive one", note=f"max |diff| to naive {diff:.1e}"),
+        Row("weight map", f"naive: a full distance transform per cell, {size}", s, len(naive), f"{1 / s:.2f} maps/s"),
+    ]
+
+
+def bench_elastic(device: torch.device, repeats: int) -> list[Row]:
+    import elasticdeform
+
+    from unet_course import augment
+
+    rng = np.random.default_rng(0)
+    n = 512
+    image = rng.random((n, n)).astype(np.float32)
+    labels = rng.integers(0, 3, size=(n, n)).astype(np.int32)
+    weights = rng.random((n, n)).astype(np.float32)
+    grid = augment.random_coarse_displacement(rng, sigma=10.0, grid=3)
+    cpu = torch.device("cpu")
+    ref = elasticdeform.deform_grid([image, labels, weights], grid, order=[3, 0, 1], mode="mirror")
+    ours = augment.elastic_deform(image, labels, weights, displacement=grid)
+    group, what = "elastic deformation", f"{n}² image+labels+weights, 3x3 grid, σ 10 px"
+    peer = statistics.median(timed(lambda: elasticdeform.deform_grid(
+        [image, labels, weights], grid, order=[3, 0, 1], mode="mirror"), repeats, cpu))
+    mine = statistics.median(timed(lambda: augment.elastic_deform(image, labels, weights, displacement=grid), repeats, cpu))
+    rows = [
+        Row(group, f"elasticdeform.deform_grid (C), {what}", peer, repeats, f"{1 / peer:.1f} samples/s"),
+        Row(group, f"augment.elastic_deform (NumPy/SciPy), {what}", mine, repeats, f"{1 / mine:.1f} samples/s",
+            versus=f"{peer / mine:.2f}x elasticdeform",
+            note=f"vs elasticdeform: image max |Δ| {np.abs(ours.image - ref[0]).max():.1e}, "
+                 f"{int((ours.labels != ref[1]).sum())} label px differ"),
+    ]
+    for dev in [cpu] + ([device] if device.type == "cuda" else []):
+        batch = 8
+        x = torch.tensor(image, device=dev)[None].expand(batch, n, n).contiguous()
+        y = torch.tensor(labels, device=dev)[None].expand(batch, n, n).contiguous()
+        w = torch.tensor(weights, device=dev)[None].expand(batch, n, n).contiguous()
+        g = torch.tensor(grid, dtype=torch.float32, device=dev)[None].expand(batch, 2, 3, 3).contiguous()
+        times = timed(lambda: augment.elastic_deform_torch(x, y, w, displacement=g), repeats, dev)
+        per = statistics.median(times) / batch
+        got = augment.elastic_deform_torch(x, y, w, displacement=g)[0][0].float().cpu().numpy()
+        rows.append(Row(group, f"augment.elastic_deform_torch, {dev.type}, batch {batch}, {what}", per, len(times),
+                        f"{1 / per:.1f} samples/s", versus=f"{peer / per:.2f}x elasticdeform",
+                        note=f"per sample; image max |Δ| to elasticdeform {np.abs(got - ref[0]).max():.1e}"))
+    if device.type != "cuda":
+        rows.append(Row(group, "augment.elastic_deform_torch, cuda, batch 8", note="skipped: no CUDA device"))
+    return rows
+
+
+# --------------------------------------------------------------------------------------------
+# the table
+# --------------------------------------------------------------------------------------------
+
+HEADER = ("benchmark", "case", "median", "throughput", "TFLOP/s", "peak memory", "comparison", "notes")
+
+
+def cells(row: Row) -> tuple[str, ...]:
+    median = "-" if row.seconds is None else f"{fmt_seconds(row.seconds)} (n={row.runs})"
+    return (row.group, row.case, median, row.rate or "-", "-" if row.tflops is None else f"{row.tflops:.3g}",
+            row.memory or "-", row.versus or "-", row.note)
+
+
+def markdown(rows: list[Row], header_lines: list[str]) -> str:
+    lines = [*header_lines, "", "| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
+    for row in rows:
+        lines.append("| " + " | ".join(c.replace("|", "/") for c in cells(row)) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def plain(rows: list[Row]) -> str:
+    table = [HEADER, *(cells(r) for r in rows)]
+    widths = [max(len(r[i]) for r in table) for i in range(len(HEADER) - 1)]
+    out = []
+    for k, r in enumerate(table):
+        out.append("  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[-1])
+        if k == 0:
+            out.append("  ".join("-" * w for w in widths) + "  " + "-" * 5)
+    return "\n".join(out)
+
+
+def write_markdown(path: Path, text: str) -> None:
+    """Write ``text`` to ``path``, or between the marker lines when ``path`` has them."""
+    if path.is_file():
+        old = path.read_text()
+        if START in old and END in old:
+            head, rest = old.split(START, 1)
+            tail = rest.split(END, 1)[1]
+            path.write_text(f"{head}{START}\n{text}{END}{tail}")
+            return
+    path.write_text(text)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a short run (a few minutes on a CPU)")
+    parser.add_argument("--all", action="store_true", help="on a CPU, also the rows that take very long")
+    parser.add_argument("--repeats", type=int, default=None, help="timed runs a row (default 10 on a GPU, 3 on a CPU, 2 with --quick)")
+    parser.add_argument("--only", default=",".join(GROUPS), help=f"comma-separated groups of {', '.join(GROUPS)}")
+    parser.add_argument("--out", type=Path, default=None, help="also write the table as Markdown to this file")
+    parser.add_argument("--rand-target", type=float, default=0.1, help="Rand error to train to (default 0.1)")
+    parser.add_argument("--rand-budget", type=float, default=None,
+                        help="seconds of training allowed to reach it (default 600 on a GPU, 300 on a CPU)")
+    args = parser.parse_args(argv)
+    groups = [g.strip() for g in args.only.split(",") if g.strip()]
+    unknown = sorted(set(groups) - set(GROUPS))
+    if unknown:
+        parser.error(f"unknown group(s) {', '.join(unknown)}; choose from {', '.join(GROUPS)}")
+
+    device = runtime.device()
+    cuda = device.type == "cuda"
+    repeats = args.repeats or (10 if cuda else (2 if args.quick else 3))
+    budget = args.rand_budget or (600.0 if cuda else 300.0)
+    if cuda:
+        torch.backends.cudnn.benchmark = True  # fixed tile sizes: let cuDNN pick the fastest kernels
+        torch.backends.cudnn.deterministic = False
+    began = time.perf_counter()
+    stamp = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
+    command = "python benchmarks/run_all.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    header = [f"Device: {device_name(device)}; torch {torch.__version__}; {stamp}.",
+              f"Command: `{command.strip()}`; median of {repeats} timed runs after a warm-up unless the row says otherwise."]
+    print("\n".join(header), flush=True)
+
+    rows: list[Row] = []
+    for group in groups:
+        start = time.perf_counter()
+        print(f"... {group}", flush=True)
+        if group == "inference":
+            rows += bench_inference(device, args.quick, args.all, repeats)
+        elif group == "tiling":
+            rows += bench_tiling(device, args.quick, repeats)
+        elif group == "training":
+            rows += bench_training(device, args.quick, repeats, args.rand_target, budget)
+        elif group == "weightmap":
+            rows += bench_weightmap(args.quick, repeats)
+        elif group == "elastic":
+            rows += bench_elastic(device, repeats)
+        print(f"    {time.perf_counter() - start:.0f} s", flush=True)
+    total = time.perf_counter() - began
+    header.append(f"Whole run: {total:.0f} s.")
+    print()
+    print(plain(rows))
+    print(f"\nwhole run: {total:.0f} s")
+    if args.out is not None:
+        write_markdown(args.out, markdown(rows, header))
+        print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,73 @@
+"""Exercises of chapter 11 (appendix): training on several processes and machines with DDP."""
+
+from __future__ import annotations
+
+from unet_course import distributed, quiz
+from unet_course.models import UNet
+
+
+def _paper_parameters() -> int:
+    return UNet(in_channels=1, num_classes=2, base_channels=64, depth=4).num_parameters()
+
+
+def _ring_megabytes(world_size: int = 8, bytes_per_value: int = 4) -> float:
+    """Bytes one rank sends in a ring all-reduce of the paper U-Net's gradients: 2 (W - 1) / W of
+    the gradient (reduce-scatter, then all-gather), in MB (10^6 bytes)."""
+    size = _paper_parameters() * bytes_per_value
+    return 2 * (world_size - 1) / world_size * size / 1e6
+
+
+def _shard_cases() -> list[tuple[int, int, int]]:
+    return [(10, 0, 2), (10, 1, 2), (11, 2, 3), (7, 0, 7), (7, 6, 7), (30, 3, 8), (5, 0, 1)]
+
+
+QUESTIONS = [
+    quiz.Numeric(
+        "11.effective-batch",
+        "Two machines with 4 GPUs each train the U-Net with DDP, one 572 x 572 tile per GPU and "
+        "step, as the paper does on one GPU. How many tiles does one optimiser step average "
+        "the gradient over?",
+        lambda: float(2 * 4 * 1),
+        rtol=0,
+        atol=0.01,
+        hint="Every rank computes the gradient of its own tile; the all-reduce averages the gradients "
+        "of all ranks (world size = machines x GPUs per machine).",
+    ),
+    quiz.Numeric(
+        "11.gradient-megabytes",
+        "How many megabytes (10^6 bytes) of gradients does each rank put into the all-reduce at every "
+        "step when it trains the paper's U-Net (in_channels=1, num_classes=2, 64 base channels, "
+        "depth 4) in float32?",
+        lambda: _paper_parameters() * 4 / 1e6,
+        rtol=2e-3,
+        hint="One gradient value per parameter (UNet(...).num_parameters()), 4 bytes each.",
+    ),
+    quiz.Numeric(
+        "11.ring-traffic",
+        "A ring all-reduce makes every rank send 2 (W - 1) / W times the gradient's size. How many "
+        "megabytes (10^6 bytes) does each of W = 8 GPUs send per step for the paper's U-Net in "
+        "float32?",
+        lambda: _ring_megabytes(8, 4),
+        rtol=2e-3,
+        hint="Multiply the gradient's size in MB by 2 * 7 / 8.",
+    ),
+    quiz.TrueFalse(
+        "11.same-seed",
+        "Under DistributedDataParallel every rank must seed its random generator with the same value "
+        "before building the model; otherwise the replicas start from different weights and never agree.",
+        False,
+        hint="Look at what DistributedDataParallel does when it wraps a model.",
+        explanation="DDP broadcasts rank 0's parameters (and buffers) to every rank when it wraps the "
+        "model, so the replicas start identical whatever each process drew; tests/test_distributed.py "
+        "seeds rank 1 differently on purpose.",
+    ),
+    quiz.CodeExercise(
+        "11.shard",
+        "Write shard_indices(n, rank, world_size): the indices of the samples, out of n, that rank "
+        "`rank` trains on when the data are dealt out like cards (rank, rank + world_size, ...), "
+        "without shuffling first, as a list of ints.",
+        lambda n, rank, world_size: list(distributed.shard(list(range(n)), rank, world_size, seed=None)),
+        _shard_cases,
+        hint="range(start, stop, step) deals the cards.",
+    ),
+]
