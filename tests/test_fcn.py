@@ -171,3 +171,17 @@ def test_vgg_fc6_parameter_count():
     conv6 = conv[1]
     assert conv6.weight.shape == (4096, 512, 7, 7)
     assert sum(p.numel() for p in conv6.parameters()) == sum(p.numel() for p in fc6.parameters()) == 102_760_448 + 4096
+
+
+@pytest.mark.parametrize("size", [(32, 32), (70, 45), (96, 128)])
+def test_feature_sizes_match_the_forward_pass(size):
+    model = FCN("8s", in_channels=1, num_classes=2, **SMALL).eval()
+    x = torch.randn(1, 1, *size)
+    ph, pw = model.feature_sizes(*size)["padded"]
+    with torch.no_grad():
+        maps = model.features(F.pad(x, (0, pw - size[1], 0, ph - size[0]), mode="reflect"))
+    sizes = model.feature_sizes(*size)
+    for name, t in maps.items():
+        assert tuple(t.shape[-2:]) == sizes[name], name
+    with pytest.raises(ValueError, match="at least 32"):
+        model.feature_sizes(31, 100)

@@ -144,6 +144,23 @@ class FCN(nn.Module):
         """Stride of the score map that the last layer upsamples (32, 16 or 8)."""
         return VARIANTS[self.variant]
 
+    def feature_sizes(self, height: int, width: int) -> dict[str, tuple[int, int]]:
+        """Spatial size of every map for an input of ``height x width`` (at least 32 each).
+
+        The input is first padded to the next multiples of 32 (``"padded"``); ``pool1`` ...
+        ``pool5`` halve it, ``score_fr`` has the size of ``pool5``, and the output is cropped
+        back to ``height x width``.
+        """
+        if min(height, width) < self.min_input_size:
+            raise ValueError(f"the input must be at least {self.min_input_size} pixels per side, got {height} x {width}")
+        ph, pw = -(-height // 32) * 32, -(-width // 32) * 32
+        sizes = {"padded": (ph, pw)}
+        for i in range(1, 6):
+            sizes[f"pool{i}"] = (ph >> i, pw >> i)
+        sizes["score_fr"] = sizes["pool5"]
+        sizes["output"] = (height, width)
+        return sizes
+
     def check_input(self, x: torch.Tensor) -> None:
         """Raise ``ValueError`` unless ``x`` is ``(N, in_channels, H, W)`` with ``H, W >= 32``."""
         if x.dim() != 4 or x.shape[1] != self.in_channels:

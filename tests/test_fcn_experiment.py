@@ -1,0 +1,106 @@
+"""Data, training and evaluation helpers of the FCN chapters."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from scipy import ndimage as ndi
+from torch import nn
+
+from unet_course.fcn_experiment import (
+    SegmentationData,
+    cell_scenes,
+    center_patches,
+    evaluate_segmenter,
+    predict,
+    round_and_rod_cells,
+    shape_scenes,
+    train_segmenter,
+)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_round_and_rod_cells_are_separate_and_shaped(seed):
+    s = round_and_rod_cells(128, 8, seed=seed, gap=2)
+    n = int(s.instances.max())
+    assert n >= 4 and len(s.classes) == n + 1 and s.classes[0] == 0
+    assert set(s.classes[1:].tolist()) <= {1, 2}
+    assert s.image.dtype == np.float32 and s.image.shape == (128, 128)
+    # no two cells closer than the gap: dilating one cell by 2 px never reaches another
+    for i in range(1, n + 1):
+        grown = ndi.binary_dilation(s.instances == i, iterations=2)
+        assert set(np.unique(s.instances[grown]).tolist()) <= {0, i}
+    # rods are elongated, round cells are not (ratio of the principal axes)
+    for i in range(1, n + 1):
+        ys, xs = np.nonzero(s.instances == i)
+        if len(ys) < 30 or ys.min() == 0 or xs.min() == 0 or ys.max() == 127 or xs.max() == 127:
+            continue  # cut by the border: the shape is not whole
+        ev = np.linalg.eigvalsh(np.cov(np.stack([ys, xs])))
+        ratio = np.sqrt(ev[1] / ev[0])
+        assert (ratio > 2.0) if s.classes[i] == 2 else (ratio < 1.5)
+
+
+def test_scenes_are_seeded_and_stacked():
+    a, b = shape_scenes(3, 64, seed=5), shape_scenes(3, 64, seed=5)
+    assert torch.equal(a.images, b.images) and torch.equal(a.labels, b.labels)
+    assert a.images.shape == (3, 1, 64, 64) and a.labels.dtype == torch.int64 and a.num_classes == 3
+    c = cell_scenes(2, 48, n_types=2, seed=1)
+    assert c.images.shape == (2, 1, 48, 48) and c.num_classes == 3 and int(c.labels.max()) <= 2
+    with pytest.raises(ValueError):
+        shape_scenes(0)
+
+
+@pytest.mark.parametrize("balanced", [True, False])
+def test_center_patches_are_labelled_by_their_centre(balanced):
+    data = shape_scenes(4, 96, seed=2)
+    patches, labels = center_patches(data, 60, 34, seed=3, balanced=balanced)
+    assert patches.shape == (60, 1, 34, 34) and labels.shape == (60,)
+    # find every patch in its image and check the label of the centre pixel
+    for patch, label in zip(patches[:10], labels[:10]):
+        found = False
+        for i in range(len(data)):
+            windows = data.images[i, 0].unfold(0, 34, 1).unfold(1, 34, 1)
+            hits = (windows == patch[0]).all(-1).all(-1).nonzero()
+            for r, c in hits.tolist():
+                found |= int(data.labels[i, r + 17, c + 17]) == int(label)
+        assert found
+    if balanced:
+        assert np.bincount(labels.numpy(), minlength=3).min() >= 19
+
+
+class _Oracle(nn.Module):
+    """Scores that reproduce given labels exactly (for testing the evaluation)."""
+
+    def __init__(self, labels: torch.Tensor, k: int):
+        super().__init__()
+        self.register_buffer("scores", nn.functional.one_hot(labels, k).permute(0, 3, 1, 2).float())
+        self.dummy = nn.Parameter(torch.zeros(()))
+
+    def forward(self, x):
+        return self.scores[: len(x)] + 0 * self.dummy
+
+
+def test_evaluate_a_perfect_and_a_shifted_model():
+    data = shape_scenes(3, 64, seed=0)
+    perfect = evaluate_segmenter(_Oracle(data.labels, 3), data)
+    assert perfect == {"mean_iou": 1.0, "boundary_f": 1.0, "boundary_precision": 1.0, "boundary_recall": 1.0}
+    shifted = evaluate_segmenter(_Oracle(data.labels.roll(5, dims=2), 3), data)
+    assert shifted["mean_iou"] < 0.9 and shifted["boundary_f"] < 0.6
+    assert torch.equal(predict(_Oracle(data.labels, 3), data.images), data.labels)
+
+
+def test_train_segmenter_lowers_the_loss_and_is_seeded():
+    data = SegmentationData(torch.rand(6, 1, 16, 16), (torch.rand(6, 16, 16) > 0.5).long(), 2)
+    data = SegmentationData(data.images, (data.images[:, 0] > 0.5).long(), 2)
+
+    def run():
+        torch.manual_seed(0)
+        model = nn.Conv2d(1, 2, 1)
+        return train_segmenter(model, data, steps=60, batch_size=4, lr=0.1, seed=1, progress=False)
+
+    losses = run()
+    assert len(losses) == 60 and np.mean(losses[-10:]) < 0.5 * np.mean(losses[:5])
+    assert losses == run()
+    with pytest.raises(ValueError, match="steps"):
+        train_segmenter(nn.Conv2d(1, 2, 1), data, steps=0)

@@ -1,0 +1,290 @@
+"""Data, training and evaluation for the FCN chapters (02-04).
+
+- :func:`round_and_rod_cells`: one image of separate round cells (class 1) and rod-shaped cells
+  (class 2), rendered like fluorescence; the class is told by the shape alone.
+- :func:`shape_scenes` and :func:`cell_scenes`: batches of such images (or of
+  :func:`unet_course.data.synthetic_cells`) with semantic labels, as tensors.
+- :func:`center_patches`: patches cut around random pixels, labelled by the class of their
+  centre pixel: the classification data set of chapter 02.
+- :func:`train_segmenter`: a short, seeded training run (Adam, pixel-wise cross-entropy,
+  random flips) with a progress bar.
+- :func:`evaluate_segmenter`: mean IoU and boundary F-score of a model on a data set.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from scipy import ndimage as ndi
+from torch import nn
+from tqdm.auto import tqdm
+
+from . import metrics, runtime
+from .boundary import boundary_f_score
+from .data import CellSample, synthetic_cells
+from .data.cells import render_fluorescence
+
+__all__ = ["SegmentationData", "round_and_rod_cells", "shape_scenes", "cell_scenes", "center_patches", "train_segmenter", "predict", "evaluate_segmenter"]
+
+
+@dataclass(frozen=True)
+class SegmentationData:
+    """Images with per-pixel class labels.
+
+    Attributes:
+        images: ``(N, 1, H, W)`` float32 in [0, 1].
+        labels: ``(N, H, W)`` int64 class ids ``0 .. num_classes - 1`` (0 = background).
+        num_classes: number of classes, background included.
+    """
+
+    images: torch.Tensor
+    labels: torch.Tensor
+    num_classes: int
+
+    def __len__(self) -> int:
+        return self.images.shape[0]
+
+
+def round_and_rod_cells(
+    size: int | tuple[int, int] = 128,
+    n_cells: int = 7,
+    *,
+    round_radius: tuple[float, float] = (9.0, 14.0),
+    rod_length: tuple[float, float] = (36.0, 56.0),
+    rod_width: tuple[float, float] = (9.0, 13.0),
+    gap: int = 2,
+    noise: float = 0.05,
+    seed: int = 0,
+) -> CellSample:
+    """Separate round cells (class 1) and rod-shaped cells (class 2) on a dark background.
+
+    Round cells are slightly wobbly discs of radius ``round_radius``; rods are capsules (a
+    rectangle with round caps) of total length ``rod_length`` and width ``rod_width`` at a
+    random angle. Both classes are drawn with equal probability and rendered alike by
+    :func:`~unet_course.data.cells.render_fluorescence` (random brightness per cell), so the
+    shape is what tells them apart.
+    Cells are placed at random without overlapping and at least ``gap`` pixels apart; a cell that
+    finds no room after 50 tries is left out.
+
+    Returns:
+        :class:`~unet_course.data.CellSample` with ``instances`` ``(H, W)`` int32 ids 1..N and
+        ``classes`` ``(N + 1,)`` int64 (1 round, 2 rod).
+    """
+    h, w = (size, size) if isinstance(size, (int, np.integer)) else tuple(size)
+    if min(h, w) < 32:
+        raise ValueError(f"size must be at least 32 pixels, got {size!r}")
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    instances = np.zeros((h, w), dtype=np.int32)
+    occupied = np.zeros((h, w), dtype=bool)
+    classes = [0]
+    for _ in range(n_cells):
+        kind = int(rng.integers(1, 3))
+        for _attempt in range(50):
+            cy, cx = rng.uniform(0, h), rng.uniform(0, w)
+            if kind == 1:
+                r = rng.uniform(*round_radius)
+                angle = np.arctan2(yy - cy, xx - cx)
+                wobble = 1 + 0.08 * np.sin(3 * angle + rng.uniform(0, 2 * np.pi))
+                mask = np.hypot(yy - cy, xx - cx) <= r * wobble
+            else:
+                length, width = rng.uniform(*rod_length), rng.uniform(*rod_width)
+                theta = rng.uniform(0, np.pi)
+                u = (xx - cx) * np.cos(theta) + (yy - cy) * np.sin(theta)
+                v = -(xx - cx) * np.sin(theta) + (yy - cy) * np.cos(theta)
+                half = (length - width) / 2  # the straight part; the caps add width / 2 each end
+                mask = np.hypot(np.clip(np.abs(u) - half, 0, None), v) <= width / 2
+            if mask.sum() < 10:
+                continue
+            grown = ndi.binary_dilation(mask, iterations=gap) if gap > 0 else mask
+            if (grown & occupied).any():
+                continue
+            classes.append(kind)
+            instances[mask] = len(classes) - 1
+            occupied |= mask
+            break
+    image = render_fluorescence(instances, noise=noise, seed=seed + 1)
+    return CellSample(image=image, instances=instances, classes=np.asarray(classes, dtype=np.int64))
+
+
+def shape_scenes(n: int, size: int = 128, *, n_cells: int | None = None, seed: int = 0, **options) -> "SegmentationData":
+    """``n`` images of :func:`round_and_rod_cells` (image ``i`` has seed ``seed + i``) with labels.
+
+    ``n_cells`` defaults to about one per 2300 pixels (7 in 128 x 128); three classes:
+    0 background, 1 round, 2 rod.
+    """
+    if n < 1:
+        raise ValueError(f"n must be >= 1, got {n}")
+    n_cells = max(1, round(size * size / 2300)) if n_cells is None else n_cells
+    samples = [round_and_rod_cells(size, n_cells, seed=seed + i, **options) for i in range(n)]
+    return _stack(samples, 3)
+
+
+def _stack(samples: list[CellSample], num_classes: int) -> "SegmentationData":
+    images = torch.from_numpy(np.stack([s.image for s in samples]))[:, None]
+    labels = torch.from_numpy(np.stack([s.semantic for s in samples]).astype(np.int64))
+    return SegmentationData(images, labels, num_classes)
+
+
+def cell_scenes(
+    n: int,
+    size: int = 96,
+    *,
+    n_cells: int | None = None,
+    n_types: int = 2,
+    seed: int = 0,
+    **cell_options,
+) -> SegmentationData:
+    """``n`` synthetic cell images with their semantic labels (class per pixel).
+
+    Image ``i`` is ``synthetic_cells(size, n_cells, n_types=n_types, seed=seed + i, ...)``.
+
+    Args:
+        n: number of images.
+        size: image side in pixels.
+        n_cells: cells per image; default about one per 650 pixels (14 in 96 x 96).
+        n_types: cell classes; the labels have ``n_types + 1`` classes with the background.
+        seed: seed of the first image.
+        **cell_options: passed to :func:`~unet_course.data.synthetic_cells` (``radius``,
+            ``elongation``, ``noise``, ...).
+    """
+    if n < 1:
+        raise ValueError(f"n must be >= 1, got {n}")
+    n_cells = max(1, round(size * size / 650)) if n_cells is None else n_cells
+    samples = [synthetic_cells(size, n_cells, n_types=n_types, seed=seed + i, **cell_options) for i in range(n)]
+    return _stack(samples, n_types + 1)
+
+
+def center_patches(
+    data: SegmentationData,
+    n: int,
+    patch_size: int,
+    *,
+    seed: int = 0,
+    balanced: bool = True,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Cut ``n`` square patches from ``data``, each labelled by the class of its centre pixel.
+
+    The centre pixel of a ``p x p`` patch is at ``(p // 2, p // 2)``. Centres are drawn only
+    where the whole patch fits inside the image. With ``balanced=True`` every class gets about
+    the same number of patches.
+
+    Returns:
+        ``(patches, labels)``: ``(n, 1, p, p)`` float32 and ``(n,)`` int64.
+    """
+    _, _, h, w = data.images.shape
+    if patch_size > min(h, w):
+        raise ValueError(f"patch_size {patch_size} does not fit images of {h} x {w}")
+    rng = np.random.default_rng(seed)
+    half = patch_size // 2
+    lo_r, hi_r = half, h - (patch_size - half)  # centre rows such that the patch fits
+    lo_c, hi_c = half, w - (patch_size - half)
+    inner = data.labels[:, lo_r : hi_r + 1, lo_c : hi_c + 1].numpy()
+    if balanced:
+        present = [c for c in range(data.num_classes) if (inner == c).any()]
+        per_class = np.array_split(np.arange(n), len(present))
+        picks = []
+        for c, idx in zip(present, per_class):
+            where = np.argwhere(inner == c)
+            picks.append(where[rng.integers(len(where), size=len(idx))])
+        where = np.concatenate(picks)
+        where = where[rng.permutation(len(where))]
+    else:
+        where = np.stack(
+            [rng.integers(len(data), size=n), rng.integers(0, hi_r - lo_r + 1, size=n), rng.integers(0, hi_c - lo_c + 1, size=n)],
+            axis=1,
+        )
+    patches = torch.empty(n, 1, patch_size, patch_size)
+    labels = torch.empty(n, dtype=torch.int64)
+    for k, (i, r, c) in enumerate(where):
+        top, left = r, c  # inner coordinates are offsets of the patch's top-left corner
+        patches[k] = data.images[i, :, top : top + patch_size, left : left + patch_size]
+        labels[k] = data.labels[i, top + half, left + half]
+    return patches, labels
+
+
+def train_segmenter(
+    model: nn.Module,
+    data: SegmentationData | tuple[torch.Tensor, torch.Tensor],
+    *,
+    steps: int,
+    batch_size: int = 8,
+    lr: float = 1e-2,
+    seed: int = 0,
+    flips: bool = True,
+    desc: str | None = None,
+    progress: bool = True,
+) -> list[float]:
+    """Train ``model`` with Adam on pixel-wise (or patch-wise) cross-entropy; return the losses.
+
+    Each step draws ``batch_size`` samples with replacement (seeded by ``seed``) and, with
+    ``flips``, flips the batch left-right and/or up-down at random, image and labels alike.
+    Parameters with ``requires_grad=False`` (fixed upsampling) are not trained.
+
+    Args:
+        model: maps ``(B, C, H, W)`` to ``(B, K, H, W)`` scores, or to ``(B, K)`` for patches.
+        data: :class:`SegmentationData` or ``(inputs, targets)`` tensors.
+        steps: number of optimisation steps.
+
+    Returns:
+        the loss of every step (floats).
+    """
+    if steps < 1 or batch_size < 1:
+        raise ValueError(f"steps and batch_size must be >= 1, got {steps} and {batch_size}")
+    inputs, targets = (data.images, data.labels) if isinstance(data, SegmentationData) else data
+    dev = runtime.device()
+    model.to(dev).train()
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.Adam(params, lr=lr)
+    gen = torch.Generator().manual_seed(seed)
+    losses = []
+    for _ in tqdm(range(steps), desc=desc, disable=not progress, leave=False):
+        idx = torch.randint(len(inputs), (batch_size,), generator=gen)
+        x, y = inputs[idx], targets[idx]
+        if flips and y.dim() == 3:
+            if torch.rand(1, generator=gen) < 0.5:
+                x, y = x.flip(-1), y.flip(-1)
+            if torch.rand(1, generator=gen) < 0.5:
+                x, y = x.flip(-2), y.flip(-2)
+        x, y = x.to(dev), y.to(dev)
+        loss = F.cross_entropy(model(x), y)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        losses.append(float(loss.detach()))
+    model.eval()
+    return losses
+
+
+@torch.no_grad()
+def predict(model: nn.Module, images: torch.Tensor, batch_size: int = 16) -> torch.Tensor:
+    """Class map ``(N, H, W)`` int64 (argmax of the scores) of ``images`` ``(N, C, H, W)``, on the CPU."""
+    model.eval()
+    dev = next(model.parameters()).device
+    out = [model(images[i : i + batch_size].to(dev)).argmax(1).cpu() for i in range(0, len(images), batch_size)]
+    return torch.cat(out)
+
+
+def evaluate_segmenter(model: nn.Module, data: SegmentationData, *, tolerance: float = 2.0) -> dict[str, float]:
+    """Mean IoU and boundary F-score (tolerance in pixels) of ``model`` on ``data``.
+
+    Both are computed per image and averaged over the images.
+
+    Returns:
+        ``{"mean_iou": ..., "boundary_f": ..., "boundary_precision": ..., "boundary_recall": ...}``
+    """
+    pred = predict(model, data.images).numpy()
+    target = data.labels.numpy()
+    ious, scores = [], []
+    for p, t in zip(pred, target):
+        ious.append(metrics.mean_iou(p, t, data.num_classes))
+        scores.append(boundary_f_score(p, t, tolerance))
+    return {
+        "mean_iou": float(np.mean(ious)),
+        "boundary_f": float(np.mean([s.f_score for s in scores])),
+        "boundary_precision": float(np.mean([s.precision for s in scores])),
+        "boundary_recall": float(np.mean([s.recall for s in scores])),
+    }
