@@ -198,3 +198,33 @@ def test_input_errors() -> None:
     same = small_net(depth=2, padding="same")
     with pytest.raises(ValueError, match="leaves no output"):
         predict_tiled(same, good, tile_size=16, margin=8, progress=False)
+
+
+def test_no_context_sees_only_its_own_pixels() -> None:
+    """Reference: every output block computed from an input that is zero outside the block."""
+    model = small_net(depth=2)  # margin 20, tile 52 -> 12, step 12
+    image = np.random.default_rng(7).random((30, 26)).astype(np.float32) + 0.5
+    got = predict_tiled(model, image, tile_size=52, pad_mode="no-context", progress=False)
+    m, keep = 20, 12
+    expected = np.zeros_like(got)
+    with torch.no_grad():
+        for y in range(0, 30, keep):
+            for x in range(0, 26, keep):
+                isolated = np.zeros((m + keep + m, m + keep + m), np.float32)
+                block = image[y : y + keep, x : x + keep]
+                isolated[m : m + block.shape[0], m : m + block.shape[1]] = block
+                out = model(torch.from_numpy(isolated)[None, None])[0].numpy()
+                expected[:, y : y + keep, x : x + keep] = out[:, : block.shape[0], : block.shape[1]]
+    np.testing.assert_allclose(got, expected, atol=1e-5, rtol=0)
+    with pytest.raises(ValueError, match="whole-image"):
+        predict_whole(model, image, pad_mode="no-context")
+
+
+def test_peak_memory_sees_a_large_allocation() -> None:
+    from unet_course.tiling import PeakMemory
+
+    with PeakMemory("cpu") as peak:
+        block = np.ones(40_000_000, np.float32)  # 160 MB
+        del block
+    assert peak.method
+    assert 150e6 < peak.bytes < 400e6

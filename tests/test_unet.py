@@ -214,3 +214,12 @@ def test_input_errors() -> None:
         UNet(depth=0)
     with pytest.raises(ValueError, match="dropout"):
         UNet(dropout=1.0)
+
+
+def test_size_problem_and_partial_walk() -> None:
+    model = UNet(base_channels=1)
+    assert model.size_problem(572) is None
+    assert model.size_problem(570) == "a 279 px map reaches max-pool 2 (it needs an even size)"
+    assert "shrinks" in model.size_problem(172)
+    walk = model.size_walk(570, strict=False)
+    assert [s.size for s in walk] == [570, 568, 566, 283, 281, 279]

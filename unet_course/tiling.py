@@ -28,10 +28,18 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-PadMode = Literal["mirror", "zero"]
-PAD_MODES: tuple[str, ...] = ("mirror", "zero")
+PadMode = Literal["mirror", "zero", "no-context"]
+PAD_MODES: tuple[str, ...] = ("mirror", "zero", "no-context")
 
-__all__ = ["mirror_pad", "mirror_indices", "plan_tiles", "TilePlan", "predict_tiled", "predict_whole"]
+__all__ = [
+    "mirror_pad",
+    "mirror_indices",
+    "plan_tiles",
+    "TilePlan",
+    "predict_tiled",
+    "predict_whole",
+    "PeakMemory",
+]
 
 # Output side a default tile aims at: the paper's 388 x 388 output tile.
 DEFAULT_OUTPUT = 388
@@ -349,7 +357,10 @@ def predict_tiled(
         progress: show a ``tqdm`` progress bar over the tiles.
         step, margin: see :func:`plan_tiles` (``step`` defaults to a multiple of ``2**depth``,
             which makes the result equal to :func:`predict_whole` for a valid network).
-        pad_mode: ``"mirror"`` (the paper) or ``"zero"`` extrapolation beyond the image.
+        pad_mode: what the network sees beyond the image: ``"mirror"`` (the paper's mirror
+            extrapolation) or ``"zero"``. ``"no-context"`` is for comparison only: each tile
+            sees nothing but the image pixels it predicts, zeros elsewhere (what cutting an
+            image into independent tiles does), so errors appear at every tile border.
 
     Returns:
         Class scores (logits) ``(num_classes, H, W)`` float32, a NumPy array for a NumPy image
@@ -389,8 +400,16 @@ def predict_tiled(
                     r = torch.from_numpy(rows[y : y + th])
                     c = torch.from_numpy(cols[x : x + tw])
                     tile = img.index_select(1, r).index_select(2, c)
-                    if pad_mode == "zero":
-                        mask = torch.from_numpy(row_ok[y : y + th, None] & col_ok[None, x : x + tw])
+                    if pad_mode != "mirror":
+                        r_ok, c_ok = row_ok[y : y + th].copy(), col_ok[x : x + tw].copy()
+                        if pad_mode == "no-context":
+                            # The kept output of a tile predicts its input rows/cols
+                            # [offset, offset + keep) (valid and same networks alike).
+                            r_ok[: plan.offset] = False
+                            r_ok[plan.offset + plan.keep[0] :] = False
+                            c_ok[: plan.offset] = False
+                            c_ok[plan.offset + plan.keep[1] :] = False
+                        mask = torch.from_numpy(r_ok[:, None] & c_ok[None, :])
                         tile = tile * mask.to(dtype)
                     tiles.append(tile)
                 scores = model(torch.stack(tiles).to(device)).float().cpu()
@@ -424,8 +443,8 @@ def predict_whole(
     to ``(num_classes, H, W)``. Memory grows with the image: use :func:`predict_tiled` for
     large images. Arguments and return as in :func:`predict_tiled`.
     """
-    if pad_mode not in PAD_MODES:
-        raise ValueError(f"pad_mode must be one of {PAD_MODES}, got {pad_mode!r}")
+    if pad_mode not in ("mirror", "zero"):
+        raise ValueError(f"pad_mode must be 'mirror' or 'zero' for a whole-image pass, got {pad_mode!r}")
     as_numpy = isinstance(image, np.ndarray)
     img = _as_image(image, int(model.in_channels))
     _, h, w = img.shape
@@ -447,3 +466,69 @@ def predict_whole(
         model.train(was_training)
     out = scores[:, :h, :w].contiguous()
     return out.numpy() if as_numpy else out
+
+
+# --------------------------------------------------------------------------- memory
+def _proc_status_kib(key: str) -> int | None:
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+class PeakMemory:
+    """Measure the peak memory a block of code uses, in bytes above what was in use before.
+
+    ``with PeakMemory(device) as peak: ...`` then ``peak.bytes`` and ``peak.method``:
+
+    - on a CUDA device, the peak of torch's CUDA allocator (``torch.cuda.max_memory_allocated``);
+    - on the CPU under Linux, the peak resident set size of the process (``VmHWM``, reset at
+      entry through ``/proc/self/clear_refs``): every allocation, torch's and NumPy's;
+    - elsewhere, ``tracemalloc`` (allocations through Python's allocator, NumPy included,
+      torch's CPU tensors not).
+    """
+
+    def __init__(self, device: torch.device | str | None = None) -> None:
+        self.device = torch.device(device) if device is not None else torch.device("cpu")
+        self.bytes = 0
+        self.method = ""
+
+    def __enter__(self) -> "PeakMemory":
+        if self.device.type == "cuda":
+            torch.cuda.synchronize(self.device)
+            torch.cuda.reset_peak_memory_stats(self.device)
+            self._base = torch.cuda.memory_allocated(self.device)
+            self.method = "torch CUDA allocator peak"
+            return self
+        try:
+            with open("/proc/self/clear_refs", "w") as f:
+                f.write("5")  # reset VmHWM to the current resident set size
+            base = _proc_status_kib("VmRSS")
+        except OSError:
+            base = None
+        if base is not None:
+            self._base = base * 1024
+            self.method = "process peak resident memory (VmHWM)"
+        else:
+            import tracemalloc
+
+            tracemalloc.start()
+            self._base = 0
+            self.method = "tracemalloc (Python and NumPy allocations only)"
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.device.type == "cuda":
+            torch.cuda.synchronize(self.device)
+            self.bytes = torch.cuda.max_memory_allocated(self.device) - self._base
+        elif self.method.startswith("process"):
+            self.bytes = (_proc_status_kib("VmHWM") or 0) * 1024 - self._base
+        else:
+            import tracemalloc
+
+            self.bytes = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()

@@ -253,15 +253,24 @@ class UNet(nn.Module):
         steps.append(SizeStep("head", size, self.num_classes, 0))
         return steps, None
 
-    def size_walk(self, n: int) -> list[SizeStep]:
-        """The side length after every layer for a valid input side ``n``.
+    def size_walk(self, n: int, strict: bool = True) -> list[SizeStep]:
+        """The side length after every layer for an input side ``n``.
 
         ``[SizeStep("input", 572, 1, 0), SizeStep("encoder0.conv1", 570, 64, 0), ...,
-        SizeStep("head", 388, 2, 0)]`` for the paper's network. Raises ``ValueError`` (naming
-        the nearest valid sizes) when ``n`` is not valid.
+        SizeStep("head", 388, 2, 0)]`` for the paper's network. With ``strict=True`` an invalid
+        ``n`` raises ``ValueError`` (naming the nearest valid sizes); with ``strict=False`` the
+        walk stops at the first problem (see :meth:`size_problem`).
         """
-        self._check_size(n)
+        if strict:
+            self._check_size(n)
         return self._walk(int(n))[0]
+
+    def size_problem(self, n: int) -> str | None:
+        """What goes wrong for an input side ``n`` (``"a 279 px map reaches max-pool 2 (it
+        needs an even size)"``), or ``None`` when ``n`` is valid."""
+        if not isinstance(n, int) or n < 1:
+            return "a size must be a positive int"
+        return self._walk(n)[1]
 
     def is_valid_size(self, n: int) -> bool:
         """``True`` when a side of ``n`` pixels passes the network without losing a pixel at a
