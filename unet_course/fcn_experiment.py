@@ -27,7 +27,17 @@ from .boundary import boundary_f_score
 from .data import CellSample, synthetic_cells
 from .data.cells import render_fluorescence
 
-__all__ = ["SegmentationData", "round_and_rod_cells", "shape_scenes", "cell_scenes", "center_patches", "train_segmenter", "predict", "evaluate_segmenter"]
+__all__ = [
+    "SegmentationData",
+    "round_and_rod_cells",
+    "shape_scenes",
+    "cell_scenes",
+    "center_patches",
+    "train_segmenter",
+    "predict",
+    "evaluate_segmenter",
+    "compare_fcn_variants",
+]
 
 
 @dataclass(frozen=True)
@@ -288,3 +298,51 @@ def evaluate_segmenter(model: nn.Module, data: SegmentationData, *, tolerance: f
         "boundary_precision": float(np.mean([s.precision for s in scores])),
         "boundary_recall": float(np.mean([s.recall for s in scores])),
     }
+
+
+def compare_fcn_variants(
+    train: SegmentationData,
+    test: SegmentationData,
+    *,
+    variants: tuple[str, ...] = ("32s", "16s", "8s"),
+    steps: int,
+    batch_size: int = 4,
+    lr: float = 1e-2,
+    seed: int = 0,
+    tolerance: float = 2.0,
+    progress: bool = True,
+    **model_options,
+) -> tuple[dict[str, dict[str, float]], dict[str, nn.Module]]:
+    """Train one FCN per variant on the same data, seed and step budget, and evaluate each.
+
+    Every variant starts from ``runtime.seed_everything(seed)`` (so the layers the variants share
+    start from the same weights) and sees the same batches in the same order.
+
+    Args:
+        train, test: the data sets.
+        variants: FCN variants to train.
+        steps, batch_size, lr: the budget, as in :func:`train_segmenter`.
+        tolerance: boundary tolerance in pixels for :func:`evaluate_segmenter`.
+        **model_options: passed to :class:`~unet_course.models.FCN` (``widths``, ...).
+
+    Returns:
+        ``(results, models)``: ``results[variant]`` is :func:`evaluate_segmenter`'s dict plus
+        ``"final_loss"`` (mean of the last 10 steps) and ``"seconds"`` (training time);
+        ``models[variant]`` the trained network in eval mode.
+    """
+    import time
+
+    from .models import FCN
+
+    results, models = {}, {}
+    for variant in variants:
+        runtime.seed_everything(seed)
+        model = FCN(variant, train.images.shape[1], train.num_classes, **model_options)
+        start = time.perf_counter()
+        losses = train_segmenter(
+            model, train, steps=steps, batch_size=batch_size, lr=lr, seed=seed, desc=f"FCN-{variant}", progress=progress
+        )
+        seconds = time.perf_counter() - start
+        results[variant] = {**evaluate_segmenter(model, test, tolerance=tolerance), "final_loss": float(np.mean(losses[-10:])), "seconds": seconds}
+        models[variant] = model
+    return results, models
