@@ -1,0 +1,150 @@
+"""Chapter 09's experiment pipeline and the checkpoints it shipped.
+
+The checkpoints ``unet_course/checkpoints/ch09_*.pt`` were written by
+``python -m unet_course.experiments``. These tests check that
+
+- each checkpoint's recipe starts training exactly as the stored history says (same tiles,
+  same initialisation, same losses), so the file came from the recipe;
+- re-scoring each checkpoint on its recipe's held-out data gives the scores stored with it, and
+  those scores clear a quality floor;
+- the pieces (data, prediction with mirror or zero extrapolation, scores) behave.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from unet_course import experiments as E
+from unet_course.data import isbi_available
+from unet_course.models import UNet
+
+SHIPPED = [name for name in E.RECIPES if E.checkpoint_path(name).is_file()]
+
+# what each shipped model must reach on its held-out data (quick profile, small U-Net)
+FLOORS = {
+    "ch09_isbi": {"rand_error": ("<", 0.35), "pixel_error": ("<", 0.15), "warping_error": ("<", 0.01)},
+    "ch09_em": {"rand_error": ("<", 0.35), "pixel_error": ("<", 0.15), "warping_error": ("<", 0.01)},
+    "ch09_nuclei": {"iou": (">", 0.7), "f1": (">", 0.6)},
+    # without the weight map's border term touching cells merge: the IoU holds, the F1 need not
+    "ch09_phc_noweights": {"iou": (">", 0.6)},
+}
+CELL_FLOOR = {"iou": (">", 0.6), "f1": (">", 0.5)}
+
+
+def _needs_data(name: str) -> None:
+    if E.RECIPES[name].task == "isbi" and not isbi_available():
+        pytest.skip("the ISBI 2012 data is absent (set UNET_COURSE_DATA)")
+
+
+def test_recipes_are_consistent():
+    assert SHIPPED, "no ch09 checkpoint is shipped in unet_course/checkpoints/"
+    for name, recipe in E.RECIPES.items():
+        assert name.startswith("ch09_")
+        assert recipe.task in E.TASKS
+        model = recipe.model()
+        if recipe.padding == "valid":
+            assert model.valid_input_size(recipe.tile) == recipe.tile, name
+        else:
+            assert recipe.tile % 2**recipe.depth == 0, name
+        full = E.full_profile(recipe)
+        big = full.model()
+        assert (full.base_channels, full.depth) == (64, 4)
+        # the label tile fits the smallest training image: ISBI slices are 512, the nuclei part 384 wide
+        smallest = {"isbi": 512, "nuclei": 384}.get(full.task, full.image_size)
+        assert big.output_size(full.tile) <= smallest, name
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_checkpoint_is_small_and_describes_its_recipe(name):
+    path = E.checkpoint_path(name)
+    assert path.stat().st_size < 2_000_000, f"{path.name} is {path.stat().st_size / 1e6:.2f} MB"
+    model, meta = E.load_experiment(name)
+    recipe = E.RECIPES[name]
+    assert meta["recipe"] == name and meta["task"] == recipe.task
+    assert meta["steps"] == recipe.steps
+    for key in ("base_channels", "depth", "padding", "tile", "weighted", "elastic", "lr", "seed"):
+        assert meta[key] == getattr(recipe, key), key
+    assert isinstance(model, UNet) and model.padding == recipe.padding
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_recipe_reproduces_the_start_of_the_stored_training(name):
+    _needs_data(name)
+    from unet_course.train import load_checkpoint
+
+    stored = load_checkpoint(E.checkpoint_path(name)).history.loss
+    assert len(stored) == E.RECIPES[name].steps
+    run = E.run_experiment(E.RECIPES[name], name=name, steps=3, score=False, device="cpu", progress=False)
+    np.testing.assert_allclose(run.history.loss, stored[:3], rtol=2e-3)
+    # and training lowered the loss: the last 50 steps average well below the first 50
+    assert np.mean(stored[-50:]) < 0.7 * np.mean(stored[:50])
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_checkpoint_scores_are_re_derived_and_clear_the_floor(name):
+    _needs_data(name)
+    model, meta = E.load_experiment(name)
+    _, test = E.RECIPES[name].data(test_only=True)
+    scores = E.evaluate(model, test, E.RECIPES[name].task)
+    for key, stored in meta["scores"].items():
+        assert scores[key] == pytest.approx(stored, abs=0.01), key
+    floors = FLOORS.get(name, CELL_FLOOR)
+    for key, (op, bound) in floors.items():
+        assert (scores[key] < bound) if op == "<" else (scores[key] > bound), (key, scores[key])
+
+
+def test_prediction_covers_the_image_and_zero_extrapolation_differs_at_the_border():
+    torch.manual_seed(0)
+    model = UNet(base_channels=4, depth=2, padding="valid", dropout=0.0)
+    image = np.random.default_rng(0).random((50, 70)).astype(np.float32)
+    mirror = E.predict_probability(model, image, "mirror")
+    zero = E.predict_probability(model, image, "zero")
+    assert mirror.shape == zero.shape == image.shape
+    assert np.all((mirror >= 0) & (mirror <= 1))
+    # far enough from the border (the margin plus the pooling grid's slack) the context lies
+    # inside the image, and the extrapolation does not matter
+    far = model.margin + 2**model.depth
+    inner = (slice(far, -far), slice(far, -far))
+    np.testing.assert_allclose(mirror[inner], zero[inner], atol=1e-6)
+    assert np.abs(mirror - zero).max() > 1e-4
+    with pytest.raises(ValueError, match="extrapolation"):
+        E.predict_probability(model, image, "edge")
+
+
+def test_task_data_shapes_and_conventions():
+    train, test = E.task_data("phase_contrast", train_images=2, test_images=1, image_size=96, n_cells=8)
+    assert len(train) == 2 and len(test) == 1
+    for image, target, weights, inst in zip(train.images, train.targets, train.weights, train.instances):
+        assert image.shape == target.shape == weights.shape == inst.shape == (96, 96)
+        assert set(np.unique(target)) <= {0, 1} and target.dtype == np.int64
+        assert np.all(target <= (inst > 0))  # separation borders only remove foreground
+        assert weights.max() > 2  # the border term of the weight map is there
+    _, plain = E.task_data("phase_contrast", train_images=1, test_images=1, image_size=96, n_cells=8, weighted=False)
+    assert len(np.unique(plain.weights[0])) == 2  # the class balance w_c alone: one value per class
+    none, em = E.task_data("em_synthetic", test_images=2, image_size=64, test_only=True)
+    assert none is None and len(em) == 2 and em.instances == [None, None]
+    with pytest.raises(ValueError, match="task"):
+        E.task_data("mri")
+
+
+def test_evaluate_scores_a_perfect_cell_model_as_perfect(monkeypatch):
+    _, test = E.task_data("dic", test_images=2, image_size=96, n_cells=8, test_only=True)
+    lookup = {id(img): tgt for img, tgt in zip(test.images, test.targets)}
+
+    def oracle(model, image, extrapolation="mirror", device=None):
+        return lookup[id(image)].astype(np.float32)
+
+    monkeypatch.setattr(E, "predict_probability", oracle)
+    scores = E.evaluate(None, test, "dic")
+    # the target has the separation borders cut: every cell is its own component
+    assert scores["f1"] == 1.0 and scores["precision"] == 1.0
+    assert 0.8 < scores["iou"] < 1.0  # the cut borders are the only disagreement with the true cells
+
+
+def test_markdown_table():
+    table = E.markdown_table(["name", "x"], [["a", 0.000353], ["b", None]])
+    assert table.splitlines() == ["| name | x |", "|---|---|", "| a | 0.000353 |", "| b | – |"]
+    with pytest.raises(ValueError, match="cells"):
+        E.markdown_table(["a"], [[1, 2]])

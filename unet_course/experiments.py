@@ -1,0 +1,548 @@
+"""Chapter 09's experiments (실험): the paper's Table 1 and Table 2 in miniature, and an ablation.
+
+Every number of chapter 09 comes from one pipeline:
+
+1. a **task** gives full-size training images and held-out test images with labels:
+   ``"isbi"`` (ISBI 2012 slices 00-24 for training, 25-29 held out), ``"em_synthetic"`` (the
+   synthetic EM-like stand-in where the ISBI data is absent), ``"phase_contrast"`` and ``"dic"``
+   (synthetic touching cells rendered like PhC-U373 and DIC-HeLa), ``"nuclei"`` (the real
+   stardist nuclei image: the left three quarters for training, the right quarter held out);
+2. :class:`unet_course.data.tiles.TileDataset` draws random training tiles from the training
+   images with the paper's augmentation (:class:`unet_course.augment.Augmenter`: rotation, flips,
+   grey values and, optionally, the elastic deformation on a 3x3 grid with 10 px standard
+   deviation), image, labels and weight map warped alike; positions outside an image are
+   mirrored;
+3. :func:`unet_course.train.fit` trains a :class:`~unet_course.models.UNet` with the weighted
+   pixel-wise cross-entropy; the weight map is the paper's eq. 2 (``w0 = 10``, ``sigma = 5``) for
+   cells, or the class balance ``w_c`` alone;
+4. :func:`predict_probability` segments each whole test image with the overlap-tile strategy
+   (:func:`unet_course.tiling.predict_tiled`, mirror or zero extrapolation at the image border)
+   and :func:`evaluate` scores it: the ISBI 2012 errors for EM; foreground IoU, instance F1 at
+   IoU >= 0.5 and the IoU of a band along the image border for cells.
+
+:data:`RECIPES` fixes each quick-profile model; ``python -m unet_course.experiments`` trains them
+and writes ``unet_course/checkpoints/ch09_*.pt`` with their test scores in the metadata, which
+the chapter loads instead of training for minutes on a CPU. :func:`full_profile` scales a recipe
+to the paper-size network for a GPU.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import numpy as np
+import torch
+from torch import nn
+
+from . import runtime
+
+__all__ = [
+    "CELL_TASKS",
+    "EM_TASKS",
+    "PAPER_TABLE1",
+    "PAPER_TABLE2",
+    "RECIPES",
+    "ExperimentRecipe",
+    "ExperimentRun",
+    "SegmentationSet",
+    "augmenter",
+    "checkpoint_path",
+    "evaluate",
+    "full_profile",
+    "load_experiment",
+    "markdown_table",
+    "predict_probability",
+    "run_experiment",
+    "task_data",
+]
+
+EM_TASKS: tuple[str, ...] = ("isbi", "em_synthetic")
+CELL_TASKS: tuple[str, ...] = ("phase_contrast", "dic", "nuclei")
+TASKS: tuple[str, ...] = EM_TASKS + CELL_TASKS
+EXTRAPOLATIONS: tuple[str, ...] = ("mirror", "zero")
+
+#: Table 1 of the paper: the ISBI 2012 EM segmentation challenge's leaderboard of March 6th,
+#: 2015, on the challenge's *test* stack (labels never published), sorted by warping error:
+#: (rank, group, warping error, Rand error, pixel error); rank "" for the human annotators.
+PAPER_TABLE1: tuple[tuple[str, str, float, float, float], ...] = (
+    ("", "** human values **", 0.000005, 0.0021, 0.0010),
+    ("1", "u-net", 0.000353, 0.0382, 0.0611),
+    ("2", "DIVE-SCI", 0.000355, 0.0305, 0.0584),
+    ("3", "IDSIA", 0.000420, 0.0504, 0.0613),
+    ("4", "DIVE", 0.000430, 0.0545, 0.0582),
+    ("10", "IDSIA-SCI", 0.000653, 0.0189, 0.1027),
+)
+
+#: Table 2 of the paper: IoU on the ISBI cell tracking challenge 2015, (name, PhC-U373,
+#: DIC-HeLa); ``None`` where a team did not submit.
+PAPER_TABLE2: tuple[tuple[str, float | None, float | None], ...] = (
+    ("IMCB-SG (2014)", 0.2669, 0.2935),
+    ("KTH-SE (2014)", 0.7953, 0.4607),
+    ("HOUS-US (2014)", 0.5323, None),
+    ("second-best 2015", 0.83, 0.46),
+    ("u-net (2015)", 0.9203, 0.7756),
+)
+
+
+# --------------------------------------------------------------------------------------------
+# data
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class SegmentationSet:
+    """Full-size images of one split of a task.
+
+    Attributes:
+        images: ``(H, W)`` float32 grey images in [0, 1] (sizes may differ between images).
+        targets: ``(H, W)`` int64 class maps: EM 0 = membrane, 1 = interior; cells 0 =
+            background, 1 = cell, with the separation borders between touching cells cut.
+        weights: ``(H, W)`` float32 loss weights per image.
+        instances: cells: the ``(H, W)`` int32 true instance labels (before the borders are cut),
+            for instance scores; EM: ``None`` per image.
+    """
+
+    images: list[np.ndarray]
+    targets: list[np.ndarray]
+    weights: list[np.ndarray]
+    instances: list[np.ndarray | None]
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+
+def _cell_split(images, instances, weighted: bool) -> SegmentationSet:
+    from .weightmap import separate_instances, weight_map
+
+    targets, weights, kept = [], [], []
+    for inst in instances:
+        separated = separate_instances(inst)
+        targets.append((separated > 0).astype(np.int64))
+        weights.append(weight_map(separated, w0=10.0 if weighted else 0.0, sigma=5.0))
+        kept.append(inst.astype(np.int32))
+    return SegmentationSet([np.asarray(i, np.float32) for i in images], targets, weights, kept)
+
+
+def _em_split(images: np.ndarray, labels: np.ndarray, class_weights: np.ndarray) -> SegmentationSet:
+    targets = [lab.astype(np.int64) for lab in labels]
+    weights = [class_weights[t].astype(np.float32) for t in targets]
+    return SegmentationSet([np.asarray(i, np.float32) for i in images], targets, weights, [None] * len(targets))
+
+
+def task_data(
+    task: str,
+    *,
+    weighted: bool = True,
+    train_images: int = 4,
+    test_images: int = 4,
+    image_size: int = 256,
+    n_cells: int = 40,
+    seed: int = 0,
+    root: str | None = None,
+    test_only: bool = False,
+) -> tuple[SegmentationSet | None, SegmentationSet]:
+    """Training and held-out test sets of a task.
+
+    Args:
+        task: one of ``"isbi"``, ``"em_synthetic"``, ``"phase_contrast"``, ``"dic"``, ``"nuclei"``.
+        weighted: cells: the paper's weight map (``w0 = 10``, ``sigma = 5``); ``False``: the
+            class balance ``w_c`` only. EM always uses ``w_c`` (the membrane class separates the
+            cells there).
+        train_images, test_images, image_size, n_cells: synthetic tasks only: how many images
+            of which side, with how many cells (EM: the slice count and side; ISBI and nuclei
+            have fixed splits).
+        seed: synthetic tasks: training image ``k`` uses seed ``1000 seed + k``, test image
+            ``k`` seed ``1000 seed + 500 + k``.
+        root: ISBI folder (default ``$UNET_COURSE_DATA``).
+        test_only: build the test set only (``train`` is ``None``), for scoring a trained model.
+
+    Returns:
+        ``(train, test)`` :class:`SegmentationSet`.
+    """
+    from .weightmap import class_balance_weights
+
+    if task not in TASKS:
+        raise ValueError(f"task={task!r} is unknown; use one of {', '.join(TASKS)}")
+    if task in EM_TASKS:
+        if task == "isbi":
+            from .data import load_isbi2012, split_by_slice
+
+            train, test = split_by_slice(load_isbi2012(root), 5)
+            train_x, train_y, test_x, test_y = train.images, train.labels, test.images, test.labels
+        else:
+            from .data import synthetic_em
+
+            tr = [synthetic_em(image_size, seed=1000 * seed + k) for k in range(0 if test_only else train_images)]
+            te = [synthetic_em(image_size, seed=1000 * seed + 500 + k) for k in range(test_images)]
+            train_x, train_y = [s.image for s in tr], [s.labels for s in tr]
+            test_x, test_y = [s.image for s in te], [s.labels for s in te]
+        # test weights are not used for scoring; balance them on the test labels when there is no train set
+        wc = class_balance_weights(list(test_y if test_only else train_y), 2)
+        return (None if test_only else _em_split(train_x, train_y, wc)), _em_split(test_x, test_y, wc)
+    if task == "nuclei":
+        from skimage.segmentation import relabel_sequential
+
+        from .data import load_nuclei
+
+        sample = load_nuclei()
+        cut = sample.image.shape[1] * 3 // 4
+        left = relabel_sequential(sample.instances[:, :cut])[0]
+        right = relabel_sequential(sample.instances[:, cut:])[0]
+        return (None if test_only else _cell_split([sample.image[:, :cut]], [left], weighted),
+                _cell_split([sample.image[:, cut:]], [right], weighted))
+    from .data import synthetic_cells
+
+    def draw(k: int):
+        return synthetic_cells(image_size, n_cells, rendering=task, seed=k)
+
+    te = [draw(1000 * seed + 500 + k) for k in range(test_images)]
+    test = _cell_split([s.image for s in te], [s.instances for s in te], weighted)
+    if test_only:
+        return None, test
+    tr = [draw(1000 * seed + k) for k in range(train_images)]
+    return _cell_split([s.image for s in tr], [s.instances for s in tr], weighted), test
+
+
+# --------------------------------------------------------------------------------------------
+# prediction and scores
+# --------------------------------------------------------------------------------------------
+
+
+def predict_probability(model: nn.Module, image: np.ndarray, extrapolation: str = "mirror",
+                        device: torch.device | str | None = None) -> np.ndarray:
+    """Probability of class 1 (interior / cell) for every pixel of one whole image.
+
+    Overlap-tile inference with :func:`unet_course.tiling.predict_tiled`: the image is extended
+    beyond its border by mirroring (the paper) or with zeros, and the soft-max of the scores is
+    taken over the two classes.
+
+    Args:
+        model: a :class:`~unet_course.models.UNet` with 2 classes.
+        image: ``(H, W)`` float grey image.
+        extrapolation: ``"mirror"`` or ``"zero"``.
+
+    Returns:
+        ``(H, W)`` float32 probabilities in [0, 1].
+    """
+    from .tiling import predict_tiled
+
+    if extrapolation not in EXTRAPOLATIONS:
+        raise ValueError(f"extrapolation={extrapolation!r}: use one of {EXTRAPOLATIONS}")
+    image = np.asarray(image, dtype=np.float32)
+    if image.ndim != 2:
+        raise ValueError(f"image must be (H, W), got shape {image.shape}")
+    logits = predict_tiled(model, image, device=device, progress=False, pad_mode=extrapolation)
+    return torch.softmax(torch.from_numpy(logits), dim=0)[1].numpy().astype(np.float32)
+
+
+def _border_band(shape: tuple[int, int], band: int) -> np.ndarray:
+    mask = np.zeros(shape, dtype=bool)
+    mask[:band], mask[-band:], mask[:, :band], mask[:, -band:] = True, True, True, True
+    return mask
+
+
+def evaluate(model: nn.Module, test: SegmentationSet, task: str, *, extrapolation: str = "mirror",
+             band: int = 16, progress: bool = False) -> dict[str, float]:
+    """Scores of ``model`` on the held-out images of ``task``.
+
+    EM tasks, means over the test slices: ``warping_error``, ``rand_error`` (1 - best Rand
+    F-score over thresholds 0.0..1.0), ``pixel_error`` (mismatch fraction at 0.5) and
+    ``pixel_fscore_error`` (1 - best pixel F-score), all of :mod:`unet_course.metrics.isbi`.
+
+    Cell tasks, pooled over the test images: ``iou`` (foreground IoU at 0.5), ``border_iou``
+    (the same within ``band`` px of the image edge), and ``precision``, ``recall``, ``f1`` of the
+    predicted instances (4-connected components of the foreground) matched to the true ones at
+    IoU >= 0.5.
+
+    Returns:
+        A dict of floats (plus ``images``, the number of test images).
+    """
+    from tqdm.auto import tqdm
+
+    from .metrics import (
+        instances_from_foreground,
+        match_instances,
+        pixel_error,
+        pixel_fscore_error,
+        rand_error,
+        warping_error,
+    )
+
+    rows: list[dict[str, float]] = []
+    tp = fp = fn = inter = union = b_inter = b_union = 0
+    for k in tqdm(range(len(test)), desc=f"scoring {task}", disable=not progress, leave=False):
+        prob = predict_probability(model, test.images[k], extrapolation)
+        target = test.targets[k]
+        if task in EM_TASKS:
+            rows.append({
+                "warping_error": warping_error(prob, target),
+                "rand_error": rand_error(prob, target),
+                "pixel_error": pixel_error(prob, target),
+                "pixel_fscore_error": pixel_fscore_error(prob, target),
+            })
+            continue
+        truth = test.instances[k]
+        fg, true_fg = prob > 0.5, truth > 0
+        inter += int(np.count_nonzero(fg & true_fg))
+        union += int(np.count_nonzero(fg | true_fg))
+        edge = _border_band(fg.shape, band)
+        b_inter += int(np.count_nonzero(fg & true_fg & edge))
+        b_union += int(np.count_nonzero((fg | true_fg) & edge))
+        m = match_instances(instances_from_foreground(fg), truth)
+        tp, fp, fn = tp + m.tp, fp + m.fp, fn + m.fn
+    if task in EM_TASKS:
+        out = {key: float(np.mean([r[key] for r in rows])) for key in rows[0]}
+    else:
+        out = {
+            "iou": inter / union if union else float("nan"),
+            "border_iou": b_inter / b_union if b_union else float("nan"),
+            "precision": tp / (tp + fp) if tp + fp else 1.0,
+            "recall": tp / (tp + fn) if tp + fn else 1.0,
+            "f1": 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 1.0,
+        }
+    out["images"] = float(len(test))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# recipes
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExperimentRecipe:
+    """One model of chapter 09: task, network, augmentation, schedule.
+
+    ``tile`` is the side of the training input tile; a ``padding="same"`` network needs a
+    multiple of ``2**depth`` and a valid one a valid input size (see
+    :meth:`~unet_course.models.UNet.valid_input_size`).
+    """
+
+    description: str
+    task: str
+    base_channels: int = 8
+    depth: int = 3
+    padding: str = "valid"
+    dropout: float = 0.0
+    tile: int = 164
+    weighted: bool = True
+    elastic: bool = True
+    steps: int = 1200
+    batch_size: int = 2
+    optimizer: str = "adam"
+    lr: float = 2e-3
+    momentum: float = 0.99
+    train_images: int = 4
+    test_images: int = 4
+    image_size: int = 256
+    n_cells: int = 40
+    seed: int = 0
+
+    def model(self) -> nn.Module:
+        """A freshly initialised U-Net of this recipe (seeded by :func:`run_experiment`)."""
+        from .models import UNet
+
+        return UNet(in_channels=1, num_classes=2, base_channels=self.base_channels, depth=self.depth,
+                    padding=self.padding, dropout=self.dropout)
+
+    def data(self, root: str | None = None, test_only: bool = False) -> tuple[SegmentationSet | None, SegmentationSet]:
+        """``(train, test)`` of this recipe's task (``train`` is ``None`` with ``test_only``)."""
+        return task_data(self.task, weighted=self.weighted, train_images=self.train_images,
+                         test_images=self.test_images, image_size=self.image_size, n_cells=self.n_cells,
+                         seed=self.seed, root=root, test_only=test_only)
+
+
+_CELLS = dict(train_images=4, test_images=4, image_size=256, n_cells=40)
+
+RECIPES: dict[str, ExperimentRecipe] = {
+    "ch09_isbi": ExperimentRecipe(
+        "valid U-Net (8 base channels, depth 3) on ISBI 2012 slices 00-24; held out 25-29",
+        task="isbi", steps=1500, tile=196),
+    "ch09_em": ExperimentRecipe(
+        "the same U-Net on 8 synthetic EM-like slices (the stand-in where ISBI 2012 is absent)",
+        task="em_synthetic", steps=1000, tile=196, train_images=8, test_images=5, image_size=256),
+    "ch09_phc": ExperimentRecipe(
+        "valid U-Net on 4 synthetic phase-contrast-like images of touching cells; weight map, "
+        "elastic deformation (the ablation's baseline)", task="phase_contrast", **_CELLS),
+    "ch09_phc_seed1": ExperimentRecipe(
+        "as ch09_phc with another seed (initialisation, tiles, augmentation): the run-to-run spread",
+        task="phase_contrast", seed=1, **_CELLS),
+    "ch09_phc_same": ExperimentRecipe(
+        "as ch09_phc with zero-padded ('same') convolutions", task="phase_contrast", padding="same",
+        tile=160, **_CELLS),
+    "ch09_phc_noweights": ExperimentRecipe(
+        "as ch09_phc with the class balance w_c only (no border term)", task="phase_contrast",
+        weighted=False, **_CELLS),
+    "ch09_phc_noelastic": ExperimentRecipe(
+        "as ch09_phc without the elastic deformation (shift, rotation, flips, grey values kept)",
+        task="phase_contrast", elastic=False, **_CELLS),
+    "ch09_dic": ExperimentRecipe(
+        "valid U-Net on 4 synthetic DIC-like images of touching cells", task="dic", **_CELLS),
+    "ch09_nuclei": ExperimentRecipe(
+        "valid U-Net on the left three quarters of the real nuclei image; right quarter held out",
+        task="nuclei"),
+}
+
+
+def augmenter(elastic: bool = True):
+    """The chapter's training augmentation: random rotation (any angle), flips, grey values and,
+    when ``elastic``, the paper's elastic deformation (3x3 grid, 10 px standard deviation)."""
+    from .augment import Augmenter
+
+    return Augmenter(max_shift=0.0, max_angle=180.0, flips=True, elastic_sigma=10.0 if elastic else 0.0,
+                     gray=True)
+
+
+def full_profile(recipe: ExperimentRecipe, *, steps: int | None = None) -> ExperimentRecipe:
+    """The recipe with the paper-size network for a GPU: 64 base channels, depth 4, drop-out
+    0.5, batch size 1 and 572 x 572 input tiles (388 x 388 output; 512 x 512 for
+    ``padding="same"``, the largest multiple of 16 that fits a 512 x 512 training image).
+
+    Synthetic images grow to 512 x 512 (with 4 times the cells, the same density) so that a
+    388 x 388 label tile fits; the nuclei task's training part is 384 pixels wide, so it gets
+    556 x 556 input tiles (372 x 372 output).
+    """
+    tile = 512 if recipe.padding == "same" else (556 if recipe.task == "nuclei" else 572)
+    grow = recipe.task in ("em_synthetic", "phase_contrast", "dic")
+    return replace(recipe, base_channels=64, depth=4, dropout=0.5, tile=tile, batch_size=1,
+                   lr=min(recipe.lr, 5e-4), steps=steps if steps is not None else recipe.steps,
+                   image_size=512 if grow else recipe.image_size,
+                   n_cells=recipe.n_cells * 4 if grow else recipe.n_cells,
+                   description=recipe.description + " [paper-size network]")
+
+
+def checkpoint_path(name: str) -> Path:
+    """Where recipe ``name``'s checkpoint lives: ``unet_course/checkpoints/NAME.pt``."""
+    from .train import CHECKPOINT_DIR
+
+    return CHECKPOINT_DIR / f"{name}.pt"
+
+
+class ExperimentRun(NamedTuple):
+    """What :func:`run_experiment` returns: the trained model (eval mode), its metadata (recipe,
+    scores, training time) and the training :class:`~unet_course.train.History`."""
+
+    model: nn.Module
+    meta: dict[str, Any]
+    history: Any
+
+
+def run_experiment(
+    recipe: ExperimentRecipe,
+    *,
+    name: str = "",
+    data: tuple[SegmentationSet, SegmentationSet] | None = None,
+    out: str | Path | None = None,
+    steps: int | None = None,
+    score: bool = True,
+    device: torch.device | str | None = None,
+    progress: bool = True,
+    root: str | None = None,
+) -> ExperimentRun:
+    """Train ``recipe`` from a seeded initialisation, score it on its test set, optionally save.
+
+    Args:
+        recipe: what to train.
+        name: a label stored in the metadata (the recipe's key in :data:`RECIPES`).
+        data: ``(train, test)`` when already built (default: ``recipe.data(root)``).
+        out: checkpoint path to write (model weights, history, metadata; no optimizer state).
+        steps: stop after this many steps instead of ``recipe.steps``. The tiles and their order
+            do not change, so a shortened run equals the start of the full one.
+        score: evaluate on the test set (``meta["scores"]``).
+        device: default :func:`unet_course.runtime.device`.
+
+    Returns:
+        :class:`ExperimentRun` ``(model, meta, history)``; ``meta["scores"]`` holds
+        :func:`evaluate`'s scores (mirror extrapolation) and ``meta["seconds"]`` the training time.
+    """
+    from .data.tiles import TileDataset
+    from .train import fit, save_checkpoint
+
+    if recipe.task not in TASKS:
+        raise ValueError(f"recipe task {recipe.task!r} is unknown; use one of {', '.join(TASKS)}")
+    runtime.seed_everything(recipe.seed)
+    model = recipe.model()
+    check = model.valid_input_size(recipe.tile) if recipe.padding == "valid" else recipe.tile
+    if check != recipe.tile or (recipe.padding == "same" and recipe.tile % 2**recipe.depth):
+        raise ValueError(f"tile={recipe.tile} is not an input size this U-Net accepts")
+    train, test = data if data is not None else recipe.data(root)
+    n_steps = steps or recipe.steps
+    tiles = TileDataset(train.images, train.targets, train.weights, input_size=recipe.tile,
+                        output_size=model.output_size(recipe.tile), augmenter=augmenter(recipe.elastic),
+                        length=recipe.steps * recipe.batch_size, seed=recipe.seed)
+    history = fit(model, tiles, steps=n_steps, optimizer=recipe.optimizer, lr=recipe.lr,
+                  momentum=recipe.momentum, batch_size=recipe.batch_size, seed=recipe.seed, device=device,
+                  progress=progress, desc=name or recipe.task)
+    scores = evaluate(model, test, recipe.task, progress=progress) if score else {}
+    meta = {"recipe": name, **asdict(recipe), "steps": n_steps, "scores": scores,
+            "seconds": history.seconds, "command": f"python -m unet_course.experiments {name}".strip(),
+            "torch": str(torch.__version__)}
+    if out is not None:
+        save_checkpoint(out, model, step=len(history.loss), history=history, meta=meta)
+    model.eval()
+    return ExperimentRun(model, meta, history)
+
+
+def load_experiment(name: str, device: torch.device | str | None = None) -> tuple[nn.Module, dict[str, Any]]:
+    """The shipped checkpoint of recipe ``name``: ``(model, meta)``, the model in eval mode."""
+    from .train import load_checkpoint
+
+    path = checkpoint_path(name)
+    if not path.is_file():
+        raise FileNotFoundError(f"no checkpoint {path.name}; make it with: python -m unet_course.experiments {name}")
+    ckpt = load_checkpoint(path, map_location=device or "cpu")
+    return ckpt.model, ckpt.meta
+
+
+def markdown_table(header: Sequence[str], rows: Sequence[Sequence[Any]], *, digits: int = 4) -> str:
+    """A Markdown table: floats with ``digits`` significant digits, ``None`` as a dash.
+
+    Args:
+        header: column titles.
+        rows: one sequence of cells per row, as long as ``header``.
+    """
+    def cell(v: Any) -> str:
+        if v is None:
+            return "–"
+        if isinstance(v, (float, np.floating)):
+            return f"{float(v):.{digits}g}"
+        return str(v)
+
+    for r in rows:
+        if len(r) != len(header):
+            raise ValueError(f"a row has {len(r)} cells for {len(header)} columns: {list(r)}")
+    lines = ["| " + " | ".join(map(str, header)) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(cell(v) for v in r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m unet_course.experiments",
+                                     description="Train chapter 09's models and write unet_course/checkpoints/NAME.pt.")
+    parser.add_argument("recipes", nargs="*", help=f"recipe names (default: all): {', '.join(RECIPES)}")
+    parser.add_argument("--out-dir", default=None, help="folder for NAME.pt (default: the package's checkpoints)")
+    parser.add_argument("--steps", type=int, default=None, help="override the number of steps")
+    parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda if available)")
+    parser.add_argument("--list", action="store_true", help="list the recipes and exit")
+    args = parser.parse_args(argv)
+    if args.list:
+        for name, recipe in RECIPES.items():
+            print(f"{name}: {recipe.description} ({recipe.steps} steps)")
+        return
+    for name in args.recipes or list(RECIPES):
+        if name not in RECIPES:
+            raise SystemExit(f"unknown recipe {name!r}; the recipes are {', '.join(RECIPES)}")
+        start = time.perf_counter()
+        out = (Path(args.out_dir) / f"{name}.pt") if args.out_dir else checkpoint_path(name)
+        meta = run_experiment(RECIPES[name], name=name, out=out, steps=args.steps, device=args.device).meta
+        scores = ", ".join(f"{k} {v:.4g}" for k, v in meta["scores"].items())
+        print(f"{name}: {scores}; {time.perf_counter() - start:.0f} s -> {out} ({out.stat().st_size / 1e6:.2f} MB)")
+
+
+if __name__ == "__main__":
+    main()
