@@ -1,0 +1,114 @@
+"""Exercises of chapter 04: the skip architecture (FCN-32s, 16s, 8s) and boundary quality.
+
+Answers come from the package's FCN and boundary F-score, never typed in.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from unet_course import quiz
+from unet_course.boundary import boundary_f_score
+from unet_course.models import FCN
+
+SKIP_OPTIONS = ["pool4 only", "pool3 and pool4", "pool1 and pool2", "fc7 and pool5"]
+
+
+def _vgg_fcn(variant: str) -> FCN:
+    with torch.device("meta"):  # shapes without memory
+        return FCN(variant, in_channels=3, num_classes=21)
+
+
+def score_size(n: int) -> int:
+    """Side of FCN's score_fr map (stride 32) for an n x n input, n >= 32."""
+    return _vgg_fcn("32s").feature_sizes(n, n)["score_fr"][0]
+
+
+def _score_samples() -> list[tuple[int]]:
+    return [(n,) for n in (32, 33, 63, 64, 65, 100, 128, 224, 500, 512)]
+
+
+def trainable_extra() -> int:
+    """Trainable parameters of FCN-8s that FCN-32s lacks (VGG16 backbone, 21 classes)."""
+
+    def count(model):
+        return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+    return count(_vgg_fcn("8s")) - count(_vgg_fcn("32s"))
+
+
+def boundary_f(pred: np.ndarray, target: np.ndarray, tolerance: float) -> float:
+    """The package's boundary F-score."""
+    return boundary_f_score(pred, target, tolerance).f_score
+
+
+def _boundary_cases() -> list[tuple]:
+    from unet_course.fcn_experiment import shape_scenes
+
+    data = shape_scenes(3, 64, seed=40)
+    rng = np.random.default_rng(5)
+    cases = []
+    for i, tol in zip(range(3), (1.0, 2.0, 3.0)):
+        target = data.labels[i].numpy()
+        pred = np.roll(target, (int(rng.integers(-3, 4)), int(rng.integers(-3, 4))), axis=(0, 1)).copy()
+        pred[rng.random(pred.shape) < 0.01] = 2
+        cases.append((pred, target, tol))
+    square = np.zeros((12, 12), dtype=np.int64)
+    square[3:8, 3:8] = 1
+    cases.append((np.roll(square, 3, axis=1), square, 2.0))
+    return cases
+
+
+def _compare_f(yours, expected, args) -> str | None:
+    try:
+        value = float(yours)
+    except (TypeError, ValueError):
+        return f"return one number, the F-score; you returned {type(yours).__name__}"
+    if np.isclose(value, expected, atol=1e-9):
+        return None
+    return (
+        f"your F-score {value:.4f} is {'too high' if value > expected else 'too low'} for tolerance {args[2]}: "
+        "check that a boundary pixel has a 4-neighbour with another label, and that 'within' means distance <= tolerance"
+    )
+
+
+QUESTIONS = [
+    quiz.Choice(
+        "04.skip-layers",
+        "FCN-8s adds the class scores of which backbone maps to the upsampled pool5 scores?",
+        SKIP_OPTIONS,
+        SKIP_OPTIONS.index("pool3 and pool4"),
+        hint="16s fuses the map at stride 16, 8s adds the one at stride 8 as well.",
+    ),
+    quiz.Formula(
+        "04.score-size",
+        "The package's FCN pads its input to a multiple of 32. Write `score_size(n)`: the side of the "
+        "score_fr map (stride 32) for an n x n input, n >= 32.",
+        score_size,
+        _score_samples,
+        hint="Pad n up to the next multiple of 32, then divide by 32.",
+    ),
+    quiz.Numeric(
+        "04.extra-parameters",
+        "For VGG16 and 21 classes, how many *trainable* parameters does FCN-8s have that FCN-32s does "
+        "not? (Its two learnable x2 upsamplings, 4 x 4 kernels from 21 to 21 channels without bias, and "
+        "the 1x1 score layers on pool4 (512 channels) and pool3 (256 channels), with bias. The last "
+        "upsampling is fixed in both.)",
+        trainable_extra,
+        rtol=0,
+        atol=0.5,
+        hint="A 1x1 convolution from C to K channels has C K weights and K biases.",
+    ),
+    quiz.CodeExercise(
+        "04.boundary-f",
+        "Write `boundary_f(pred, target, tolerance)`: the boundary F-score of two label maps, where a "
+        "boundary pixel has a 4-neighbour with another label and a boundary pixel is matched when a "
+        "boundary pixel of the other map lies within `tolerance` pixels (Euclidean).",
+        boundary_f,
+        _boundary_cases,
+        compare=_compare_f,
+        hint="scipy.ndimage.distance_transform_edt(~boundary) gives each pixel's distance to the nearest "
+        "boundary pixel.",
+    ),
+]
