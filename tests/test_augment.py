@@ -288,3 +288,78 @@ def test_elastic_torch_on_cuda_equals_cpu(sample):
     gpu = A.elastic_deform_torch(x.cuda(), y.cuda(), displacement=grids.cuda())
     torch.testing.assert_close(gpu[0].cpu(), cpu[0], rtol=0, atol=1e-9)
     assert torch.equal(gpu[1].cpu(), cpu[1])
+
+
+# ----------------------------------------------------------------------------- chapter 07's experiment
+
+
+def test_predict_image_covers_every_pixel():
+    from unet_course.experiments_augment import predict_image
+    from unet_course.models import UNet
+
+    torch.manual_seed(0)
+    image = np.random.default_rng(0).random((50, 61)).astype(np.float32)
+    valid = UNet(1, 2, base_channels=4, depth=2, padding="valid").eval()
+    pred = predict_image(valid, image)
+    assert pred.shape == image.shape and pred.dtype == np.int64
+    # reference: mirror by the margin, pad to a valid size, run, crop the top-left corner
+    m = valid.margin
+    h, w = valid.valid_input_size(50 + 2 * m), valid.valid_input_size(61 + 2 * m)
+    padded = np.pad(image, ((m, h - 50 - m), (m, w - 61 - m)), mode="reflect")
+    with torch.no_grad():
+        ref = valid(torch.from_numpy(padded)[None, None])[0].argmax(0)[:50, :61].numpy()
+    np.testing.assert_array_equal(pred, ref)
+    same = UNet(1, 3, base_channels=4, depth=2, padding="same").eval()
+    x = np.random.default_rng(1).random((48, 64)).astype(np.float32)
+    with torch.no_grad():
+        direct = same(torch.from_numpy(x)[None, None])[0].argmax(0).numpy()
+    np.testing.assert_array_equal(predict_image(same, x), direct)
+
+
+def test_compare_augmentation_runs_and_restores_threads():
+    from unet_course.experiments_augment import compare_augmentation
+
+    rng = np.random.default_rng(0)
+    images = [ndi.gaussian_filter(rng.random((64, 64)), 2).astype(np.float32) for _ in range(3)]
+    images = [(im - im.min()) / (im.max() - im.min()) for im in images]
+    labels = [(im > 0.5).astype(np.int64) for im in images]
+    threads = torch.get_num_threads()
+    result = compare_augmentation(images[:2], labels[:2], images[2:], labels[2:],
+                                  augmenter=A.Augmenter(elastic_sigma=2), steps=3, batch_size=2,
+                                  input_size=44, base_channels=4, depth=2, threads=1, progress=False)
+    assert torch.get_num_threads() == threads
+    for iou in (result.iou_plain, result.iou_augmented):
+        assert iou.shape == (2,) and np.all((0 <= iou) & (iou <= 1))
+    assert len(result.history_plain.loss) == len(result.history_augmented.loss) == 3
+    with pytest.raises(ValueError, match="threads"):
+        compare_augmentation(images[:2], labels[:2], images[2:], labels[2:], augmenter=A.Augmenter(),
+                             steps=1, input_size=44, base_channels=4, depth=2, threads=0, progress=False)
+
+
+# ----------------------------------------------------------------------------- plots of chapter 07
+
+
+def test_viz_data_helpers():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from unet_course import viz_data
+
+    labels = np.zeros((12, 12), np.int32)
+    labels[3:9, 3:9] = 1
+    rgb = viz_data.outline(np.full((12, 12), 0.5), labels)
+    assert rgb.shape == (12, 12, 3)
+    red = np.all(rgb == (1.0, 0.2, 0.1), axis=-1)
+    ring = (labels == 1) & ~np.pad(np.ones((4, 4), bool), 4)  # the inner border of the square
+    np.testing.assert_array_equal(red, ring)
+    with pytest.raises(ValueError, match="one shape"):
+        viz_data.outline(np.zeros((3, 3)), labels)
+    pattern = viz_data.grid_pattern((64, 64), spacing=16, width=2)
+    assert pattern.dtype == np.float32 and set(np.unique(pattern)) == {0.0, 1.0}
+    assert (pattern[:, 8:10] == 0).all() and (pattern[24:26] == 0).all() and pattern[0, 0] == 1.0
+    fig, ax = plt.subplots()
+    viz_data.plot_displacement(ax, A.random_coarse_displacement(0), (64, 64), step=16)
+    assert len(ax.collections) >= 3  # dense arrows, node arrows, node markers
+    plt.close(fig)

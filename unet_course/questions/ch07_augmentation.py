@@ -1,0 +1,98 @@
+"""Exercises of chapter 07: data augmentation (데이터 증강) and the elastic deformation."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from unet_course import augment, quiz
+
+
+def _elastic_reference(image: np.ndarray, coarse: np.ndarray) -> np.ndarray:
+    return augment.elastic_deform(image, displacement=coarse).image
+
+
+def _elastic_cases() -> list[tuple]:
+    rng = np.random.default_rng(7)
+    cases = []
+    for shape, grid, sigma in (((40, 40), 3, 0.0), ((48, 64), 3, 6.0), ((57, 45), 4, 10.0)):
+        image = rng.random(shape)
+        cases.append((image, rng.normal(0, sigma, size=(2, grid, grid))))
+    return cases
+
+
+def _compare_elastic(yours, ref, args) -> str | None:
+    yours = np.asarray(yours, dtype=float)
+    if yours.shape != ref.shape:
+        return f"your image has shape {yours.shape}; it should keep the input's shape {ref.shape}"
+    inner = (slice(8, -8), slice(8, -8))
+    diff = np.abs(yours - ref)[inner]
+    if diff.max() <= 1e-4:
+        return None
+    if np.allclose(yours[inner], args[0][inner], atol=1e-6) and np.abs(args[1]).max() > 0:
+        return "your output equals the input: the displacement was not applied"
+    y, x = np.unravel_index(np.argmax(diff), diff.shape)
+    return (
+        f"pixel ({y + 8}, {x + 8}) is off by {diff.max():.3g}: check that pixel p reads the input at p + d(p), "
+        "that d comes from a cubic interpolation of the grid spanning the corners, and order=3"
+    )
+
+
+QUESTIONS = [
+    quiz.Numeric(
+        "07.grid-spacing",
+        "The paper draws random displacements on a coarse 3 x 3 grid over the input tile. If the "
+        "grid spans a 572 x 572 tile from corner pixel to corner pixel (as `augment.dense_displacement` "
+        "does), how many pixels apart are two neighbouring grid nodes?",
+        lambda: (572 - 1) / (3 - 1),
+        rtol=1e-6,
+        hint="Three nodes along a side split the distance from the first pixel (0) to the last (571) into two gaps.",
+    ),
+    quiz.Numeric(
+        "07.mean-displacement",
+        "Each component (row, column) of a grid node's displacement is drawn from N(0, 10^2) px. "
+        "What is the mean length of the displacement vector, in pixels? (Three significant digits.)",
+        lambda: 10.0 * math.sqrt(math.pi / 2.0),
+        rtol=2e-3,
+        hint="The length of a vector of two independent N(0, s^2) components follows a Rayleigh "
+        "distribution; its mean is s * sqrt(pi / 2). You can also check by sampling.",
+    ),
+    quiz.Choice(
+        "07.label-interpolation",
+        "An elastic deformation is applied to an image and to its label map (0 background, 1 and 2 "
+        "two cell classes). Which interpolation keeps the label map a valid label map?",
+        [
+            "cubic, like the image",
+            "linear, then rounding to the nearest integer",
+            "nearest neighbour",
+        ],
+        2,
+        hint="Between a pixel of class 0 and one of class 2, linear interpolation followed by "
+        "rounding gives 1: a class that was not there.",
+    ),
+    quiz.TrueFalse(
+        "07.gray-value",
+        "In the U-Net paper, the augmentation 'gray value variations' means converting colour "
+        "images to grey scale.",
+        False,
+        hint="The paper's microscopy images are grey already (one channel). What could vary "
+        "between two grey images of the same cells?",
+        explanation="The images are single-channel; the augmentation varies their grey values "
+        "(brightness, contrast, gamma), as a different exposure or stain would.",
+    ),
+    quiz.CodeExercise(
+        "07.elastic-warp",
+        "Write `deform(image, coarse)` that applies the paper's elastic deformation to a 2-D "
+        "float `image` given the coarse grid displacements `coarse` of shape (2, g, g) (rows, "
+        "columns, in pixels; the grid spans the image corner to corner): interpolate a per-pixel "
+        "displacement d with cubic B-splines, then read the image at p + d(p) with cubic "
+        "interpolation, mirrored at the border. Use `scipy.ndimage.map_coordinates`.",
+        _elastic_reference,
+        _elastic_cases,
+        compare=_compare_elastic,
+        hint="Node j of g sits at pixel j (n - 1) / (g - 1), so pixel i sits at grid coordinate "
+        "i (g - 1) / (n - 1); interpolate each component of coarse there (order 3, mode 'mirror'), "
+        "then sample the image at the displaced positions the same way.",
+    ),
+]
