@@ -171,7 +171,8 @@ def draw_copy_and_crop(skip: np.ndarray, upsampled: np.ndarray, axes: Any = None
 def draw_tiling(image: np.ndarray, plan: TilePlan, tile: tuple[int, int] = (0, 1),
                 segmentation: np.ndarray | None = None, axes: Any = None) -> Any:
     """The paper's Fig. 2 from a real plan: the mirror-extended canvas with the image outlined,
-    the input tile ``tile = (row, column)`` in blue and its output tile in yellow, and the
+    the input tile ``tile = (row, column)`` in blue and its output tile in yellow, the mirrored
+    context dimmed, and the
     output grid of all tiles; with ``segmentation`` ``(H, W)``, a second panel shows it with the
     same yellow tile."""
     if axes is None:
@@ -185,6 +186,10 @@ def draw_tiling(image: np.ndarray, plan: TilePlan, tile: tuple[int, int] = (0, 1
     canvas = image[rows[:, None], cols[None, :]]
     ax = axes[0]
     ax.imshow(canvas, cmap="gray")
+    shade = np.zeros((ch, cw, 4))
+    shade[..., 3] = 0.4  # dim the mirrored context so that the image itself stands out
+    shade[plan.offset : plan.offset + h, plan.offset : plan.offset + w, 3] = 0.0
+    ax.imshow(shade)
     ax.add_patch(Rectangle((plan.offset - 0.5, plan.offset - 0.5), w, h, fill=False, ec="white", lw=1.5, ls="--"))
     for i, y in enumerate(plan.ys):
         for j, x in enumerate(plan.xs):
