@@ -25,7 +25,7 @@ import random
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +47,8 @@ __all__ = [
     "fit",
     "load_checkpoint",
     "make_optimizer",
+    "paper_setup",
+    "predict_foreground",
     "run_recipe",
     "save_checkpoint",
 ]
@@ -129,6 +131,26 @@ def _model_config(model: nn.Module) -> dict[str, Any] | None:
     return {"class": f"{cls.__module__}.{cls.__qualname__}", "kwargs": kwargs}
 
 
+def _plain(value: Any) -> Any:
+    """``value`` as plain Python data that ``torch.load(weights_only=True)`` reads back: str
+    subclasses (``torch.__version__``), paths, NumPy scalars and tuples become str, numbers, lists."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, (bool, int, float)) and type(value) in (bool, int, float):
+        return value
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (str, os.PathLike)):
+        return str(value) if isinstance(value, os.PathLike) else str.__str__(value)
+    if value is None:
+        return None
+    if isinstance(value, (int, float)):
+        return float(value) if isinstance(value, float) else int(value)
+    raise TypeError(f"checkpoint meta must hold plain data (str, numbers, lists, dicts), got {type(value).__name__}")
+
+
 def save_checkpoint(
     path: str | os.PathLike,
     model: nn.Module,
@@ -155,11 +177,12 @@ def save_checkpoint(
         "model_config": _model_config(model),
         "optimizer_state": optimizer.state_dict() if optimizer is not None else None,
         "step": int(step),
-        "history": (history or History()).to_dict(),
-        "meta": dict(meta or {}),
+        "meta": _plain(dict(meta or {})),
+        "history": _plain((history or History()).to_dict()),
     }
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.chmod(tmp, 0o644)  # mkstemp makes the file private; a checkpoint is meant to be shared
         with os.fdopen(fd, "wb") as f:
             torch.save(payload, f)
             f.flush()
@@ -188,7 +211,9 @@ def load_checkpoint(
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no checkpoint at {str(path)!r}")
-    payload = torch.load(path, map_location=map_location, weights_only=True)
+    # TorchVersion (a str subclass) is allowed for files whose meta stored torch.__version__ as is
+    with torch.serialization.safe_globals([torch.torch_version.TorchVersion]):
+        payload = torch.load(path, map_location=map_location, weights_only=True)
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise ValueError(f"{str(path)!r} is not a unet_course checkpoint (format {FORMAT!r})")
     if model is None:
@@ -272,6 +297,14 @@ def _draw(data: Data, step: int, batch_size: int, seed: int) -> list:
     return out
 
 
+def _schedule(lr_schedule: str | Callable[[int, int], float] | None) -> Callable[[int, int], float] | None:
+    if lr_schedule is None or callable(lr_schedule):
+        return lr_schedule
+    if lr_schedule == "cosine":
+        return lambda step, steps: 0.5 * (1.0 + math.cos(math.pi * step / max(steps, 1)))
+    raise ValueError(f"lr_schedule={lr_schedule!r}: use None, 'cosine' or a function (step, steps) -> factor")
+
+
 def fit(
     model: nn.Module,
     data: Data,
@@ -291,6 +324,7 @@ def fit(
     checkpoint_every: int | None = None,
     resume: bool = False,
     clip_grad_norm: float | None = None,
+    lr_schedule: str | Callable[[int, int], float] | None = None,
     progress: bool = True,
     desc: str = "training",
 ) -> History:
@@ -322,6 +356,9 @@ def fit(
             (model, optimizer, step, history).
         resume: continue from ``checkpoint`` when that file exists.
         clip_grad_norm: clip the gradient's global norm to this value (None: no clipping).
+        lr_schedule: ``None`` (constant), ``"cosine"`` (from the initial rate down to 0 at the last
+            step) or ``f(step, steps) -> factor``: the learning rate of step ``step`` (0-based) is
+            the optimizer's initial rate times the factor.
         progress: show a ``tqdm`` progress bar.
 
     Returns:
@@ -342,6 +379,9 @@ def fit(
     model.to(device)
     opt = make_optimizer(model, optimizer, lr, momentum, weight_decay) if isinstance(optimizer, str) else optimizer
     loss_fn = loss_fn or weighted_cross_entropy
+    schedule = _schedule(lr_schedule)
+    for group in opt.param_groups:
+        group.setdefault("initial_lr", group["lr"])
     history, start = History(), 0
     if resume and checkpoint is not None and Path(checkpoint).is_file():
         loaded = load_checkpoint(checkpoint, model, opt, map_location=device)
@@ -364,6 +404,10 @@ def fit(
         np.random.seed(s)
         random.seed(s)
         x, y, w = _collate(_draw(data, step, batch_size, seed), device)
+        if schedule is not None:
+            factor = float(schedule(step, steps))
+            for group in opt.param_groups:
+                group["lr"] = group["initial_lr"] * factor
         opt.zero_grad(set_to_none=True)
         loss = loss_fn(model(x), y, w)
         if not torch.isfinite(loss):
@@ -510,6 +554,7 @@ class Recipe:
     rendering: str = "fluorescence"
     seed: int = 0
     clip_grad_norm: float | None = None
+    lr_schedule: str | None = None
 
     def data(self, split: str, progress: bool = False) -> TouchingCellsTiles:
         """The training (``"train"``) or held-out test (``"test"``) tiles of this recipe."""
@@ -523,41 +568,73 @@ _SMALL_UNET = dict(in_channels=1, num_classes=2, base_channels=8, depth=3, paddi
 
 RECIPES: dict[str, Recipe] = {
     "ch08_weighted": Recipe(
-        description="small valid U-Net on synthetic touching cells, with the paper's weight map (w0=10, sigma=5)",
-        model=_SMALL_UNET, tile=220, train_images=24, test_images=12, w0=10.0, steps=600, lr=0.01,
+        description="small valid U-Net (8 base channels, depth 3, 188 -> 100 px) on synthetic touching cells, "
+        "with the paper's weight map (w0 = 10, sigma = 5)",
+        model=_SMALL_UNET, tile=188, train_images=24, test_images=12, w0=10.0, steps=1000, lr=2e-3,
+        optimizer="adam", lr_schedule="cosine",
     ),
     "ch08_unweighted": Recipe(
-        description="the same U-Net, data and steps, with the class balance w_c only (w0=0: no border term)",
-        model=_SMALL_UNET, tile=220, train_images=24, test_images=12, w0=0.0, steps=600, lr=0.01,
+        description="the same U-Net, data and steps, with the class balance w_c alone (w0 = 0: no border term)",
+        model=_SMALL_UNET, tile=188, train_images=24, test_images=12, w0=0.0, steps=1000, lr=2e-3,
+        optimizer="adam", lr_schedule="cosine",
     ),
 }
 
 
-def run_recipe(name: str, *, out: str | os.PathLike | None = None, device: torch.device | str | None = None,
-               progress: bool = True, steps: int | None = None) -> Checkpoint:
-    """Train recipe ``name`` from scratch, score it on its test tiles and save the checkpoint.
+def paper_setup(recipe: Recipe, *, tile: int = 380, steps: int = 3000, lr: float = 0.004) -> Recipe:
+    """``recipe`` with the paper's training set-up, for the full profile on a GPU: SGD with
+    momentum 0.99 and one large tile a step (batch 1; ``tile`` px, with proportionally more cells
+    to fill it), a cosine learning-rate decay. With momentum 0.99 the effective step is about
+    ``100 lr``, so ``lr`` is small; SGD also needs more steps than Adam."""
+    cells = int(round(recipe.n_cells * (tile / recipe.tile) ** 2))
+    return replace(recipe, optimizer="sgd", momentum=0.99, lr=lr, steps=steps, tile=tile, n_cells=cells,
+                   lr_schedule="cosine",
+                   description=recipe.description + f"; SGD momentum 0.99, batch 1, {tile} px tiles")
 
-    ``out``: where to write (default ``unet_course/checkpoints/NAME.pt``; ``""`` for nowhere).
-    ``steps`` overrides the recipe's number of steps (for quick experiments). The checkpoint's
-    ``meta`` holds the recipe, the test scores (``split_rate``, ``iou``) and the training time;
-    it stores no optimizer state, to stay small.
+
+def run_recipe(recipe: str | Recipe, *, out: str | os.PathLike | None = None,
+               device: torch.device | str | None = None, progress: bool = True, name: str | None = None,
+               **changes: Any) -> Checkpoint:
+    """Train a recipe from scratch, score it on its held-out test tiles and save the checkpoint.
+
+    Args:
+        recipe: a name in :data:`RECIPES` or a :class:`Recipe`.
+        out: where to write; default ``unet_course/checkpoints/NAME.pt`` for a named recipe, and
+            nowhere for a :class:`Recipe` object or ``out=""``.
+        device: default :func:`unet_course.runtime.device`.
+        progress: progress bars.
+        name: the name recorded in the checkpoint (default: the recipe's name, or ``"custom"``).
+        **changes: fields of the recipe to replace (``seed=1``, ``steps=200``, ...).
+
+    Returns:
+        The :class:`Checkpoint` (model in eval mode). Its ``meta`` (also in the file) holds the
+        recipe, the test scores (``split_rate``, ``iou``, ``pairs``: see
+        :func:`evaluate_separation`), the training time and the command. No optimizer state is
+        stored, to keep the file small.
     """
     from .models import UNet
 
-    if name not in RECIPES:
-        raise KeyError(f"unknown recipe {name!r}; the recipes are {', '.join(RECIPES)}")
-    recipe = RECIPES[name]
+    name = name or (recipe if isinstance(recipe, str) else "custom")
+    if isinstance(recipe, str):
+        if recipe not in RECIPES:
+            raise KeyError(f"unknown recipe {recipe!r}; the recipes are {', '.join(RECIPES)}")
+        recipe = RECIPES[recipe]
+    elif out is None:
+        out = ""
+    recipe = replace(recipe, **changes) if changes else recipe
     runtime.seed_everything(recipe.seed)
     model = UNet(**recipe.model)
-    train, test = recipe.data("train", progress), recipe.data("test", progress)
-    history = fit(model, train, steps=steps or recipe.steps, optimizer=recipe.optimizer, lr=recipe.lr,
+    tile = model.valid_input_size(recipe.tile)
+    if tile != recipe.tile:
+        raise ValueError(f"tile={recipe.tile} does not fit the U-Net; the nearest valid size above is {tile}")
+    train_tiles, test_tiles = recipe.data("train", progress), recipe.data("test", progress)
+    history = fit(model, train_tiles, steps=recipe.steps, optimizer=recipe.optimizer, lr=recipe.lr,
                   momentum=recipe.momentum, seed=recipe.seed, device=device, clip_grad_norm=recipe.clip_grad_norm,
-                  progress=progress, desc=name)
-    scores = evaluate_separation(model, test)
-    meta = {"recipe": name, **{k: v for k, v in asdict(recipe).items()}, "scores": scores,
-            "command": f"python -m unet_course.train {name}", "torch": torch.__version__}
-    if steps:
-        meta["steps"] = steps
+                  lr_schedule=recipe.lr_schedule, progress=progress, desc=name)
+    scores = evaluate_separation(model, test_tiles)
+    meta = {"recipe": name, **asdict(recipe), "scores": scores, "train_seconds": history.seconds,
+            "device": str(next(model.parameters()).device), "torch": str(torch.__version__),
+            "command": f"python -m unet_course.train {name}" + "".join(f" --{k}={v}" for k, v in changes.items())}
     target = CHECKPOINT_DIR / f"{name}.pt" if out is None else (Path(out) if out else None)
     if target is not None:
         save_checkpoint(target, model, step=len(history.loss), history=history, meta=meta)
@@ -572,22 +649,39 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     parser.add_argument("recipes", nargs="*", help=f"recipe names (default: all): {', '.join(RECIPES)}")
     parser.add_argument("--out-dir", default=str(CHECKPOINT_DIR), help="folder for NAME.pt (default: the package's)")
-    parser.add_argument("--steps", type=int, default=None, help="override the number of steps")
+    parser.add_argument("--replicates", type=int, nargs="*", default=[],
+                        help="extra seeds to train and score; their scores go into the checkpoint's meta")
+    parser.add_argument("--paper-setup", action="store_true",
+                        help="SGD momentum 0.99 with 380 px tiles (the full profile; for a GPU)")
     parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda if available)")
     parser.add_argument("--list", action="store_true", help="list the recipes and exit")
     args = parser.parse_args(argv)
     if args.list:
         for name, recipe in RECIPES.items():
-            print(f"{name}: {recipe.description} ({recipe.steps} steps)")
+            print(f"{name}: {recipe.description} ({recipe.steps} steps, {recipe.optimizer})")
         return
+    unknown = [name for name in args.recipes if name not in RECIPES]
+    if unknown:
+        raise SystemExit(f"unknown recipe(s) {', '.join(unknown)}; the recipes are {', '.join(RECIPES)}")
     for name in args.recipes or list(RECIPES):
-        start = time.perf_counter()
+        recipe = paper_setup(RECIPES[name]) if args.paper_setup else RECIPES[name]
+        replicates = []
+        for seed in args.replicates:
+            extra = run_recipe(recipe, out="", device=args.device, name=name, seed=seed)
+            replicates.append({"seed": seed, **extra.meta["scores"]})
+            print(f"{name} seed {seed}: split rate {extra.meta['scores']['split_rate']:.3f}, "
+                  f"IoU {extra.meta['scores']['iou']:.3f}", flush=True)
         out = Path(args.out_dir) / f"{name}.pt"
-        result = run_recipe(name, out=out, device=args.device, steps=args.steps)
-        scores = result.meta["scores"]
+        result = run_recipe(recipe, out="", device=args.device, name=name)
+        meta = {**result.meta, "recipe": name, "replicates": replicates,
+                "command": f"python -m unet_course.train {name}"
+                + (" --paper-setup" if args.paper_setup else "")
+                + (" --replicates " + " ".join(map(str, args.replicates)) if args.replicates else "")}
+        save_checkpoint(out, result.model, step=result.step, history=result.history, meta=meta)
+        scores = meta["scores"]
         print(f"{name}: split rate {scores['split_rate']:.3f} over {int(scores['pairs'])} touching pairs, "
-              f"IoU {scores['iou']:.3f}, {time.perf_counter() - start:.1f} s -> {out} "
-              f"({out.stat().st_size / 1e6:.2f} MB)")
+              f"IoU {scores['iou']:.3f}, trained in {meta['train_seconds']:.1f} s -> {out} "
+              f"({out.stat().st_size / 1e6:.2f} MB)", flush=True)
 
 
 if __name__ == "__main__":
