@@ -28,6 +28,7 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
 	$(PY) -m pip install --quiet --no-deps stardist==0.9.2
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation --no-binary elasticdeform elasticdeform==0.5.1
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (unet-course)" > /dev/null
 	touch $@
