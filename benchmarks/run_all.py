@@ -54,7 +54,7 @@ from unet_course import runtime
 from unet_course.models import UNet
 
 HERE = Path(__file__).resolve().parent
-GROUPS = ("inference", "tiling", "training", "weightmap", "elastic")
+GROUPS = ("inference", "tiling", "training", "rand", "weightmap", "elastic")
 START, END = "<!-- benchmark-table:start -->", "<!-- benchmark-table:end -->"
 
 
@@ -202,8 +202,17 @@ def flops_of(model_kwargs: dict, tile: int) -> int:
     return int(counter.get_total_flops())
 
 
+def seed(value: int) -> None:
+    """Seed everything, then let cuDNN autotune again (``seed_everything`` asks for deterministic
+    algorithms, which would rule out the fastest kernels for our fixed tile sizes)."""
+    runtime.seed_everything(value)
+    if torch.cuda.is_available():
+        torch.backends.cudnn.benchmark = True
+        torch.backends.cudnn.deterministic = False
+
+
 def paper_unet(device: torch.device, dropout: float = 0.5, **overrides) -> UNet:
-    runtime.seed_everything(0)
+    seed(0)
     model = UNet(**{"in_channels": 1, "num_classes": 2, "base_channels": 64, "depth": 4, "padding": "valid",
                     "dropout": dropout, **overrides})
     return model.to(device, memory_format=torch.channels_last)
@@ -214,15 +223,17 @@ def paper_unet(device: torch.device, dropout: float = 0.5, **overrides) -> UNet:
 # --------------------------------------------------------------------------------------------
 
 
-def bench_inference(device: torch.device, quick: bool, everything: bool, repeats: int) -> list[Row]:
+def bench_inference(device: torch.device, quick: bool, everything: bool, repeats: int, *, tile: int = 572,
+                    model_kwargs: dict | None = None) -> list[Row]:
+    """The paper U-Net's inference rows (``tile`` and ``model_kwargs`` shrink it for smoke tests)."""
     rows: list[Row] = []
-    tile = 572
-    flops = flops_of({}, tile)
-    model = paper_unet(device).eval()
+    model_kwargs = model_kwargs or {}
+    flops = flops_of(model_kwargs, tile)
+    model = paper_unet(device, **model_kwargs).eval()
     cuda = device.type == "cuda"
-    note_flops = f"{flops / 1e9:.1f} GFLOP/tile (flop_counter)"
+    note_flops = f"{flops / 1e9:.4g} GFLOP/tile (flop_counter)"
     configs = [(p, b, c) for c in (False, True) for b in (1, 16) for p in ("fp32", "tf32", "bf16")]
-    compiled: dict[str, torch.nn.Module] = {}
+    compiled: dict[tuple[str, int], torch.nn.Module] = {}
     for prec, batch, compile_ in configs:
         case = f"{prec}, batch {batch}, {'torch.compile' if compile_ else 'eager'}"
         reason = None
@@ -231,18 +242,19 @@ def bench_inference(device: torch.device, quick: bool, everything: bool, repeats
         elif not cuda and batch > 1 and not everything:
             reason = "16 tiles a pass take minutes on a CPU; --all runs it"
         elif not cuda and compile_ and (quick or not everything):
-            reason = "compiling takes minutes on a CPU (157 s measured here once); --all runs it"
+            reason = "compiling takes minutes on a CPU; --all runs it"
         elif quick and cuda and batch > 1 and prec == "fp32":
             reason = "--quick keeps batch 16 to TF32 and bf16"
         if reason:
-            rows.append(Row("inference 572²", case, note=f"skipped: {reason}"))
+            rows.append(Row(f"inference {tile}²", case, note=f"skipped: {reason}"))
             continue
         net = model
         build_s = 0.0
         if compile_:
-            if prec not in compiled:
-                compiled[prec] = torch.compile(model)
-            net = compiled[prec]
+            # static shapes: one specialised graph per (precision, batch), no dynamic-shape kernels
+            if (prec, batch) not in compiled:
+                compiled[(prec, batch)] = torch.compile(model, dynamic=False)
+            net = compiled[(prec, batch)]
         x = torch.randn(batch, 1, tile, tile, device=device).contiguous(memory_format=torch.channels_last)
         with torch.inference_mode(), precision(prec, device):
             if compile_:
@@ -254,7 +266,7 @@ def bench_inference(device: torch.device, quick: bool, everything: bool, repeats
                 times = timed(lambda: net(x), repeats, device)
         med = statistics.median(times)
         tiles_s = batch / med
-        rows.append(Row("inference 572²", case, med, len(times), f"{tiles_s:,.1f} tiles/s", flops * tiles_s / 1e12,
+        rows.append(Row(f"inference {tile}²", case, med, len(times), f"{tiles_s:,.1f} tiles/s", flops * tiles_s / 1e12,
                         mem.text(), note=(f"compile + first call {build_s:.0f} s; " if compile_ else "") + note_flops))
     # speed-up against eager fp32 batch 1, where both were measured
     base = next((r for r in rows if r.case == "fp32, batch 1, eager" and r.seconds), None)
@@ -277,7 +289,7 @@ def _monai_predictor(model: torch.nn.Module, margin: int) -> Callable[[torch.Ten
     return predict
 
 
-def bench_tiling(device: torch.device, quick: bool, repeats: int) -> list[Row]:
+def bench_tiling(device: torch.device, quick: bool, everything: bool, repeats: int) -> list[Row]:
     try:
         from monai.inferers import sliding_window_inference
     except ImportError:
@@ -287,7 +299,7 @@ def bench_tiling(device: torch.device, quick: bool, repeats: int) -> list[Row]:
     from unet_course.tiling import plan_tiles, predict_tiled, predict_whole
 
     cuda = device.type == "cuda"
-    if cuda or not quick:
+    if cuda or everything:
         kwargs, side, label = {}, 4096, "paper U-Net"
     else:
         kwargs, side, label = {"base_channels": 16}, 1024, "U-Net with 16 base channels"
@@ -301,45 +313,60 @@ def bench_tiling(device: torch.device, quick: bool, repeats: int) -> list[Row]:
     tile_flops = flops_of({"base_channels": model.base_channels}, plan.tile_size[0])
     group = f"overlap-tile {side}²"
     where = f"{label}, {prec}, {batch} tiles a batch"
-    rows: list[Row] = []
-    outputs: dict[str, np.ndarray] = {}
-
-    def run(name: str, fn: Callable[[], np.ndarray], n_tiles: int, extra: str = "") -> Row:
-        with torch.inference_mode(), precision(prec, device):
-            outputs[name] = fn()  # warm-up, kept for the comparison
-            with PeakMemory(device) as mem:
-                times = timed(fn, repeats, device, warmup=0)
-        med = statistics.median(times)
-        return Row(group, f"{name} ({where})", med, len(times), f"{side * side / 1e6 / med:.2f} Mpx/s",
-                   n_tiles * tile_flops / med / 1e12, mem.text(), note=f"{n_tiles} tiles of {plan.tile_size[0]} px{extra}")
-
-    rows.append(run("predict_tiled", lambda: predict_tiled(model, image, batch_size=batch, progress=False),
-                    plan.num_tiles, f", step {plan.step[0]}"))
     predictor = _monai_predictor(model, margin)
+
+    def monai(overlap: float, mode: str) -> np.ndarray:
+        x = torch.from_numpy(image)[None, None]
+        out = sliding_window_inference(x, (keep, keep), batch, predictor, overlap=overlap, mode=mode,
+                                       sw_device=device, device="cpu")
+        return out[0].float().numpy()
+
+    # name -> (function, tiles it runs, note)
+    methods: dict[str, tuple[Callable[[], np.ndarray], int, str]] = {
+        "predict_tiled": (lambda: predict_tiled(model, image, batch_size=batch, progress=False),
+                          plan.num_tiles, f", step {plan.step[0]}"),
+    }
     for overlap, mode in ((0.0, "constant"), (0.25, "gaussian")):
         stride = max(1, int(keep * (1 - overlap)))
         n = (int(np.ceil((side - keep) / stride)) + 1) ** 2
+        methods[f"MONAI sliding_window_inference, overlap {overlap}, {mode}"] = (
+            lambda overlap=overlap, mode=mode: monai(overlap, mode), n, ", windows mirror-padded by the margin")
 
-        def monai(overlap: float = overlap, mode: str = mode) -> np.ndarray:
-            x = torch.from_numpy(image)[None, None]
-            out = sliding_window_inference(x, (keep, keep), batch, predictor, overlap=overlap, mode=mode,
-                                           sw_device=device, device="cpu")
-            return out[0].float().numpy()
-
-        rows.append(run(f"MONAI sliding_window_inference, overlap {overlap}, {mode}", monai, n,
-                        ", windows mirror-padded by the margin"))
+    # Runs alternate between the methods, so that a change in the machine's load hits all alike.
+    outputs: dict[str, np.ndarray] = {}
+    times: dict[str, list[float]] = {name: [] for name in methods}
+    peaks: dict[str, PeakMemory] = {}
+    with torch.inference_mode(), precision(prec, device):
+        for name, (fn, _, _) in methods.items():
+            outputs[name] = fn()  # warm-up (cuDNN autotuning), kept for the comparison
+        for r in range(repeats):
+            for name, (fn, _, _) in methods.items():
+                if r == 0:  # peak memory of a warm call
+                    with PeakMemory(device) as peaks[name]:
+                        times[name] += timed(fn, 1, device, warmup=0)
+                else:
+                    times[name] += timed(fn, 1, device, warmup=0)
+    rows: list[Row] = []
+    for name, (_, n_tiles, extra) in methods.items():
+        med = statistics.median(times[name])
+        rows.append(Row(group, f"{name} ({where})", med, len(times[name]), f"{side * side / 1e6 / med:.2f} Mpx/s",
+                        n_tiles * tile_flops / med / 1e12, peaks[name].text(),
+                        note=f"{n_tiles} tiles of {plan.tile_size[0]} px{extra}"))
     ours = outputs["predict_tiled"]
-    for r, name in zip(rows[1:], [k for k in outputs if k != "predict_tiled"]):
-        other = outputs[name]
-        differ = float(np.mean(ours.argmax(0) != other.argmax(0)))
-        r.versus = f"predict_tiled {r.seconds / rows[0].seconds:.2f}x faster"
-        r.note += f"; vs predict_tiled: max |Δlogit| {np.abs(ours - other).max():.2g}, {100 * differ:.2f}% px other class"
+    reference = "predict_tiled"
     if side <= 1024:
         with torch.inference_mode(), precision(prec, device):
             whole = predict_whole(model, image)
         rows[0].note += f"; vs one whole-image pass: max |Δlogit| {np.abs(ours - whole).max():.1g}"
-    if not cuda and quick:
-        rows[0].note += "; --quick: the paper U-Net on 4096² takes several minutes per method on a CPU"
+        reference = "the whole-image pass" if np.array_equal(ours, whole) else reference
+    for r, name in zip(rows[1:], [k for k in outputs if k != "predict_tiled"]):
+        other = outputs[name]
+        differ = float(np.mean(ours.argmax(0) != other.argmax(0)))
+        r.versus = f"predict_tiled {r.seconds / rows[0].seconds:.2f}x as fast"
+        r.note += (f"; vs {reference}: max |Δlogit| {np.abs(ours - other).max():.2g}, "
+                   f"{100 * differ:.2f}% px other class (untrained weights)")
+    if not (cuda or everything):
+        rows[0].note += "; on a CPU the paper U-Net on 4096² (121 tiles) takes many minutes per method: --all runs it"
     return rows
 
 
@@ -352,7 +379,7 @@ def _training_sample(tile: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return np.asarray(em.image, np.float32)[None], target, weights
 
 
-def bench_training(device: torch.device, quick: bool, repeats: int, rand_target: float, rand_budget_s: float) -> list[Row]:
+def bench_training(device: torch.device, quick: bool, repeats: int) -> list[Row]:
     from unet_course import train
 
     cuda = device.type == "cuda"
@@ -360,7 +387,7 @@ def bench_training(device: torch.device, quick: bool, repeats: int, rand_target:
     sample = _training_sample(572)
     fwd = flops_of({}, 572)
     steps = 1 if not cuda else (5 if quick else 20)
-    for prec in ("fp32", "bf16") if cuda else ("fp32",):
+    for prec in ("fp32",) if quick and not cuda else ("fp32", "bf16"):
         model = paper_unet(device)
         opt = torch.optim.SGD(model.parameters(), lr=1e-4, momentum=0.99)
 
@@ -374,14 +401,14 @@ def bench_training(device: torch.device, quick: bool, repeats: int, rand_target:
         med = statistics.median(per_step)
         rows.append(Row("training 572², batch 1", f"train.fit, SGD momentum 0.99, {prec}{' autocast' if prec == 'bf16' else ''}",
                         med, len(per_step), f"{1 / med:.2f} steps/s", 3 * fwd / med / 1e12, None,
-                        note=f"{steps} step(s) a run; TFLOP/s counts 3x the forward FLOPs"))
-    if not cuda:
-        rows.append(Row("training 572², batch 1", "bf16 autocast", note="skipped: measured on CUDA only"))
-    rows.append(_time_to_rand(device, quick, rand_target, rand_budget_s))
+                        note=f"{steps} step(s) a run; TFLOP/s counts 3x the forward FLOPs"
+                             + ("; autocast around fit (forward and backward)" if prec == "bf16" else "")))
+    if quick and not cuda:
+        rows.append(Row("training 572², batch 1", "train.fit, bf16 autocast", note="skipped: --quick on a CPU"))
     return rows
 
 
-def _time_to_rand(device: torch.device, quick: bool, target: float, budget_s: float) -> Row:
+def time_to_rand(device: torch.device, quick: bool, target: float, budget_s: float) -> Row:
     """Train the chapter 09 ISBI recipe (paper-size on a GPU) until the Rand error on the held-out
     slices 25-29 is at most ``target``, evaluating every ``eval_every`` steps."""
     from unet_course import experiments, train
@@ -398,10 +425,16 @@ def _time_to_rand(device: torch.device, quick: bool, target: float, budget_s: fl
     recipe = experiments.RECIPES["ch09_isbi"]
     if cuda:
         recipe = experiments.full_profile(recipe)
-    train_set, test = experiments.task_data("isbi")
-    sampler = experiments.TileSampler(train_set, recipe.tile, elastic=recipe.elastic)
-    runtime.seed_everything(recipe.seed)
+    from unet_course.data.tiles import TileDataset
+
+    train_set, test = recipe.data()
+    seed(recipe.seed)
     model = recipe.model().to(device)
+    steps = 100_000
+    # the training tiles of chapter 09's run_experiment: random augmented crops, one per index
+    tiles = TileDataset(train_set.images, train_set.targets, train_set.weights, input_size=recipe.tile,
+                        output_size=model.output_size(recipe.tile), augmenter=experiments.augmenter(recipe.elastic),
+                        length=steps * recipe.batch_size, seed=recipe.seed)
     eval_every = 100 if cuda else 50
     state = {"eval_s": 0.0, "began": time.perf_counter(), "reached": None, "best": float("inf"), "step": 0}
 
@@ -423,9 +456,8 @@ def _time_to_rand(device: torch.device, quick: bool, target: float, budget_s: fl
             raise Done
         return {"rand_error": err}
 
-    steps = 100_000
     with contextlib.suppress(Done), precision("bf16" if cuda else "fp32", device):
-        train.fit(model, sampler, steps=steps, optimizer=recipe.optimizer, lr=recipe.lr, momentum=recipe.momentum,
+        train.fit(model, tiles, steps=steps, optimizer=recipe.optimizer, lr=recipe.lr, momentum=recipe.momentum,
                   batch_size=recipe.batch_size, evaluate=evaluate, eval_every=eval_every, seed=recipe.seed,
                   device=device, progress=False)
     what = (f"{'paper U-Net' if cuda else 'ch09 quick U-Net (8 ch, depth 3)'}, tile {recipe.tile}, "
@@ -523,9 +555,15 @@ def cells(row: Row) -> tuple[str, ...]:
 
 
 def markdown(rows: list[Row], header_lines: list[str]) -> str:
-    lines = [*header_lines, "", "| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
+    """The measured rows as a Markdown table, the rows that were not measured as a list below it."""
+    lines = [*(f"- {line}" for line in header_lines), "", "| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
     for row in rows:
-        lines.append("| " + " | ".join(c.replace("|", "/") for c in cells(row)) + " |")
+        if row.seconds is not None:
+            lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells(row)) + " |")
+    missing = [row for row in rows if row.seconds is None]
+    if missing:
+        lines += ["", "Rows without a measured time in this run:", ""]
+        lines += [f"- {row.group}, {row.case}: {row.note}" for row in missing]
     return "\n".join(lines) + "\n"
 
 
@@ -572,9 +610,7 @@ def main(argv: list[str] | None = None) -> int:
     cuda = device.type == "cuda"
     repeats = args.repeats or (10 if cuda else (2 if args.quick else 3))
     budget = args.rand_budget or (600.0 if cuda else 300.0)
-    if cuda:
-        torch.backends.cudnn.benchmark = True  # fixed tile sizes: let cuDNN pick the fastest kernels
-        torch.backends.cudnn.deterministic = False
+    seed(0)  # on CUDA also: fixed tile sizes, so let cuDNN autotune (benchmark mode)
     began = time.perf_counter()
     stamp = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
     command = "python benchmarks/run_all.py " + " ".join(argv if argv is not None else sys.argv[1:])
@@ -583,19 +619,18 @@ def main(argv: list[str] | None = None) -> int:
     print("\n".join(header), flush=True)
 
     rows: list[Row] = []
+    failed = 0
     for group in groups:
         start = time.perf_counter()
         print(f"... {group}", flush=True)
-        if group == "inference":
-            rows += bench_inference(device, args.quick, args.all, repeats)
-        elif group == "tiling":
-            rows += bench_tiling(device, args.quick, repeats)
-        elif group == "training":
-            rows += bench_training(device, args.quick, repeats, args.rand_target, budget)
-        elif group == "weightmap":
-            rows += bench_weightmap(args.quick, repeats)
-        elif group == "elastic":
-            rows += bench_elastic(device, repeats)
+        try:
+            rows += run_group(group, device, args, repeats, budget)
+        except Exception as error:  # one broken group must not hide the others' rows
+            import traceback
+
+            traceback.print_exc()
+            failed += 1
+            rows.append(Row(group, "-", note=f"failed: {type(error).__name__}: {error}"))
         print(f"    {time.perf_counter() - start:.0f} s", flush=True)
     total = time.perf_counter() - began
     header.append(f"Whole run: {total:.0f} s.")
@@ -605,7 +640,22 @@ def main(argv: list[str] | None = None) -> int:
     if args.out is not None:
         write_markdown(args.out, markdown(rows, header))
         print(f"wrote {args.out}")
-    return 0
+    return 1 if failed else 0
+
+
+def run_group(group: str, device: torch.device, args: argparse.Namespace, repeats: int, budget: float) -> list[Row]:
+    """The rows of one group of benchmarks."""
+    if group == "inference":
+        return bench_inference(device, args.quick, args.all, repeats)
+    if group == "tiling":
+        return bench_tiling(device, args.quick, args.all, repeats)
+    if group == "training":
+        return bench_training(device, args.quick, repeats)
+    if group == "rand":
+        return [time_to_rand(device, args.quick, args.rand_target, budget)]
+    if group == "weightmap":
+        return bench_weightmap(args.quick, repeats)
+    return bench_elastic(device, repeats)
 
 
 if __name__ == "__main__":
