@@ -10,7 +10,12 @@
 #
 #     python -m pip install --no-index --find-links .whl -r .whl/requirements-gpu.txt
 #     python -m pip install --no-index --find-links .whl --no-deps -r .whl/requirements-nodeps.txt
+#     python -m pip install --no-index --find-links .whl --no-deps --no-build-isolation \
+#         --no-binary elasticdeform elasticdeform==0.5.1
 #     python -m pip install --no-deps --no-build-isolation -e .
+#
+# elasticdeform comes as its source archive and is compiled there (a C compiler is needed): its
+# wheel on PyPI was built against NumPy 1 and does not import with NumPy 2 (see the Makefile).
 #
 # Settings (environment variables):
 #   PYVER=312      CPython version of the GPU machine (cp312)
@@ -43,6 +48,7 @@ without_deps="$DEST/requirements-nodeps.txt"
   grep -E "^(${tools})==" requirements.txt
   if [ "${ONLY_NOTEBOOK_TOOLS:-0}" != 1 ]; then
     grep -E '^[A-Za-z0-9_.-]+==' requirements.txt | grep -Ev "^(torch|${tools}|${nodeps})=="
+    echo "setuptools"  # to build elasticdeform from source without build isolation
   fi
 } > "$with_deps"
 {
@@ -62,6 +68,7 @@ grep -hv '^#' "$with_deps" "$without_deps" | sed 's/^/  /'
 "$PY" -m pip download --quiet --dest "$DEST" "${target[@]}" -r "$with_deps"
 if grep -qv '^#' "$without_deps"; then
   "$PY" -m pip download --quiet --dest "$DEST" --no-deps "${target[@]}" -r "$without_deps"
+  "$PY" -m pip download --quiet --dest "$DEST" --no-deps --no-build-isolation --no-binary :all: elasticdeform==0.5.1
 fi
 if find "$DEST" -name 'torch-*.whl' -o -name 'nvidia_*.whl' | grep -q .; then
   echo "warning: a torch or NVIDIA wheel was downloaded; the GPU machine's own torch should stay" >&2
@@ -70,4 +77,5 @@ echo "done: $(find "$DEST" -name '*.whl' | wc -l) wheels, $(du -sh "$DEST" | cut
 echo "on the GPU machine:"
 echo "  python -m pip install --no-index --find-links ${DEST} -r ${with_deps}"
 echo "  python -m pip install --no-index --find-links ${DEST} --no-deps -r ${without_deps}"
+echo "  python -m pip install --no-index --find-links ${DEST} --no-deps --no-build-isolation --no-binary elasticdeform elasticdeform==0.5.1"
 echo "  python -m pip install --no-deps --no-build-isolation -e ."
