@@ -379,7 +379,7 @@ RECIPES: dict[str, ExperimentRecipe] = {
         "as ch09_phc with the class balance w_c only (no border term)", task="phase_contrast",
         weighted=False, **_CELLS),
     "ch09_phc_noelastic": ExperimentRecipe(
-        "as ch09_phc without the elastic deformation (shift, rotation, flips, grey values kept)",
+        "as ch09_phc without the elastic deformation (random tile position, rotation, flips, grey values kept)",
         task="phase_contrast", elastic=False, **_CELLS),
     "ch09_dic": ExperimentRecipe(
         "valid U-Net on 4 synthetic DIC-like images of touching cells (learns slowly: more steps, "
