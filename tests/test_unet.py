@@ -223,3 +223,27 @@ def test_size_problem_and_partial_walk() -> None:
     assert "shrinks" in model.size_problem(172)
     walk = model.size_walk(570, strict=False)
     assert [s.size for s in walk] == [570, 568, 566, 283, 281, 279]
+
+
+@pytest.mark.parametrize("depth", [2, 3])
+def test_receptive_reach_matches_gradients(depth: int) -> None:
+    """With positive weights every ReLU passes, so the gradient of an output pixel is non-zero
+    exactly on its receptive field; its farthest reach must equal receptive_reach."""
+    torch.manual_seed(0)
+    model = UNet(base_channels=1, depth=depth, dropout=0.0).double()
+    with torch.no_grad():
+        for p in model.parameters():
+            p.abs_()
+        for conv in model.conv_layers():
+            conv.bias.fill_(0.1)
+    n = model.valid_input_size(100)
+    reach_up, reach_down = [], []
+    for k in range(2**depth + 1):
+        x = torch.ones(1, 1, n, n, dtype=torch.double, requires_grad=True)
+        model(x)[0, 0, k, 0].backward()
+        rows = torch.nonzero(x.grad[0, 0].abs().sum(1)).flatten()
+        reach_up.append(k + model.margin - rows.min().item())
+        reach_down.append(rows.max().item() - k - model.margin)
+    assert max(reach_up + reach_down) == model.receptive_reach
+    assert min(reach_up) == model.margin  # pixels on the grid reach exactly the margin
+    assert reach_up[1] == model.margin + 1  # one pixel further along the grid reaches one more

@@ -216,6 +216,20 @@ class UNet(nn.Module):
         n = self.valid_input_size(1)
         return (n - self.output_size(n)) // 2
 
+    @property
+    def receptive_reach(self) -> int:
+        """How far, in input pixels, the receptive field of an output pixel can reach beyond
+        the pixel itself: ``7 * 2**depth - 5`` (107 for depth 4).
+
+        It is the valid network's margin (``6 * 2**depth - 4``, 92) plus up to
+        ``2**depth - 1`` pixels more: max-pooling makes the receptive field depend on where a
+        pixel lies on the ``2**depth`` grid, reaching ``margin + (k mod 2**depth)`` pixels
+        towards the top (left) for output pixel ``k`` of a tile. The same holds for
+        ``padding="same"`` networks, whose layers have the same receptive fields. An output
+        pixel farther than this from an image border never sees the extrapolated context.
+        """
+        return 7 * 2**self.depth - 5
+
     def _walk(self, n: int) -> tuple[list[SizeStep], str | None]:
         """Follow a side length ``n`` through the network; return the steps and the first
         problem met (``None`` when ``n`` is valid)."""
