@@ -247,3 +247,11 @@ def test_recipe_reproduces_the_shipped_checkpoint(name):
     else:
         assert again["split_rate"] <= ref["split_rate"] + 0.1, again
         assert abs(again["iou"] - ref["iou"]) < 0.03, again
+
+
+def test_run_recipe_restores_the_thread_count():
+    before = torch.get_num_threads()
+    run = train.run_recipe("ch08_weighted", out="", device="cpu", progress=False, steps=2, train_images=1,
+                           test_images=1)
+    assert torch.get_num_threads() == before
+    assert run.step == 2 and run.meta["steps"] == 2 and set(run.meta["scores"]) == {"split_rate", "iou", "f1", "pairs"}

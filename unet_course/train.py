@@ -608,6 +608,9 @@ def run_recipe(recipe: str | Recipe, *, out: str | os.PathLike | None = None,
                **changes: Any) -> Checkpoint:
     """Train a recipe from scratch, score it on its held-out test tiles and save the checkpoint.
 
+    On a CPU the recipe runs with one torch thread (restored afterwards), which makes it repeat
+    bit for bit on the same kind of CPU.
+
     Args:
         recipe: a name in :data:`RECIPES` or a :class:`Recipe`.
         out: where to write; default ``unet_course/checkpoints/NAME.pt`` for a named recipe, and
@@ -619,7 +622,7 @@ def run_recipe(recipe: str | Recipe, *, out: str | os.PathLike | None = None,
 
     Returns:
         The :class:`Checkpoint` (model in eval mode). Its ``meta`` (also in the file) holds the
-        recipe, the test scores (``split_rate``, ``iou``, ``pairs``: see
+        recipe, the test scores (``split_rate``, ``iou``, ``f1``, ``pairs``: see
         :func:`evaluate_separation`), the training time and the command. No optimizer state is
         stored, to keep the file small.
     """
@@ -639,10 +642,21 @@ def run_recipe(recipe: str | Recipe, *, out: str | os.PathLike | None = None,
     if tile != recipe.tile:
         raise ValueError(f"tile={recipe.tile} does not fit the U-Net; the nearest valid size above is {tile}")
     train_tiles, test_tiles = recipe.data("train", progress), recipe.data("test", progress)
-    history = fit(model, train_tiles, steps=recipe.steps, optimizer=recipe.optimizer, lr=recipe.lr,
-                  momentum=recipe.momentum, seed=recipe.seed, device=device, clip_grad_norm=recipe.clip_grad_norm,
-                  lr_schedule=recipe.lr_schedule, progress=progress, desc=name)
-    scores = evaluate_separation(model, test_tiles)
+    device = torch.device(device) if device is not None else runtime.device()
+    threads = torch.get_num_threads()
+    if device.type == "cpu":
+        # One thread: the same floating-point sums on every CPU, so a run repeats the shipped
+        # checkpoint exactly on the same kind of CPU; and for these small convolutions a second
+        # thread gains little and, on a busy machine, costs a lot of waiting.
+        torch.set_num_threads(1)
+    try:
+        history = fit(model, train_tiles, steps=recipe.steps, optimizer=recipe.optimizer, lr=recipe.lr,
+                      momentum=recipe.momentum, seed=recipe.seed, device=device,
+                      clip_grad_norm=recipe.clip_grad_norm, lr_schedule=recipe.lr_schedule, progress=progress,
+                      desc=name)
+        scores = evaluate_separation(model, test_tiles)
+    finally:
+        torch.set_num_threads(threads)
     meta = {"recipe": name, **asdict(recipe), "scores": scores, "train_seconds": history.seconds,
             "device": str(next(model.parameters()).device), "torch": str(torch.__version__),
             "command": f"python -m unet_course.train {name}" + "".join(f" --{k}={v}" for k, v in changes.items())}
