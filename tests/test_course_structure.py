@@ -125,3 +125,15 @@ def test_built_book_has_every_chapter_and_local_mathjax():
         assert nb.stem in names, f"{nb.stem} has no page in the built book"
     assert (HTML / "_static" / "mathjax" / "tex-chtml-full.js").is_file()
     assert (HTML / "_static" / "widgets" / "embed.js").is_file()
+
+
+def test_every_notebook_can_install_the_package_where_it_is_missing():
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "add_colab_cell.py"), "--check", *map(str, NOTEBOOKS)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
