@@ -17,6 +17,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from unet_course.models.unet import center_crop as _crop_centre
+
 __all__ = ["WeightedCrossEntropyLoss", "center_crop", "crop_to_output", "pixel_softmax", "weighted_cross_entropy"]
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -49,8 +51,7 @@ def center_crop(x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
             f"cannot centre-crop {H}x{W} to {h}x{w}: the margins {H - h} and {W - w} must be even "
             "(a valid U-Net removes the same number of pixels on each side)"
         )
-    top, left = (H - h) // 2, (W - w) // 2
-    return x[..., top : top + h, left : left + w]
+    return _crop_centre(x, (h, w))
 
 
 def crop_to_output(logits: torch.Tensor, *maps: torch.Tensor | None) -> tuple[torch.Tensor | None, ...]:
