@@ -37,3 +37,15 @@ def test_banner_is_one_line(monkeypatch):
     monkeypatch.setenv("UNET_COURSE_PROFILE", "quick")
     line = runtime.banner()
     assert "\n" not in line and "profile: quick" in line and torch.__version__ in line
+
+
+def test_torch_threads_restores_and_checks(monkeypatch):
+    before = torch.get_num_threads()
+    with runtime.torch_threads(1):
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == before
+    with pytest.raises(ValueError, match=">= 1"):
+        with runtime.torch_threads(0):
+            pass
+    monkeypatch.setenv("UNET_COURSE_PROFILE", "full")
+    assert runtime.use_profile_threads() == before  # full profile: left alone

@@ -20,6 +20,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from . import runtime
 from .augment import Augmenter
 from .data.tiles import TileDataset
 from .metrics import iou_per_class
@@ -116,13 +117,8 @@ def compare_augmentation(
     """
     num_classes = int(max(int(np.max(lab)) for lab in train_labels)) + 1
     num_classes = max(num_classes, 2)
-    if threads is not None and threads < 1:
-        raise ValueError(f"threads must be >= 1 or None, got {threads}")
-    previous_threads = torch.get_num_threads()
     results = {}
-    try:
-        if threads is not None:
-            torch.set_num_threads(int(threads))
+    with runtime.torch_threads(threads):
         for name, aug in (("plain", None), ("augmented", augmenter)):
             torch.manual_seed(seed)
             model = UNet(1, num_classes, base_channels=base_channels, depth=depth, padding=padding, dropout=0.0)
@@ -137,8 +133,6 @@ def compare_augmentation(
             )
             model.cpu().eval()
             results[name] = (held_out_iou(model, test_images, test_labels, num_classes), history, model)
-    finally:
-        torch.set_num_threads(previous_threads)
     return AugmentationResult(
         iou_plain=results["plain"][0],
         iou_augmented=results["augmented"][0],

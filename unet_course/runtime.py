@@ -15,6 +15,8 @@ from __future__ import annotations
 import os
 import platform
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TypeVar
 
 import numpy as np
@@ -54,6 +56,36 @@ def pick(quick: T, full: T) -> T:
     >>> steps = pick(quick=200, full=5000)
     """
     return full if profile() == "full" else quick
+
+
+@contextmanager
+def torch_threads(threads: int | None) -> Iterator[None]:
+    """Run a block with ``threads`` CPU threads for torch, then restore the previous count.
+
+    ``None`` leaves the setting alone. The course's networks are small: on a CPU one thread does
+    about as much work as two, repeats the same floating-point sums on every run, and does not
+    stall waiting for a second thread when the machine is busy.
+    """
+    if threads is not None and threads < 1:
+        raise ValueError(f"threads must be >= 1 or None, got {threads}")
+    previous = torch.get_num_threads()
+    if threads is not None:
+        torch.set_num_threads(int(threads))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+def use_profile_threads() -> int:
+    """Apply the profile's thread policy for a whole notebook and return the thread count.
+
+    In the quick profile on a CPU, torch uses one thread (see :func:`torch_threads` for why);
+    elsewhere the setting is left as it is.
+    """
+    if profile() == "quick" and device().type == "cpu":
+        torch.set_num_threads(1)
+    return torch.get_num_threads()
 
 
 def seed_everything(seed: int = 0) -> torch.Generator:

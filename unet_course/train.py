@@ -643,20 +643,14 @@ def run_recipe(recipe: str | Recipe, *, out: str | os.PathLike | None = None,
         raise ValueError(f"tile={recipe.tile} does not fit the U-Net; the nearest valid size above is {tile}")
     train_tiles, test_tiles = recipe.data("train", progress), recipe.data("test", progress)
     device = torch.device(device) if device is not None else runtime.device()
-    threads = torch.get_num_threads()
-    if device.type == "cpu":
-        # One thread: the same floating-point sums on every CPU, so a run repeats the shipped
-        # checkpoint exactly on the same kind of CPU; and for these small convolutions a second
-        # thread gains little and, on a busy machine, costs a lot of waiting.
-        torch.set_num_threads(1)
-    try:
+    # One CPU thread: the same floating-point sums on every run, so a run repeats the shipped
+    # checkpoint exactly on the same kind of CPU (see runtime.torch_threads).
+    with runtime.torch_threads(1 if device.type == "cpu" else None):
         history = fit(model, train_tiles, steps=recipe.steps, optimizer=recipe.optimizer, lr=recipe.lr,
                       momentum=recipe.momentum, seed=recipe.seed, device=device,
                       clip_grad_norm=recipe.clip_grad_norm, lr_schedule=recipe.lr_schedule, progress=progress,
                       desc=name)
         scores = evaluate_separation(model, test_tiles)
-    finally:
-        torch.set_num_threads(threads)
     meta = {"recipe": name, **asdict(recipe), "scores": scores, "train_seconds": history.seconds,
             "device": str(next(model.parameters()).device), "torch": str(torch.__version__),
             "command": f"python -m unet_course.train {name}" + "".join(f" --{k}={v}" for k, v in changes.items())}
