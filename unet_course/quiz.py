@@ -131,7 +131,7 @@ class Question:
 
     kind = "question"
 
-    def __init__(self, id: str, prompt: str, *, hint: str = "") -> None:
+    def __init__(self, id: str, prompt: str, *, hint: str = "", wrong: Sequence[Any] = ()) -> None:
         self.id = _validate_id(id)
         if not isinstance(prompt, str) or not prompt.strip():
             raise ValueError(f"question {id}: the prompt must be a non-empty string")
@@ -139,6 +139,9 @@ class Question:
             raise TypeError(f"question {id}: the hint must be a string, got {_type_name(hint)}")
         self.prompt = prompt
         self.hint = hint
+        # Plausible wrong answers (off by one, the other convention, the wrong quantity, a rounding
+        # to the wrong digit): the bank test requires that each of them fails the check.
+        self.wrong = tuple(wrong)
 
     @property
     def chapter(self) -> int:
@@ -189,8 +192,9 @@ class Numeric(Question):
         rtol: float = 1e-3,
         atol: float = 0.0,
         hint: str = "",
+        wrong: Sequence[Any] = (),
     ) -> None:
-        super().__init__(id, prompt, hint=hint)
+        super().__init__(id, prompt, hint=hint, wrong=wrong)
         if not callable(answer) and _as_real(answer) is None:
             raise TypeError(f"question {id}: answer must be a number or a zero-argument callable")
         if rtol < 0 or atol < 0:
@@ -233,8 +237,8 @@ class Choice(Question):
 
     kind = "multiple choice"
 
-    def __init__(self, id: str, prompt: str, options: Sequence[str], answer: int, *, hint: str = "") -> None:
-        super().__init__(id, prompt, hint=hint)
+    def __init__(self, id: str, prompt: str, options: Sequence[str], answer: int, *, hint: str = "", wrong: Sequence[Any] = ()) -> None:
+        super().__init__(id, prompt, hint=hint, wrong=wrong)
         options = list(options)
         if len(options) < 2 or not all(isinstance(o, str) and o.strip() for o in options):
             raise ValueError(f"question {id}: options must be at least two non-empty strings")
@@ -291,8 +295,8 @@ class TrueFalse(Question):
 
     kind = "true or false"
 
-    def __init__(self, id: str, prompt: str, answer: bool, *, hint: str = "", explanation: str = "") -> None:
-        super().__init__(id, prompt, hint=hint)
+    def __init__(self, id: str, prompt: str, answer: bool, *, hint: str = "", explanation: str = "", wrong: Sequence[Any] = ()) -> None:
+        super().__init__(id, prompt, hint=hint, wrong=wrong)
         if not isinstance(answer, (bool, np.bool_)):
             raise TypeError(f"question {id}: answer must be True or False, got {_type_name(answer)}")
         self._answer = bool(answer)
@@ -417,10 +421,11 @@ class Formula(Question):
         samples: Sequence[tuple] | Callable[[], Sequence[tuple]],
         *,
         hint: str = "",
+        wrong: Sequence[Any] = (),
         rtol: float = 1e-9,
         atol: float = 1e-9,
     ) -> None:
-        super().__init__(id, prompt, hint=hint)
+        super().__init__(id, prompt, hint=hint, wrong=wrong)
         if not callable(reference):
             raise TypeError(f"question {id}: reference must be a function")
         self.reference = reference
@@ -527,8 +532,9 @@ class CodeExercise(Question):
         *,
         compare: Callable[[Any, Any, tuple], str | None] | None = None,
         hint: str = "",
+        wrong: Sequence[Any] = (),
     ) -> None:
-        super().__init__(id, prompt, hint=hint)
+        super().__init__(id, prompt, hint=hint, wrong=wrong)
         if not callable(reference):
             raise TypeError(f"question {id}: reference must be a function")
         if compare is not None and not callable(compare):
