@@ -1,17 +1,23 @@
-"""Write the student edition: copies of the notebooks without solutions, outputs cleared.
+"""Write the learner's edition: copies of the notebooks without solutions, outputs cleared.
 
-    python scripts/make_student.py notebooks student      # what `make student` runs
+    python scripts/make_student.py notebooks learner      # what `make student` runs
 
-Each code cell tagged ``solution`` becomes an answer cell that binds the same names to ``...``
-(functions keep their signature with an empty body), so the check cell below it still runs and
-tells the student what is missing. Markdown cells tagged ``solution`` and sphinx-exercise
-``{solution}`` blocks are dropped. All outputs, execution counts and stored widget states go.
+Each code cell tagged ``solution`` (and every code cell inside a gated ``{solution-start}`` ...
+``{solution-end}`` block) becomes an answer cell that binds the same names to ``...``
+(functions keep their signature with an empty body). Each ``assert quiz.check(...)`` becomes a
+plain ``quiz.check(...)``: with the answer still ``...`` it prints "Not answered yet." and the
+notebook runs on, so "Run All" goes from top to bottom. Markdown cells tagged ``solution``,
+sphinx-exercise ``{solution}`` blocks and every Markdown cell of a gated block (its
+``solution-start`` and ``solution-end`` markers included) are dropped. The check cells lose
+``remove-output`` (the learner must see the verdict). All outputs, execution counts and stored
+widget states go.
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
+import re
 import sys
 from pathlib import Path
 
@@ -37,8 +43,9 @@ def is_solution(cell: dict) -> bool:
 
 
 def _parse(source: str) -> ast.Module | None:
-    # IPython magics and shell escapes are not Python; drop them before parsing.
-    lines = [line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))]
+    # IPython magics and shell escapes are not Python; blank them before parsing (blank, not
+    # removed, so that line numbers still point into ``source``).
+    lines = ["" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines()]
     try:
         return ast.parse("\n".join(lines))
     except SyntaxError:
@@ -107,6 +114,42 @@ def answer_stub(source: str) -> str:
     return ANSWER_COMMENT + "\n" + "\n".join(lines) + "\n"
 
 
+def _gate(cell: dict) -> str | None:
+    """``"start"`` or ``"end"`` for a Markdown cell that opens or closes a gated solution block
+    (```` ```{solution-start} ex-... ```` / ```` ```{solution-end} ````), else ``None``."""
+    if cell.get("cell_type") != "markdown":
+        return None
+    text = cell.get("source", "").lstrip()
+    for marker in ("start", "end"):
+        if re.match(r"(`{3,}|:{3,})\{solution-" + marker + r"\}", text):
+            return marker
+    return None
+
+
+def _is_quiz_check(node: ast.expr) -> bool:
+    """``quiz.check(...)`` (or ``<question>.check(...)``): a call of an attribute named check."""
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "check"
+
+
+def plain_checks(source: str) -> str:
+    """``source`` with every top-level ``assert quiz.check(...)`` (message or not) turned into a
+    plain ``quiz.check(...)`` call; everything else stays as written."""
+    tree = _parse(source)
+    if tree is None:
+        return source
+    lines = source.splitlines(keepends=True)
+    asserts = [n for n in ast.walk(tree) if isinstance(n, ast.Assert) and _is_quiz_check(n.test)]
+    for node in sorted(asserts, key=lambda n: n.lineno, reverse=True):
+        call = ast.get_source_segment("\n".join(l.rstrip("\n") for l in lines), node.test)
+        if call is None:
+            continue
+        first, last = node.lineno - 1, node.end_lineno - 1
+        head = lines[first][: node.col_offset]
+        tail = lines[last][node.end_col_offset :]
+        lines[first : last + 1] = [head + call + tail]
+    return "".join(lines)
+
+
 def _clear(cell: dict) -> None:
     if cell.get("cell_type") == "code":
         cell["outputs"] = []
@@ -118,14 +161,32 @@ def student_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """A copy of ``nb`` without solutions and outputs (see the module docstring)."""
     out = nbformat.from_dict(nb)
     cells = []
+    gated = False
     for cell in out.cells:
-        if is_solution(cell):
+        gate = _gate(cell)
+        if gate is not None:
+            gated = gate == "start"
+            continue
+        if gated or is_solution(cell):
             if cell.cell_type != "code":
                 continue
-            tags = [t for t in _tags(cell) if t not in (SOLUTION_TAG, "hide-input", "hide-cell", "remove-input")]
+            hidden = (SOLUTION_TAG, "hide-input", "hide-cell", "hide-output", "remove-input", "remove-cell",
+                      "remove-output", "nbval-check-output")
+            tags = [t for t in _tags(cell) if t not in hidden]
             cell = nbformat.v4.new_code_cell(answer_stub(cell.source), metadata={"tags": tags + [ANSWER_TAG]})
+        elif cell.cell_type == "code":
+            source = plain_checks(cell.source)
+            if source != cell.source:
+                cell.source = source
+                # the learner must see the verdict; the book hides it in the full edition
+                tags = [t for t in _tags(cell) if t not in ("remove-output", "hide-output")]
+                cell.metadata["tags"] = tags
+                if not tags:
+                    del cell.metadata["tags"]
         _clear(cell)
         cells.append(cell)
+    if gated:
+        raise ValueError("a ```{solution-start} block has no ```{solution-end}: the rest of the notebook would be dropped")
     out.cells = cells
     out.metadata.pop("widgets", None)
     return out
@@ -141,7 +202,11 @@ def write_student_edition(source: Path, destination: Path) -> list[Path]:
     written = []
     for path in notebooks:
         target = destination / path.name
-        nbformat.write(student_notebook(nbformat.read(path, as_version=4)), target)
+        try:
+            learner = student_notebook(nbformat.read(path, as_version=4))
+        except ValueError as error:
+            raise ValueError(f"{path}: {error}") from None
+        nbformat.write(learner, target)
         written.append(target)
     return written
 

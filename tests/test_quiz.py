@@ -350,3 +350,69 @@ def test_messages_never_contain_the_answer(capsys):
     c = quiz.CodeExercise("99.code", "?", lambda n: n * 3, [(5,)])
     _, out = run_check(c, lambda n: n * 2, capsys)
     assert "10 is too small" in out and "15" not in out
+
+
+# --- the learner's edition: unanswered stubs ------------------------------------------------
+
+def _stub(v, w):
+    ...
+
+
+def _stub_with_docstring(v):
+    """Write me."""
+    ...
+
+
+class _StubClass:
+    ...
+
+
+def _answered(v, w):
+    return None
+
+
+@pytest.mark.parametrize(
+    "question",
+    [make_choice(), quiz.Numeric("99.n", "n?", 23), quiz.TrueFalse("99.tf", "?", True), make_formula(), make_code()],
+    ids=lambda q: q.kind,
+)
+@pytest.mark.parametrize("stub", [..., _stub, _stub_with_docstring, _StubClass, (1, ...), [..., ...], {"a": ...}],
+                         ids=["ellipsis", "function", "docstring", "class", "tuple", "list", "dict"])
+def test_unanswered_stub_is_a_friendly_not_yet(question, stub, capsys):
+    ok, out = run_check(question, stub, capsys)
+    assert ok is False
+    assert out.startswith(f"[{question.id}] Not answered yet.") and "..." in out
+    assert "Hint" not in out and "Traceback" not in out
+
+
+def test_unanswered_through_the_bank(capsys, monkeypatch):
+    monkeypatch.setattr(quiz, "load_bank", lambda package=quiz.BANK_PACKAGE: {"99.n": quiz.Numeric("99.n", "n?", 23)})
+    assert quiz.check("99.n", ...) is False
+    assert "Not answered yet." in capsys.readouterr().out
+
+
+def test_a_function_that_does_something_is_graded_not_skipped(capsys):
+    assert not quiz.unanswered(_answered) and not quiz.unanswered(lambda v, w: None)
+    assert not quiz.unanswered(0) and not quiz.unanswered(None) and not quiz.unanswered((1, 2))
+    ok, out = run_check(make_formula(), lambda k, s, k2, s2: (k, s), capsys)
+    assert ok is False and "Not answered" not in out
+
+
+def test_verdicts_use_characters_every_font_has(capsys):
+    for text in (quiz.RIGHT, quiz.WRONG, quiz.UNANSWERED):
+        assert all(ord(ch) < 0x100 for ch in text), f"{text!r} needs a font beyond Latin-1"
+    make_choice().check(0)
+    make_choice().check(1)
+    quiz.Numeric("99.n", "n?", 23).check(...)
+    out = capsys.readouterr().out
+    assert all(ord(ch) < 0x100 for ch in out), [ch for ch in out if ord(ch) >= 0x100]
+
+
+def test_a_value_that_breaks_the_grader_is_a_message_not_a_traceback(capsys):
+    class Weird:
+        def __eq__(self, other):
+            raise RuntimeError("no comparison")
+
+    q = quiz.CodeExercise("99.w", "?", lambda: object(), [()])
+    ok, out = run_check(q, lambda: Weird(), capsys)
+    assert ok is False and "could not be graded" in out

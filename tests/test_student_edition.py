@@ -23,25 +23,42 @@ _spec.loader.exec_module(make_student)
 
 
 def tiny_notebook() -> nbformat.NotebookNode:
-    """A course-shaped notebook: teaching cells, then two exercises with tagged solutions."""
+    """A course-shaped notebook: teaching cells, then exercises in the course's conventions (a
+    gated solution-start/solution-end block, a check cell ``assert q.check(...)`` tagged
+    ``remove-output``) and one in the older single ``{solution}`` block style."""
+    check = {"tags": ["remove-output"]}
     cells = [
         nbformat.v4.new_markdown_cell("# Tiny chapter"),
-        nbformat.v4.new_code_cell("x = 21\nprint(x)"),
+        nbformat.v4.new_code_cell(
+            "from unet_course import quiz\n"
+            "q_double = quiz.Numeric('99.double', 'Double x.', 42, atol=0.5)\n"
+            "q_fn = quiz.CodeExercise('99.fn', 'Triple.', lambda v: 3 * v, [(1,), (2,)])\n"
+            "x = 21\nprint(x)"
+        ),
         nbformat.v4.new_markdown_cell("```{exercise}\n:label: ex-99-double\n\nDouble `x`.\n```"),
+        nbformat.v4.new_markdown_cell("```{solution-start} ex-99-double\n:class: dropdown\n```"),
         nbformat.v4.new_code_cell(
             "def double(v: int) -> int:\n    return v * 2 + 0  # secret-solution-line\n\nanswer = double(x)",
-            metadata={"tags": ["solution", "hide-input"]},
+            metadata={"tags": ["solution", "nbval-check-output"]},
         ),
-        nbformat.v4.new_code_cell("assert answer == 42, 'not yet'"),
-        nbformat.v4.new_markdown_cell("```{solution} ex-99-double\nMultiply by two (secret-markdown).\n```"),
+        nbformat.v4.new_markdown_cell("Multiply by two (secret-explanation).", metadata={"tags": ["solution"]}),
+        nbformat.v4.new_markdown_cell("Untagged, but inside the gate (secret-gated)."),
+        nbformat.v4.new_markdown_cell("```{solution-end}\n```"),
+        nbformat.v4.new_code_cell("assert q_double.check(answer)", metadata=check),
+        nbformat.v4.new_markdown_cell("```{exercise}\n:label: ex-99-fn\n\nTriple `v`.\n```"),
+        nbformat.v4.new_markdown_cell("```{solution-start} ex-99-fn\n:class: dropdown\n```"),
+        nbformat.v4.new_code_cell("def triple(v):\n    return 3 * v  # secret-triple", metadata={"tags": ["solution"]}),
+        nbformat.v4.new_markdown_cell("```{solution-end}\n```"),
+        nbformat.v4.new_code_cell("assert q_fn.check(triple), 'see the hint'", metadata=check),
         nbformat.v4.new_markdown_cell("```{exercise}\n:label: ex-99-half\n\nHalve `x`.\n```"),
         nbformat.v4.new_code_cell("half = x / 2  # secret-half", metadata={"tags": ["solution", "hide-input"]}),
-        nbformat.v4.new_code_cell("assert half == 10.5"),
+        nbformat.v4.new_markdown_cell("```{solution} ex-99-half\nDivide by two (secret-markdown).\n```"),
+        nbformat.v4.new_code_cell("print('after the exercises')"),
     ]
     nb = nbformat.v4.new_notebook(cells=cells)
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    client = NotebookClient(nb, timeout=60, kernel_name="python3")
-    client.execute()  # the teacher's copy runs and has outputs
+    client = NotebookClient(nb, timeout=120, kernel_name="python3")
+    client.execute()  # the full edition runs and has outputs
     return nb
 
 
@@ -97,14 +114,34 @@ def test_tiny_notebook(tmp_path):
     assert result.returncode == 0, result.stderr
     student = nbformat.read(dest / "99_tiny.ipynb", as_version=4)
     text = nbformat.writes(student)
-    assert "secret" not in text and "v * 2" not in text
+    assert "secret" not in text and "v * 2" not in text and "solution-start" not in text and "solution-end" not in text
     assert "def double(v: int) -> int:" in text and "answer = ..." in text and "half = ..." in text
-    assert len(student.cells) == len(teacher.cells) - 1  # the {solution} block is gone
+    # 4 gate markers, 2 solution Markdown cells and the single {solution} block go
+    assert len(student.cells) == len(teacher.cells) - 7
+    checks = [c for c in student.cells if ".check(" in c.source]
+    assert [c.source for c in checks] == ["q_double.check(answer)", "q_fn.check(triple)"]
+    assert all("remove-output" not in c.metadata.get("tags", []) for c in checks), "the learner must see the verdict"
     assert_no_solution(teacher, student)
-    ran = run_to_first_exercise(student, tmp_path)
-    assert [o.output_type for o in ran.cells[1].outputs] == ["stream"]  # teaching cells ran
-    error = ran.cells[-1].outputs[-1]
-    assert error.output_type == "error" and error.ename == "AssertionError" and "not yet" in error.evalue
+    # "Run All" on the learner's copy goes from top to bottom: the checks say "not answered yet"
+    ran = nbformat.from_dict(student)
+    NotebookClient(ran, timeout=120, kernel_name="python3").execute()
+    printed = ["".join(o.get("text", "") for o in c.outputs) for c in ran.cells if c.cell_type == "code"]
+    verdicts = [t for t in printed if "Not answered yet." in t]
+    assert len(verdicts) == 2 and "[99.double]" in verdicts[0] and "`triple`" in verdicts[1], printed
+    assert printed[-1] == "after the exercises\n"
+
+
+def test_unclosed_gate_is_an_error(tmp_path):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("```{solution-start} ex-99-a\n:class: dropdown\n```")])
+    with pytest.raises(ValueError, match="no ```{solution-end}"):
+        make_student.student_notebook(nb)
+
+
+def test_plain_checks_keeps_everything_else():
+    source = 'x = 1\nassert quiz.check("01.a", answer)\nif x:\n    assert quiz.check(\n        "01.b", f), "msg"  # c\n%time y\nassert x\n'
+    assert make_student.plain_checks(source) == (
+        'x = 1\nquiz.check("01.a", answer)\nif x:\n    quiz.check(\n        "01.b", f)  # c\n%time y\nassert x\n'
+    )
 
 
 def test_refuses_to_overwrite_the_notebooks(tmp_path):
@@ -137,7 +174,7 @@ def course_notebooks_with_exercises() -> list[Path]:
 
 
 # Executing a student copy re-runs its chapter up to the first exercise; nbval already runs every
-# chapter in full, so two quick chapters are enough to show that the stubs run and say "Not yet".
+# chapter in full, so two quick chapters are enough to show that the stubs run and say "Not answered yet.".
 EXECUTED = ("01_segmentation_basics", "10_quiz_review")
 
 
@@ -162,4 +199,4 @@ def test_student_copy_runs_to_the_first_exercise(stem, student_edition):
     last = ran.cells[-1]
     # the check after the empty answer says so in words (quiz prints "Not yet"), not only a traceback
     text = "".join(o.get("text", "") for o in last.outputs if o.output_type == "stream")
-    assert "quiz.check" not in last.source or "Not yet" in text, text
+    assert "quiz.check" not in last.source or "Not answered yet." in text, text

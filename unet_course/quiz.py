@@ -23,8 +23,10 @@ id, an answer of the wrong type or a function that raises is a message, not a tr
 
 from __future__ import annotations
 
+import ast
 import copy
 import difflib
+import dis
 import html
 import importlib
 import inspect
@@ -32,6 +34,7 @@ import math
 import numbers
 import pkgutil
 import re
+import textwrap
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -46,6 +49,7 @@ __all__ = [
     "CodeExercise",
     "DuplicateIdError",
     "check",
+    "unanswered",
     "get",
     "questions",
     "load_bank",
@@ -56,8 +60,68 @@ __all__ = [
 
 ID_PATTERN = re.compile(r"^(\d{2})\.[a-z0-9][a-z0-9_-]*$")
 BANK_PACKAGE = "unet_course.questions"
-RIGHT = "✅ Correct."
-WRONG = "❌ Not yet."
+# Verdicts in plain ASCII: every font has these characters (an emoji renders as an empty box
+# where no emoji font is installed).
+RIGHT = "Correct."
+WRONG = "Not yet."
+UNANSWERED = "Not answered yet."
+
+
+def _is_stub_function(value: Any) -> bool:
+    """True for a function whose whole body is ``...`` (after an optional docstring): the stub
+    the learner's edition leaves where the solution defined a function. Read from the source
+    when it can be found (it can in a notebook), else from the bytecode (a body that only
+    returns None)."""
+    if not inspect.isfunction(value):
+        return False
+    value = inspect.unwrap(value)
+    code = value.__code__
+    if code.co_name == "<lambda>":
+        return False
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(value)))
+    except (OSError, TypeError, SyntaxError, IndentationError):
+        tree = None
+    if tree is not None and tree.body and isinstance(tree.body[0], (ast.FunctionDef, ast.AsyncFunctionDef)):
+        body = tree.body[0].body
+        if body and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant) \
+                and isinstance(body[0].value.value, str) and len(body) > 1:
+            body = body[1:]  # the docstring
+        return len(body) == 1 and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+            and body[0].value.value is Ellipsis
+    ops = [
+        (ins.opname, ins.argval)
+        for ins in dis.get_instructions(code)
+        if ins.opname not in {"RESUME", "NOP", "CACHE", "EXTENDED_ARG"}
+    ]
+    return ops in ([("LOAD_CONST", None), ("RETURN_VALUE", None)], [("RETURN_CONST", None)])
+
+
+def _is_stub_class(value: Any) -> bool:
+    """True for ``class C: ...``, the stub of a solution that defined a class."""
+    if not inspect.isclass(value) or value.__bases__ != (object,):
+        return False
+    return not (set(vars(value)) - {"__module__", "__qualname__", "__dict__", "__weakref__", "__doc__",
+                                    "__firstlineno__", "__static_attributes__"})
+
+
+def unanswered(answer: Any) -> bool:
+    """True when ``answer`` is still the learner's edition's stub: ``...`` (Ellipsis), a function
+    whose body is ``...``, a class whose body is ``...``, or a tuple, list or dict holding one."""
+    if answer is Ellipsis or _is_stub_function(answer) or _is_stub_class(answer):
+        return True
+    if isinstance(answer, (tuple, list)):
+        return any(item is Ellipsis or _is_stub_function(item) for item in answer)
+    if isinstance(answer, dict):
+        return any(item is Ellipsis or _is_stub_function(item) for item in answer.values())
+    return False
+
+
+def _unanswered_message(answer: Any) -> str:
+    if inspect.isfunction(answer) or inspect.isclass(answer):
+        name = getattr(answer, "__name__", "your function")
+        return f"`{name}` still has the empty body `...`: write it in the cell above, run that cell, then run this check again."
+    return "Replace each `...` in the answer cell above with your answer, run that cell, then run this check again."
 
 
 class DuplicateIdError(ValueError):
@@ -152,8 +216,19 @@ class Question:
         raise NotImplementedError
 
     def check(self, answer: Any) -> bool:
-        """Grade ``answer``, print the verdict (and the hint when wrong), return ``True`` if right."""
-        correct, message = self.grade(answer)
+        """Grade ``answer``, print the verdict (and the hint when wrong), return ``True`` if right.
+
+        An unanswered stub (``...``, or a function whose body is ``...``) is not graded: it prints
+        "Not answered yet." and returns ``False``. Grading never raises: a reader's value that
+        breaks the grader is reported as a message.
+        """
+        if unanswered(answer):
+            print(f"[{self.id}] {UNANSWERED} {_unanswered_message(answer)}")
+            return False
+        try:
+            correct, message = self.grade(answer)
+        except Exception as error:  # noqa: BLE001 - a reader's value may break a comparison
+            correct, message = False, f"This answer could not be graded ({type(error).__name__}: {error}); check its type and shape."
         lines = [f"[{self.id}] {RIGHT if correct else WRONG}"]
         if message:
             lines.append(message)
