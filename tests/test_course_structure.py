@@ -6,6 +6,7 @@ the book (``make book`` does; the HTML checks run on its output).
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
@@ -137,3 +138,200 @@ def test_every_notebook_can_install_the_package_where_it_is_missing():
         text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# --- exercise conventions (issue 13): a solution is seen only by choice ------------------------
+
+EXERCISE = re.compile(r"^\s*(`{3,}|:{3,})\{exercise\}", re.M)
+EXERCISE_LABEL = re.compile(r"^\s*(`{3,}|:{3,})\{exercise\}[^\n]*\n(?:\s*:[\w-]+:[^\n]*\n)*?\s*:label:\s*(\S+)", re.M)
+GATE_START = re.compile(r"^(`{3,}|:{3,})\{solution-start\}\s+(\S+)\s*\n:class:\s*dropdown\s*\n\1\s*$")
+GATE_END = re.compile(r"^(`{3,}|:{3,})\{solution-end\}\s*\n\1\s*$")
+CHECK = re.compile(r"\bquiz\.check\(\s*[\"'](\d{2}\.[\w-]+)[\"']")
+
+
+def _cells(path: Path) -> list[dict]:
+    nb = json.loads(path.read_text())
+    for cell in nb["cells"]:
+        cell["text"] = "".join(cell["source"])
+        cell["tagset"] = set(cell.get("metadata", {}).get("tags", []))
+    return nb["cells"]
+
+
+def _chapter(path: Path) -> str:
+    return path.name[:2]
+
+
+def _gate(cell: dict) -> tuple[str, str | None] | None:
+    """("start", label) / ("end", None) for a gate marker cell, else None."""
+    if cell["cell_type"] != "markdown":
+        return None
+    text = cell["text"].strip()
+    if "{solution-start}" in text:
+        found = GATE_START.match(text)
+        assert found, (
+            f"a solution-start cell must be exactly\n```{{solution-start}} ex-NN-name\n:class: dropdown\n```\n"
+            f"(closed by default); found:\n{text}"
+        )
+        return "start", found.group(2)
+    if "{solution-end}" in text:
+        assert GATE_END.match(text), f"a solution-end cell must be exactly\n```{{solution-end}}\n```\nfound:\n{text}"
+        return "end", None
+    return None
+
+
+def _blocks(path: Path) -> list[dict]:
+    """The gated solution blocks of a notebook: label, the cells inside, the cell after the end."""
+    cells = _cells(path)
+    blocks, current = [], None
+    for index, cell in enumerate(cells):
+        gate = _gate(cell)
+        if gate and gate[0] == "start":
+            assert current is None, f"{path.name}: solution-start {gate[1]} opens inside the block of {current['label']}"
+            current = {"label": gate[1], "start": index, "cells": []}
+        elif gate:
+            assert current is not None, f"{path.name}: a solution-end (cell {index}) closes no solution-start"
+            current["end"] = index
+            current["after"] = cells[index + 1] if index + 1 < len(cells) else None
+            blocks.append(current)
+            current = None
+        elif current is not None:
+            current["cells"].append(cell)
+    assert current is None, f"{path.name}: the solution block of {current['label']} has no solution-end"
+    return blocks
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_exercises_are_labelled_per_chapter(path):
+    chapter = _chapter(path)
+    for cell in _cells(path):
+        if cell["cell_type"] != "markdown" or not EXERCISE.search(cell["text"]):
+            continue
+        labels = [m.group(2) for m in EXERCISE_LABEL.finditer(cell["text"])]
+        assert len(labels) == len(EXERCISE.findall(cell["text"])), (
+            f"{path.name}: an exercise without `:label: ex-{chapter}-name` right after ```{{exercise}}:\n{cell['text'][:200]}"
+        )
+        for label in labels:
+            assert re.fullmatch(rf"ex-{chapter}-[a-z0-9][a-z0-9-]*", label), (
+                f"{path.name}: exercise label {label!r} should be ex-{chapter}-short-name (lowercase, '-')"
+            )
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_each_exercise_has_one_gated_solution(path):
+    cells = _cells(path)
+    labels = [m.group(2) for c in cells if c["cell_type"] == "markdown" for m in EXERCISE_LABEL.finditer(c["text"])]
+    blocks = _blocks(path)
+    gated = [b["label"] for b in blocks]
+    for label in labels:
+        assert gated.count(label) == 1, (
+            f"{path.name}: exercise {label} needs exactly one solution block, ```{{solution-start}} {label}``` "
+            f"... ```{{solution-end}}```; found {gated.count(label)}"
+        )
+    stray = sorted(set(gated) - set(labels))
+    assert not stray, f"{path.name}: solution blocks for exercises that do not exist: {stray}"
+    for cell in cells:
+        if cell["cell_type"] == "markdown" and re.search(r"^\s*(`{3,}|:{3,})\{solution\}", cell["text"], re.M):
+            pytest.fail(
+                f"{path.name}: a single ```{{solution}} block shows only prose and leaves the solution's code and "
+                f"output outside the dropdown; make it a solution-tagged Markdown cell inside a "
+                f"solution-start/solution-end block:\n{cell['text'][:200]}"
+            )
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_solution_cells_are_tagged_and_inside_a_gate(path):
+    for block in _blocks(path):
+        assert block["cells"], f"{path.name}: the solution block of {block['label']} is empty"
+        for cell in block["cells"]:
+            assert "solution" in cell["tagset"], (
+                f"{path.name}: in the solution of {block['label']}, a {cell['cell_type']} cell is not tagged "
+                f"`solution` (the learner's edition keys on the tag):\n{cell['text'][:160]}"
+            )
+            assert not cell["tagset"] & {"hide-input", "hide-cell", "hide-output"}, (
+                f"{path.name}: a solution cell of {block['label']} is tagged {sorted(cell['tagset'] & {'hide-input', 'hide-cell', 'hide-output'})}: "
+                "the dropdown hides it already; remove the tag so the opened solution shows code and output"
+            )
+    positions = set()
+    for block in _blocks(path):
+        positions.update(range(block["start"] + 1, block["end"]))
+    for index, cell in enumerate(_cells(path)):
+        if "solution" in cell["tagset"]:
+            assert index in positions, (
+                f"{path.name}: cell {index} is tagged `solution` but lies outside every solution-start/solution-end "
+                f"block, so the book shows it open:\n{cell['text'][:160]}"
+            )
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_check_cell_follows_the_solution_and_hides_its_verdict(path):
+    for block in _blocks(path):
+        after = block["after"]
+        assert after is not None and after["cell_type"] == "code" and CHECK.search(after["text"]), (
+            f"{path.name}: the cell right after the solution of {block['label']} must be its check, "
+            'assert quiz.check("NN.name", answer)'
+        )
+    for cell in _cells(path):
+        if cell["cell_type"] != "code" or not CHECK.search(cell["text"]):
+            continue
+        assert "remove-output" in cell["tagset"], (
+            f"{path.name}: the check cell `{cell['text'].strip()[:80]}` must be tagged `remove-output`: the book "
+            "shows its code and no verdict (nbval still runs it)"
+        )
+        assert re.search(r"^\s*assert\s+quiz\.check\(", cell["text"], re.M), (
+            f"{path.name}: write the check as `assert quiz.check(...)` so that nbval fails on a wrong solution "
+            f"(the learner's edition turns it into a plain check):\n{cell['text'][:160]}"
+        )
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_chapter_has_a_prediction_question(path):
+    chapter = _chapter(path)
+    checked = [m.group(1) for c in _cells(path) if c["cell_type"] == "code" for m in CHECK.finditer(c["text"])]
+    assert any(q.startswith(f"{chapter}.predict-") for q in checked), (
+        f"{path.name}: no prediction question; add at least one exercise checked by quiz.check(\"{chapter}.predict-...\", "
+        "prediction) before the cell that computes the truth (predict, then run)"
+    )
+
+
+def _bound_and_used(source: str) -> tuple[set[str], set[str]]:
+    lines = ["" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines()]
+    try:
+        tree = ast.parse("\n".join(lines))
+    except SyntaxError:
+        return set(), set()
+    bound, used = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (used if isinstance(node.ctx, ast.Load) else bound).add(node.id)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound.update((a.asname or a.name).split(".")[0] for a in node.names)
+    return bound, used
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_cell_outside_a_solution_needs_a_solution_name(path):
+    cells = _cells(path)
+    inside, checks = set(), set()
+    for block in _blocks(path):
+        inside.update(range(block["start"] + 1, block["end"]))
+        checks.add(block["end"] + 1)
+    solution_names, public_names = set(), set()
+    for index, cell in enumerate(cells):
+        if cell["cell_type"] == "code":
+            bound, _ = _bound_and_used(cell["text"])
+            (solution_names if index in inside else public_names).update(bound)
+    only_solution = solution_names - public_names
+    for index, cell in enumerate(cells):
+        if cell["cell_type"] != "code" or index in inside or index in checks:
+            continue
+        _, used = _bound_and_used(cell["text"])
+        needed = sorted(used & only_solution)
+        assert not needed, (
+            f"{path.name}: cell {index} uses {needed}, which only a solution cell defines; in the learner's "
+            f"edition that is `...` and 'Run All' stops there. Compute it in an ordinary cell before the "
+            f"exercise:\n{cell['text'][:160]}"
+        )
