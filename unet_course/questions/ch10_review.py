@@ -69,7 +69,12 @@ def mirror_pad_reference(image: np.ndarray, margin: int) -> np.ndarray:
 
 def _mirror_cases() -> list[tuple]:
     rng = np.random.default_rng(3)
-    return [(rng.random((6, 7)), 2), (rng.random((9, 5)).astype(np.float32), 4), (np.arange(12.0).reshape(3, 4), 1)]
+    return [
+        (rng.random((6, 7)), 2),
+        (rng.random((9, 5)).astype(np.float32), 4),
+        (np.arange(12.0).reshape(3, 4), 1),
+        (np.arange(20.0).reshape(4, 5), 3),  # the largest margin a reflection allows
+    ]
 
 
 def _compare_mirror(yours, expected, args) -> str | None:
@@ -84,12 +89,18 @@ def _compare_mirror(yours, expected, args) -> str | None:
     if np.allclose(yours, expected):
         return None
     if np.allclose(yours, np.pad(image, margin, mode="symmetric")):
-        return None  # mirroring that repeats the border pixel is mirroring too
+        # the prompt excludes it: reflection about the border pixel, not about the image edge
+        return "your padding repeats the border pixel (row -1 equals row 0); the mirror is the border pixel itself"
     if np.allclose(yours[margin:-margin, margin:-margin], image):
         if np.allclose(yours, np.pad(image, margin)):
             return "you padded with zeros; the question asks for mirrored context"
-        return "the centre is the image, but the border is not its mirror image: row -1 should equal row 1"
+        return "the centre is the image, but the border is not its mirror image"
     return "the centre of your output is not the input image: the padding goes around it"
+
+
+def _mirror_repeating_border(image: np.ndarray, margin: int) -> np.ndarray:
+    """A plausible wrong answer: mirroring about the image edge, which repeats the border pixel."""
+    return np.pad(image, margin, mode="symmetric")
 
 
 def _shift_period() -> int:
@@ -105,23 +116,35 @@ def _valid_sizes() -> list[tuple[int]]:
     return [(n,) for n in paper_unet().valid_input_sizes(188, 700)]
 
 
+def _border_term(d1: float = 1.0, d2: float = 1.0, w0: float = 10.0, sigma: float = 5.0) -> float:
+    """The border term of eq. 2 of the paper: w0 * exp(-(d1 + d2)^2 / (2 sigma^2))."""
+    return w0 * math.exp(-((d1 + d2) ** 2) / (2 * sigma**2))
+
+
+# Integer answers are exact (atol 0); answers asked "to three significant digits" accept
+# every correctly rounded value (atol = half a unit of the last asked digit) and no more.
 QUESTIONS = [
     # --- the notes' quiz, item 1 --------------------------------------------------------------
     quiz.Numeric(
         "10.fcn-kernels",
         "The last 1x1 convolutional layer of an FCN has 24 kernels. Into how many classes is the "
-        "data labelled, background excluded?",
+        "data labelled, background excluded? Answer as an integer.",
         lambda: torch.nn.Conv2d(4096, 24, kernel_size=1).out_channels - 1,
+        rtol=0.0,
         atol=0.0,
-        hint="A 1x1 convolution with K kernels gives K scores per pixel, one per class; one of "
-        "the classes is the background.",
+        hint="A 1x1 convolution with K kernels gives K scores per pixel, one per label; which "
+        "label does the question leave out?",
+        wrong=[24, 22, 25],
     ),
     quiz.Numeric(
         "10.voc-classes",
         "The original FCN's score layer on PASCAL VOC has 21 kernels. How many object classes does "
-        "PASCAL VOC have?",
+        "PASCAL VOC have? Answer as an integer.",
         lambda: torch.nn.Conv2d(4096, 21, kernel_size=1).out_channels - 1,
+        rtol=0.0,
+        atol=0.0,
         hint="Same counting as for 24 kernels.",
+        wrong=[21, 19],
     ),
     # --- item 2 ---------------------------------------------------------------------------------
     quiz.Formula(
@@ -132,6 +155,12 @@ QUESTIONS = [
         _compose_samples,
         hint="k neighbouring outputs of g start s' input pixels apart and each covers k' pixels; "
         "one step of f moves s outputs of g.",
+        wrong=[
+            lambda k, s, k_prime, s_prime: (k + (k_prime - 1) * s, s * s_prime),  # f and g swapped
+            lambda k, s, k_prime, s_prime: (k + k_prime - 1, s * s_prime),  # strides ignored
+            lambda k, s, k_prime, s_prime: (k * k_prime, s * s_prime),
+            lambda k, s, k_prime, s_prime: (k_prime + (k - 1) * s_prime, s + s_prime),
+        ],
     ),
     # --- item 3 ---------------------------------------------------------------------------------
     quiz.Choice(
@@ -139,24 +168,27 @@ QUESTIONS = [
         "Why may U-Net extrapolate the missing context at the image border by mirroring instead of "
         "zero padding?",
         [
-            "Mirroring is faster to compute than zero padding.",
-            "Mirrored context has the local statistics of real image content (grey values, texture, "
-            "edges), so the network's filters respond near the border as they do inside; zeros add "
-            "a dark frame and a sharp edge that training images do not have.",
-            "Mirroring recovers the true tissue beyond the border of the image.",
-            "Mirroring makes the output map larger than the input image.",
+            "Mirroring costs less computation than zero padding, so tiles are predicted faster.",
+            "Mirrored context has the grey values, texture and edges of real tissue; zeros do not.",
+            "Mirroring recovers the true tissue that lies beyond the border of the recorded image.",
+            "Mirroring makes the output segmentation map larger than the input image it comes from.",
         ],
         1,
         hint="Compare what a convolution sees in the padded band with what it sees inside the image.",
+        wrong=[0, 2, 3],
     ),
     quiz.CodeExercise(
         "10.mirror-pad",
         "Write `mirror_pad(image, margin)` that extends a 2-D array by `margin` pixels on every "
-        "side by mirroring it at its borders.",
+        "side by mirroring it at its borders, without repeating the border pixel (row -1 of the "
+        "result equals row 1 of the image).",
         mirror_pad_reference,
         _mirror_cases,
         compare=_compare_mirror,
-        hint="numpy.pad has a mode for it; or build it from flipped slices of the image.",
+        hint="numpy.pad has a mode for it, and one close to it that the prompt rules out; or build "
+        "it from flipped slices of the image.",
+        wrong=[_mirror_repeating_border, lambda image, margin: np.pad(image, margin),
+               lambda image, margin: np.pad(image, margin, mode="edge")],
     ),
     # --- item 4 ---------------------------------------------------------------------------------
     quiz.TrueFalse(
@@ -166,30 +198,39 @@ QUESTIONS = [
         hint="Count the 3x3 convolutions per level, the 2x2 up-convolutions and the final 1x1.",
         explanation="18 convolutions 3x3 (two per level: 4 down, the bottleneck, 4 up), 4 up-convolutions "
         "2x2 and the final 1x1: 23, as the paper says.",
+        wrong=[False],
     ),
     quiz.Numeric(
         "10.conv-count",
-        "Count the convolutional layers (Conv2d and ConvTranspose2d) of `UNet(base_channels=64, depth=4)`.",
+        "Count the convolutional layers (Conv2d and ConvTranspose2d) of `UNet(base_channels=64, depth=4)`. "
+        "Answer as an integer.",
         lambda: count_convolutions(paper_unet()),
+        rtol=0.0,
+        atol=0.0,
         hint="model.modules() visits every layer; isinstance tells convolutions apart.",
+        wrong=[18, 19, 22, 24],
     ),
     # --- item 5 ---------------------------------------------------------------------------------
     quiz.TrueFalse(
         "10.whole-image",
         "U-Net uses whole-image training.",
         False,
-        hint="What does the network see in one training step: a whole slice, or a 572 x 572 input tile "
-        "with a 388 x 388 output?",
-        explanation="U-Net trains on tiles: large input tiles (572 x 572, output 388 x 388) with a batch of "
-        "a single tile, to use the GPU memory for context rather than for many small patches; "
-        "momentum 0.99 lets many previous tiles shape each step.",
+        hint="What does the network see in one training step: a whole slice, or an input tile "
+        "whose output is smaller than the slice?",
+        explanation="U-Net trains on tiles: the paper favours large input tiles over a large batch "
+        "and reduces the batch to a single image (Figure 1 draws a 572 x 572 input tile with a "
+        "388 x 388 output), and a high momentum (0.99) lets many earlier tiles shape each step.",
+        wrong=[True],
     ),
     quiz.Numeric(
         "10.tiles-per-slice",
         "How many 388 x 388 output tiles does the paper's network need to cover one 512 x 512 "
-        "ISBI 2012 slice?",
+        "ISBI 2012 slice? Answer as an integer.",
         tiles_per_slice,
+        rtol=0.0,
+        atol=0.0,
         hint="Tiles per row times tiles per column; a partial tile still counts.",
+        wrong=[2, 1, 9],
     ),
     # --- item 6 ---------------------------------------------------------------------------------
     quiz.TrueFalse(
@@ -201,13 +242,18 @@ QUESTIONS = [
         explanation="With unpadded (valid) 3x3 convolutions every convolution loses a 1-pixel border, so "
         "the skip maps are larger than the upsampled maps and must be cropped. With padded "
         "('same') convolutions the sizes agree and no crop is needed.",
+        wrong=[False],
     ),
     quiz.Numeric(
         "10.crop-first-level",
         "For a 572 x 572 input, how many pixels are cropped on each side of the first-level skip "
-        "map before it is concatenated?",
+        "map before it is concatenated? Answer as an integer.",
         first_level_crop,
-        hint="The skip map is 568 pixels wide; follow the sizes up the expanding path to the last up-convolution.",
+        rtol=0.0,
+        atol=0.0,
+        hint="Follow the sizes up the expanding path to the last up-convolution and compare with "
+        "the first level's skip map.",
+        wrong=[176, 92, 44, 89],
     ),
     # --- review across chapters -----------------------------------------------------------------
     quiz.Choice(
@@ -217,13 +263,18 @@ QUESTIONS = [
         ["semantic segmentation", "instance segmentation", "panoptic segmentation"],
         0,
         hint="Only one of them does not tell objects of one class apart.",
+        wrong=[1, 2],
     ),
     quiz.Numeric(
         "10.upsample-kernel",
         "Chapter 03: what kernel size does a transposed convolution need to upsample by 2 as exact "
-        "bilinear interpolation (stride 2)?",
+        "bilinear interpolation (stride 2)? Answer as an integer.",
         lambda: ops.bilinear_upsampling_layout(2)[0],
-        hint="FCN uses kernel 2f - f mod 2 for a factor f.",
+        rtol=0.0,
+        atol=0.0,
+        hint="Each output pixel interpolates between its two nearest input pixels; how many output "
+        "pixels, at stride 2, does one input pixel contribute to along an axis?",
+        wrong=[2, 3, 5],
     ),
     quiz.Formula(
         "10.output-size",
@@ -231,21 +282,41 @@ QUESTIONS = [
         "for a valid input side n.",
         valid_output_size,
         _valid_sizes,
-        hint="572 gives 388, and every valid input loses the same border.",
+        hint="Follow one valid input through the size walk of chapter 05; the border it loses does "
+        "not depend on n.",
+        wrong=[
+            lambda n: n - 92,  # one side only
+            lambda n: n - 2 * 88,  # the first-level crop, not the whole border
+            lambda n: n - 2 * 94,
+        ],
     ),
     quiz.Numeric(
-        "10.shift-period",
-        "Chapter 06: by how many pixels (smallest positive) must the input of a depth-4 U-Net be "
-        "shifted for its output to shift by exactly the same amount?",
+        "10.predict-shift-period",
+        "Chapter 06, predict before you run: by how many pixels (smallest positive) must the input of "
+        "a depth-4 U-Net be shifted for its output to shift by exactly the same amount? Answer as an "
+        "integer.",
         _shift_period,
-        hint="Each 2x2 max-pooling keeps its grid only under even shifts; there are four of them.",
+        rtol=0.0,
+        atol=0.0,
+        hint="Ask what a 2x2 max-pooling with stride 2 does to an input shifted by one pixel, then "
+        "stack the poolings of the network.",
+        wrong=[1, 2, 8, 4, 32],
     ),
     quiz.Numeric(
         "10.border-weight",
         "Chapter 08: with w0 = 10 and σ = 5 px, what is the border term w0·exp(-(d1 + d2)² / 2σ²) "
-        "of the weight map on a background pixel 1 px from each of two touching cells?",
-        lambda: 10.0 * math.exp(-((1.0 + 1.0) ** 2) / (2 * 5.0**2)),
-        rtol=1e-3,
-        hint="d1 = d2 = 1.",
+        "of the weight map on a background pixel 1 px from each of two touching cells? Give it to "
+        "three significant digits.",
+        _border_term,
+        rtol=0.0,
+        atol=0.005,
+        hint="Put the two distances into the exponent as the formula writes it; σ is squared.",
+        wrong=[
+            9.2,  # two significant digits
+            10.0,  # w0 alone
+            _border_term(1.0, 0.0),  # one distance only
+            10.0 * math.exp(-4.0 / (2 * 5.0)),  # sigma instead of sigma squared
+            10.0 * math.exp(-2.0 / 50.0),  # (d1 + d2) not squared
+        ],
     ),
 ]
