@@ -18,7 +18,7 @@ help:
 	@echo "make test-gpu  unit tests and every notebook in the full profile (a CUDA GPU; PY=python3 without the venv)"
 	@echo "make bench   every benchmark in one table (BENCH_ARGS=--quick for a short run)"
 	@echo "make lab     start JupyterLab in the course's environment"
-	@echo "make student write notebooks without solutions to student/"
+	@echo "make student write the learner's edition (notebooks without solutions) to learner/; commit it"
 	@echo "make outputs re-execute every notebook in place (refresh stored outputs)"
 
 venv: $(VENV)/.installed
@@ -99,8 +99,10 @@ bench: bench-deps
 outputs: venv
 	$(PY) scripts/run_notebooks.py notebooks/*.ipynb
 
+# The learner's edition (learner/, committed: the book's Binder and Colab buttons open it; the
+# download button serves the same transformation, made during `make book`).
 student: venv
-	$(PY) scripts/make_student.py notebooks student
+	$(PY) scripts/make_student.py notebooks learner
 
 lab: venv
 	$(VENV)/bin/jupyter lab notebooks

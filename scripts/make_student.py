@@ -2,6 +2,10 @@
 
     python scripts/make_student.py notebooks learner      # what `make student` runs
 
+The course commits the result (``learner/``): the book's Binder and Colab buttons open it, and
+``tests/test_student_edition.py`` fails when it is stale. The book's download button serves
+the same transformation, made during the build (``book/_ext/learner_edition.py``).
+
 Each code cell tagged ``solution`` (and every code cell inside a gated ``{solution-start}`` ...
 ``{solution-end}`` block) becomes an answer cell that binds the same names to ``...``
 (functions keep their signature with an empty body). Each ``assert quiz.check(...)`` becomes a
@@ -17,13 +21,27 @@ from __future__ import annotations
 
 import argparse
 import ast
+import importlib.util
 import re
 import sys
 from pathlib import Path
 
 import nbformat
 
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def repository(config: Path) -> tuple[str, str]:
+    """(url, branch) of the course repository named in ``_config.yml`` (scripts/add_colab_cell.py)."""
+    spec = importlib.util.spec_from_file_location("add_colab_cell", Path(__file__).resolve().parent / "add_colab_cell.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.repository(config)
+
+
 SOLUTION_TAG = "solution"
+NOTE_TAG = "learner-note"
+EDITION_KEY = "unet_course_edition"
 ANSWER_TAG = "student-answer"
 ANSWER_COMMENT = "# Your answer: replace each ... below, then run the check in the next cell."
 
@@ -157,8 +175,11 @@ def _clear(cell: dict) -> None:
     cell.get("metadata", {}).pop("execution", None)
 
 
-def student_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """A copy of ``nb`` without solutions and outputs (see the module docstring)."""
+def student_notebook(nb: nbformat.NotebookNode, full_notebook: str | None = None) -> nbformat.NotebookNode:
+    """A copy of ``nb`` without solutions and outputs (see the module docstring).
+
+    With ``full_notebook`` (Markdown naming where the full notebook is), a note under the title
+    says that this is the learner's edition and where the solutions are."""
     out = nbformat.from_dict(nb)
     cells = []
     gated = False
@@ -173,7 +194,12 @@ def student_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
             hidden = (SOLUTION_TAG, "hide-input", "hide-cell", "hide-output", "remove-input", "remove-cell",
                       "remove-output", "nbval-check-output")
             tags = [t for t in _tags(cell) if t not in hidden]
-            cell = nbformat.v4.new_code_cell(answer_stub(cell.source), metadata={"tags": tags + [ANSWER_TAG]})
+            stub = nbformat.v4.new_code_cell(answer_stub(cell.source), metadata={"tags": tags + [ANSWER_TAG]})
+            if "id" in cell:
+                stub["id"] = cell["id"]  # the same id: the edition is reproducible, byte for byte
+            else:
+                stub.pop("id", None)
+            cell = stub
         elif cell.cell_type == "code":
             source = plain_checks(cell.source)
             if source != cell.source:
@@ -187,28 +213,78 @@ def student_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
         cells.append(cell)
     if gated:
         raise ValueError("a ```{solution-start} block has no ```{solution-end}: the rest of the notebook would be dropped")
+    if full_notebook:
+        note = nbformat.v4.new_markdown_cell(learner_note(full_notebook), metadata={"tags": [NOTE_TAG]})
+        if (out.nbformat, out.nbformat_minor) >= (4, 5):
+            note["id"] = NOTE_TAG
+        else:
+            note.pop("id", None)
+        title = next((i for i, c in enumerate(cells) if c.cell_type == "markdown"), -1)
+        cells.insert(title + 1, note)
     out.cells = cells
     out.metadata.pop("widgets", None)
+    out.metadata[EDITION_KEY] = "learner"
     return out
 
 
+def learner_note(full_notebook: str) -> str:
+    """The Markdown cell under the title of every learner's notebook."""
+    return (
+        "**Learner's edition** (학습용): the exercises without their solutions. Write each answer in "
+        "place of `...`, run its cell, then run the check below it; an unanswered check says "
+        '"Not answered yet." and the notebook runs on. The full notebook, with every solution, is '
+        f"{full_notebook}."
+    )
+
+
+def full_notebook_link(path: Path) -> str:
+    """Where the full notebook of ``path`` is: its place in the course repository (from
+    ``_config.yml``), as a Markdown link."""
+    try:
+        relative = path.resolve().relative_to(ROOT).as_posix()
+    except ValueError:
+        relative = f"notebooks/{path.name}"
+    try:
+        url, branch = repository(ROOT / "_config.yml")
+    except (SystemExit, OSError):
+        return f"`{relative}` in the course repository"
+    return f"[`{relative}`]({url}/blob/{branch}/{relative}) in the course repository"
+
+
+def learner_edition_of(path: Path) -> nbformat.NotebookNode:
+    """The learner's edition of the notebook at ``path``, with the note that links to it."""
+    try:
+        return student_notebook(nbformat.read(path, as_version=4), full_notebook_link(path))
+    except ValueError as error:
+        raise ValueError(f"{path}: {error}") from None
+
+
 def write_student_edition(source: Path, destination: Path) -> list[Path]:
-    """Write the student copy of every ``*.ipynb`` in ``source`` to ``destination``; return
-    the paths written."""
+    """Write the learner's copy of every ``*.ipynb`` in ``source`` to ``destination``; return
+    the paths written. Learner's notebooks in ``destination`` whose chapter is gone from
+    ``source`` are removed (only files this script wrote: they carry its metadata mark)."""
     notebooks = sorted(source.glob("*.ipynb"))
     if not notebooks:
         raise FileNotFoundError(f"no notebooks (*.ipynb) in {source}; pass the course's notebooks/ folder")
+    editions = [learner_edition_of(path) for path in notebooks]  # all or nothing: errors first
     destination.mkdir(parents=True, exist_ok=True)
+    names = {path.name for path in notebooks}
+    for old in sorted(destination.glob("*.ipynb")):
+        if old.name not in names and _is_learner_edition(old):
+            old.unlink()
     written = []
-    for path in notebooks:
+    for path, learner in zip(notebooks, editions):
         target = destination / path.name
-        try:
-            learner = student_notebook(nbformat.read(path, as_version=4))
-        except ValueError as error:
-            raise ValueError(f"{path}: {error}") from None
         nbformat.write(learner, target)
         written.append(target)
     return written
+
+
+def _is_learner_edition(path: Path) -> bool:
+    try:
+        return nbformat.read(path, as_version=4).metadata.get(EDITION_KEY) == "learner"
+    except Exception:  # noqa: BLE001 - not a notebook this script wrote
+        return False
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,10 +1,12 @@
-"""The student edition (`make student`): no solution survives, and the copies still run up to
-their first exercise, where the check tells the student the answer is missing."""
+"""The learner's edition (`make student`, committed in learner/): no solution survives, the
+committed copy is current, and every learner's notebook runs top to bottom with every exercise
+unanswered, each check saying "Not answered yet."."""
 
 from __future__ import annotations
 
 import ast
 import importlib.util
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -93,18 +95,6 @@ def assert_no_solution(teacher: nbformat.NotebookNode, student: nbformat.Noteboo
     assert "widgets" not in student.metadata
 
 
-def run_to_first_exercise(student: nbformat.NotebookNode, cwd: Path) -> nbformat.NotebookNode:
-    """Execute the student copy up to and including its first answer cell and the check after
-    it; the check may fail (the answer is ``...``) but nothing before it may."""
-    first = next(i for i, c in enumerate(student.cells) if make_student.ANSWER_TAG in c.metadata.get("tags", []))
-    check = next(i for i in range(first + 1, len(student.cells)) if student.cells[i].cell_type == "code")
-    nb = nbformat.from_dict(student)
-    nb.cells = nb.cells[: check + 1]
-    nb.cells[check].metadata.setdefault("tags", []).append("raises-exception")
-    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(cwd)}}).execute()
-    return nb
-
-
 def test_tiny_notebook(tmp_path):
     source, dest = tmp_path / "src", tmp_path / "student"
     source.mkdir()
@@ -116,8 +106,15 @@ def test_tiny_notebook(tmp_path):
     text = nbformat.writes(student)
     assert "secret" not in text and "v * 2" not in text and "solution-start" not in text and "solution-end" not in text
     assert "def double(v: int) -> int:" in text and "answer = ..." in text and "half = ..." in text
-    # 4 gate markers, 2 solution Markdown cells and the single {solution} block go
-    assert len(student.cells) == len(teacher.cells) - 7
+    # 4 gate markers, 2 solution Markdown cells and the single {solution} block go; a note comes
+    assert len(student.cells) == len(teacher.cells) - 7 + 1
+    note = student.cells[1]
+    assert note.cell_type == "markdown" and "Learner's edition" in note.source and "99_tiny.ipynb" in note.source
+    assert student.metadata[make_student.EDITION_KEY] == "learner"
+    # the same input gives the same file, byte for byte (cell ids kept): the committed edition can be compared
+    again = tmp_path / "again"
+    make_student.write_student_edition(source, again)
+    assert (again / "99_tiny.ipynb").read_text() == (dest / "99_tiny.ipynb").read_text()
     checks = [c for c in student.cells if ".check(" in c.source]
     assert [c.source for c in checks] == ["q_double.check(answer)", "q_fn.check(triple)"]
     assert all("remove-output" not in c.metadata.get("tags", []) for c in checks), "the learner must see the verdict"
@@ -173,9 +170,7 @@ def course_notebooks_with_exercises() -> list[Path]:
     return found
 
 
-# Executing a student copy re-runs its chapter up to the first exercise; nbval already runs every
-# chapter in full, so two quick chapters are enough to show that the stubs run and say "Not answered yet.".
-EXECUTED = ("01_segmentation_basics", "10_quiz_review")
+LEARNER = ROOT / "learner"
 
 
 @pytest.fixture(scope="module")
@@ -192,11 +187,55 @@ def test_course_notebook_has_no_solution(path, student_edition):
     assert_no_solution(teacher, student)
 
 
-@pytest.mark.parametrize("stem", EXECUTED)
-def test_student_copy_runs_to_the_first_exercise(stem, student_edition):
-    student = nbformat.read(student_edition / f"{stem}.ipynb", as_version=4)
-    ran = run_to_first_exercise(student, NOTEBOOKS)
-    last = ran.cells[-1]
-    # the check after the empty answer says so in words (quiz prints "Not yet"), not only a traceback
-    text = "".join(o.get("text", "") for o in last.outputs if o.output_type == "stream")
-    assert "quiz.check" not in last.source or "Not answered yet." in text, text
+# --- the committed learner's edition (learner/): what Binder and Colab open -------------------
+
+@pytest.mark.parametrize("path", sorted(NOTEBOOKS.glob("*.ipynb")), ids=lambda p: p.stem)
+def test_committed_learner_edition_is_current(path):
+    committed = LEARNER / path.name
+    assert committed.is_file(), f"learner/{path.name} is missing: run `make student` and commit learner/"
+    expected = json.loads(nbformat.writes(make_student.learner_edition_of(path)))
+    assert json.loads(committed.read_text()) == expected, (
+        f"learner/{path.name} is stale (notebooks/{path.name} changed since): run `make student` and commit learner/"
+    )
+
+
+def test_learner_edition_has_no_extra_chapter():
+    extra = sorted({p.name for p in LEARNER.glob("*.ipynb")} - {p.name for p in NOTEBOOKS.glob("*.ipynb")})
+    assert not extra, f"learner/ holds {extra}, which notebooks/ no longer has: run `make student` and commit learner/"
+
+
+# --- "Run All" on every learner's notebook, every exercise unanswered ------------------------
+# Each learner's notebook runs top to bottom in its own folder (as Binder opens it) with every
+# answer still `...`: no cell may raise, and every check says "Not answered yet.". This runs each
+# chapter once more (the quick profile: about the notebooks' own total time, see book/_timings.md).
+
+def _check_ids(source: str) -> list[str]:
+    import re
+
+    return re.findall(r"\.check\(\s*[\"']([\w.-]+)[\"']", source)
+
+
+@pytest.mark.parametrize("path", sorted(NOTEBOOKS.glob("*.ipynb")), ids=lambda p: p.stem)
+def test_learner_notebook_runs_unanswered(path):
+    committed = LEARNER / path.name
+    learner = nbformat.read(committed, as_version=4) if committed.is_file() else make_student.learner_edition_of(path)
+    client = NotebookClient(learner, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(LEARNER)}})
+    try:
+        client.execute()
+    except Exception as error:  # noqa: BLE001 - name the cell for the author
+        cell = next((c for c in learner.cells if any(o.get("output_type") == "error" for o in c.get("outputs", []))), None)
+        where = f"\n--- the cell ---\n{cell.source[:400]}" if cell is not None else ""
+        pytest.fail(
+            f"learner/{path.name} stops with every exercise unanswered ({type(error).__name__}); a cell outside the "
+            f"solutions may use a name only a solution defines (it is `...` here){where}\n{str(error)[-1500:]}"
+        )
+    for cell in learner.cells:
+        ids = _check_ids(cell.source) if cell.cell_type == "code" else []
+        if not ids:
+            continue
+        printed = "".join(o.get("text", "") for o in cell.outputs if o.get("output_type") == "stream")
+        for qid in ids:
+            assert f"[{qid}] Not answered yet." in printed, (
+                f"learner/{path.name}: the check of {qid} did not say 'Not answered yet.' with its answer unanswered; "
+                f"it printed:\n{printed[:400]}"
+            )
