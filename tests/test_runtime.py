@@ -49,3 +49,24 @@ def test_torch_threads_restores_and_checks(monkeypatch):
             pass
     monkeypatch.setenv("UNET_COURSE_PROFILE", "full")
     assert runtime.use_profile_threads() == before  # full profile: left alone
+
+
+def test_cudnn_autotune_switch(monkeypatch):
+    runtime.seed_everything(0)
+    assert (torch.backends.cudnn.benchmark, torch.backends.cudnn.deterministic) == (False, True)
+    with runtime.cudnn_autotune(True):
+        assert (torch.backends.cudnn.benchmark, torch.backends.cudnn.deterministic) == (True, False)
+    assert (torch.backends.cudnn.benchmark, torch.backends.cudnn.deterministic) == (False, True)
+    monkeypatch.setenv("UNET_COURSE_PROFILE", "full")
+    monkeypatch.delenv("UNET_COURSE_DETERMINISTIC", raising=False)
+    assert runtime.autotune_default("cuda") is True and runtime.autotune_default("cpu") is False
+    monkeypatch.setenv("UNET_COURSE_DETERMINISTIC", "1")
+    assert runtime.deterministic_requested() and runtime.autotune_default("cuda") is False
+    with runtime.cudnn_autotune():  # None follows the default: off here
+        assert torch.backends.cudnn.deterministic
+    monkeypatch.setenv("UNET_COURSE_PROFILE", "quick")
+    monkeypatch.delenv("UNET_COURSE_DETERMINISTIC")
+    assert runtime.autotune_default("cuda") is False
+    monkeypatch.setenv("UNET_COURSE_DETERMINISTIC", "maybe")
+    with pytest.raises(ValueError, match="1/true/yes"):
+        runtime.deterministic_requested()

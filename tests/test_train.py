@@ -255,3 +255,122 @@ def test_run_recipe_restores_the_thread_count():
                            test_images=1)
     assert torch.get_num_threads() == before
     assert run.step == 2 and run.meta["steps"] == 2 and set(run.meta["scores"]) == {"split_rate", "iou", "f1", "pairs"}
+
+
+# ---------------------------------------------------------------------------------------------
+# the fast path: bf16 autocast, channels-last, cuDNN autotuning
+# ---------------------------------------------------------------------------------------------
+
+
+def test_bf16_step_is_finite_and_close_to_fp32():
+    data = squares_data(tiny_unet().valid_input_size(64))
+    fp32 = train.fit(tiny_unet(), data, steps=1, lr=0.01, device="cpu", progress=False)
+    bf16 = train.fit(tiny_unet(), data, steps=1, lr=0.01, device="cpu", progress=False, precision="bf16")
+    a, b = fp32.loss[0], bf16.loss[0]
+    assert np.isfinite(b)
+    # bfloat16 keeps 8 significant bits (a relative rounding of 2**-9 per operation); the loss of the
+    # same first step differs by about 1e-3 relatively, and not at all would mean no autocast
+    assert 0 < abs(a - b) / a < 1e-2, (a, b)
+
+
+def test_bf16_runs_the_convolutions_in_bf16_and_the_loss_in_fp32():
+    model = tiny_unet()
+    data = squares_data(model.valid_input_size(44), n=2)
+    seen = {}
+
+    def hook(module, inputs, output):
+        seen.setdefault("conv", output.dtype)
+
+    model.head.register_forward_hook(hook)
+
+    def loss_fn(logits, target, weights):
+        seen.setdefault("loss_input", logits.dtype)
+        from unet_course.losses import weighted_cross_entropy
+
+        return weighted_cross_entropy(logits, target, weights)
+
+    history = train.fit(model, data, steps=3, lr=0.01, loss_fn=loss_fn, device="cpu", progress=False, precision="bf16")
+    assert seen == {"conv": torch.bfloat16, "loss_input": torch.float32}
+    assert all(p.dtype == torch.float32 for p in model.parameters())  # the weights stay float32
+    assert all(np.isfinite(history.loss))
+
+
+def test_bf16_training_learns_like_fp32():
+    model32, model16 = tiny_unet(), tiny_unet()
+    data = squares_data(model32.valid_input_size(64))
+    before = mean_loss(model32, data)
+    train.fit(model32, data, steps=40, optimizer="adam", lr=3e-3, device="cpu", progress=False)
+    train.fit(model16, data, steps=40, optimizer="adam", lr=3e-3, device="cpu", progress=False, precision="bf16")
+    after32, after16 = mean_loss(model32, data), mean_loss(model16, data)
+    assert after16 < 0.6 * before and abs(after16 - after32) < 0.15 * after32, (before, after32, after16)
+
+
+def test_default_is_fp32_bit_exact_and_bad_precision_is_refused():
+    data = squares_data(tiny_unet().valid_input_size(44), n=2)
+    default = train.fit(tiny_unet(), data, steps=3, device="cpu", progress=False)
+    explicit = train.fit(tiny_unet(), data, steps=3, device="cpu", progress=False, precision="fp32",
+                         channels_last=False, autotune=False)
+    assert default.loss == explicit.loss
+    for bad in ("fp16", "float32", "BF16", None):
+        with pytest.raises(ValueError, match="'fp32', 'bf16'"):
+            train.fit(tiny_unet(), data, steps=1, device="cpu", progress=False, precision=bad)
+    with pytest.raises(ValueError, match="fp16 is not offered"):
+        train.fit(tiny_unet(), data, steps=1, device="cpu", progress=False, precision="fp16")
+
+
+def test_channels_last_on_request_gives_the_same_training():
+    data = squares_data(tiny_unet().valid_input_size(44), n=2)
+    plain, nhwc = tiny_unet(), tiny_unet()
+    a = train.fit(plain, data, steps=3, lr=0.01, device="cpu", progress=False)
+    b = train.fit(nhwc, data, steps=3, lr=0.01, device="cpu", progress=False, channels_last=True)
+    assert nhwc.head.weight.is_contiguous(memory_format=torch.channels_last)
+    assert plain.head.weight.is_contiguous()  # default on a CPU: left as it was
+    np.testing.assert_allclose(a.loss, b.loss, rtol=1e-5)
+
+
+def test_fit_restores_the_cudnn_flags(monkeypatch):
+    from unet_course import runtime
+
+    data = squares_data(tiny_unet().valid_input_size(44), n=2)
+    runtime.seed_everything(0)
+    seen = []
+
+    def loss_fn(logits, target, weights):
+        seen.append((torch.backends.cudnn.benchmark, torch.backends.cudnn.deterministic))
+        return logits.float().mean()
+
+    train.fit(tiny_unet(), data, steps=1, loss_fn=loss_fn, autotune=True, device="cpu", progress=False)
+    train.fit(tiny_unet(), data, steps=1, loss_fn=loss_fn, device="cpu", progress=False)  # CPU: off
+    assert seen == [(True, False), (False, True)]
+    assert (torch.backends.cudnn.benchmark, torch.backends.cudnn.deterministic) == (False, True)
+
+
+def test_worker_processes_give_the_same_run():
+    from unet_course.augment import Augmenter
+    from unet_course.data.tiles import TileDataset
+
+    model = tiny_unet()
+    n = model.valid_input_size(44)
+    pool = squares_data(64, n=3)
+    # augmented tiles: rotation, flips, grey values and elastic deformation, drawn per (seed, step)
+    tiles = TileDataset([x for x, _, _ in pool], [y for _, y, _ in pool], input_size=n, output_size=model.output_size(n),
+                        augmenter=Augmenter(max_angle=180.0, elastic_sigma=3.0), length=40, seed=0)
+    runs = []
+    for workers in (0, 2):
+        net = tiny_unet()
+        net.dropout = nn.Dropout(0.3)  # the main process's seeding is kept too
+        runs.append((net, train.fit(net, tiles, steps=8, batch_size=2, lr=0.01, seed=5, device="cpu", progress=False,
+                                    workers=workers)))
+    assert runs[0][1].loss == runs[1][1].loss
+    assert params_equal(runs[0][0], runs[1][0])
+    with pytest.raises(ValueError, match="workers"):
+        train.fit(tiny_unet(), tiles, steps=1, device="cpu", progress=False, workers=-1)
+
+
+def test_data_workers_default(monkeypatch):
+    from unet_course import runtime
+
+    monkeypatch.setenv("UNET_COURSE_PROFILE", "full")
+    assert runtime.data_workers("cpu") == 0 and 0 <= runtime.data_workers("cuda") <= 8
+    monkeypatch.setenv("UNET_COURSE_PROFILE", "quick")
+    assert runtime.data_workers("cuda") == 0

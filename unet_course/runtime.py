@@ -8,6 +8,13 @@ Two profiles size every experiment of the book:
   572 x 572 input tiles) and real training runs.
 
 The environment variable ``UNET_COURSE_PROFILE`` overrides the automatic choice.
+
+cuDNN autotuning (``torch.backends.cudnn.benchmark``) times several convolution algorithms for
+each new input shape and keeps the fastest: a gain for the full profile's fixed tile sizes, but the
+chosen algorithm may differ from run to run, so results repeat only to the last bits.
+:func:`seed_everything` turns it off (deterministic algorithms); :func:`cudnn_autotune` turns it on
+for a block (``train.fit`` does so in the full profile on CUDA), and ``UNET_COURSE_DETERMINISTIC=1``
+keeps it off everywhere (for tests that need bit-exact repeats on a GPU).
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ import torch
 
 PROFILES: tuple[str, ...] = ("quick", "full")
 PROFILE_ENV = "UNET_COURSE_PROFILE"
+DETERMINISTIC_ENV = "UNET_COURSE_DETERMINISTIC"
 
 T = TypeVar("T")
 
@@ -88,10 +96,61 @@ def use_profile_threads() -> int:
     return torch.get_num_threads()
 
 
+def deterministic_requested() -> bool:
+    """True when ``UNET_COURSE_DETERMINISTIC`` asks for bit-exact repeats (``1``, ``true``, ``yes``).
+
+    An unknown value raises ``ValueError`` naming the accepted ones.
+    """
+    value = os.environ.get(DETERMINISTIC_ENV, "").strip().lower()
+    if value in ("", "0", "false", "no"):
+        return False
+    if value in ("1", "true", "yes"):
+        return True
+    raise ValueError(f"{DETERMINISTIC_ENV}={os.environ[DETERMINISTIC_ENV]!r}: use 1/true/yes or 0/false/no (or unset it)")
+
+
+def autotune_default(dev: torch.device | str | None = None) -> bool:
+    """Whether cuDNN should autotune by default on ``dev`` (default :func:`device`): on a CUDA
+    device in the full profile, unless ``UNET_COURSE_DETERMINISTIC`` asks for bit-exact repeats."""
+    dev = torch.device(dev) if dev is not None else device()
+    return dev.type == "cuda" and profile() == "full" and not deterministic_requested()
+
+
+@contextmanager
+def cudnn_autotune(enabled: bool | None = None) -> Iterator[None]:
+    """Run a block with cuDNN autotuning on (``True``: ``cudnn.benchmark``, non-deterministic
+    algorithms allowed) or off (``False``: deterministic algorithms, as after
+    :func:`seed_everything`); ``None`` follows :func:`autotune_default`. Restores both flags.
+
+    Only cuDNN (CUDA) convolutions are affected; on a CPU the block computes the same either way.
+    """
+    if enabled is None:
+        enabled = autotune_default()
+    saved = (torch.backends.cudnn.benchmark, torch.backends.cudnn.deterministic)
+    torch.backends.cudnn.benchmark, torch.backends.cudnn.deterministic = bool(enabled), not enabled
+    try:
+        yield
+    finally:
+        torch.backends.cudnn.benchmark, torch.backends.cudnn.deterministic = saved
+
+
+def data_workers(dev: torch.device | str | None = None) -> int:
+    """How many CPU processes ``train.fit`` uses by default to prepare training samples on ``dev``
+    (default :func:`device`): none in the quick profile or on a CPU (the samples are drawn in the
+    loop, and a small CPU has no core to spare); in the full profile on CUDA, half the CPU cores,
+    at most 8, so that augmentation keeps up with the GPU."""
+    dev = torch.device(dev) if dev is not None else device()
+    if dev.type != "cuda" or profile() != "full":
+        return 0
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(0, min(8, cores // 2))
+
+
 def seed_everything(seed: int = 0) -> torch.Generator:
     """Seed Python's, NumPy's and torch's generators (CPU and CUDA) with ``seed``.
 
-    Also makes cuDNN choose deterministic algorithms. Returns a ``torch.Generator`` seeded
+    Also makes cuDNN choose deterministic algorithms (autotuning off; :func:`cudnn_autotune`
+    turns it on for a block). Returns a ``torch.Generator`` seeded
     with the same value, for code that prefers an explicit generator.
     """
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):

@@ -9,7 +9,9 @@ the He initialisation come with the model.
 
 - :func:`fit`: one training loop for any ``nn.Module`` that maps ``(N, C, H, W)`` images to
   ``(N, K, h, w)`` logits (valid or same convolutions; targets and weights are cropped to the
-  output). Seeded, with a progress bar, a history, an evaluation hook and checkpoints.
+  output). Seeded, with a progress bar, a history, an evaluation hook and checkpoints. The fast
+  path for a GPU: ``precision="bf16"`` (autocast, the loss in fp32), channels-last tensors and
+  cuDNN autotuning (both on CUDA by default; see :data:`PRECISIONS`).
 - :func:`save_checkpoint`, :func:`load_checkpoint`: atomic save, load into a model or rebuild it.
 - :data:`RECIPES`, :func:`run_recipe`: the recipes behind the checkpoints shipped in
   ``unet_course/checkpoints/``; ``python -m unet_course.train --help`` runs them.
@@ -38,6 +40,7 @@ from .losses import weighted_cross_entropy
 
 __all__ = [
     "CHECKPOINT_DIR",
+    "PRECISIONS",
     "Checkpoint",
     "History",
     "RECIPES",
@@ -55,6 +58,13 @@ __all__ = [
 
 CHECKPOINT_DIR = Path(__file__).resolve().parent / "checkpoints"
 FORMAT = "unet_course.checkpoint/1"
+PRECISIONS: tuple[str, ...] = ("fp32", "bf16")
+"""The arithmetic :func:`fit` trains in. ``"fp32"``: float32 throughout (the default; bit-exact
+repeats on a CPU). ``"bf16"``: the forward and backward passes under ``torch.autocast`` to
+bfloat16 (convolutions and matrix products on tensor cores), with the weights, the optimizer and
+the loss in float32. bfloat16 keeps float32's 8-bit exponent, so no loss scaling is needed; fp16 is
+not offered: its 5-bit exponent overflows and underflows in U-Net training without a gradient
+scaler."""
 
 Sample = tuple  # (image, target) or (image, target, weights)
 Data = Sequence | Callable[[np.random.Generator], Sample]
@@ -297,6 +307,46 @@ def _draw(data: Data, step: int, batch_size: int, seed: int) -> list:
     return out
 
 
+def _seed_step(seed: int, step: int) -> None:
+    """Seed torch's, NumPy's and Python's global generators for step ``step`` of a run."""
+    s = _step_seed(seed, step)
+    torch.manual_seed(s)
+    np.random.seed(s)
+    random.seed(s)
+
+
+def _same(batch: Any) -> Any:
+    return batch
+
+
+class _StepSamples(torch.utils.data.Dataset):
+    """The samples of steps ``start .. steps - 1``, item ``i`` those of step ``start + i``, drawn
+    exactly as the training loop draws them (the same global seeds first), so that worker processes
+    can prepare them ahead of the loop without changing a bit."""
+
+    def __init__(self, data: Data, batch_size: int, seed: int, start: int, steps: int) -> None:
+        self.data, self.batch_size, self.seed, self.start, self.steps = data, batch_size, seed, start, steps
+
+    def __len__(self) -> int:
+        return max(self.steps - self.start, 0)
+
+    def __getitem__(self, i: int) -> list:
+        step = self.start + i
+        _seed_step(self.seed, step)
+        return _draw(self.data, step, self.batch_size, self.seed)
+
+
+def _prefetch(data: Data, batch_size: int, seed: int, start: int, steps: int, workers: int):
+    """An iterator over the samples of each step, prepared by ``workers`` processes (forked, so the
+    data need not be picklable) ahead of the loop."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
+    return iter(torch.utils.data.DataLoader(
+        _StepSamples(data, batch_size, seed, start, steps), batch_size=None, shuffle=False, num_workers=workers,
+        collate_fn=_same, prefetch_factor=4, multiprocessing_context=context, generator=torch.Generator()))
+
+
 def _schedule(lr_schedule: str | Callable[[int, int], float] | None) -> Callable[[int, int], float] | None:
     if lr_schedule is None or callable(lr_schedule):
         return lr_schedule
@@ -327,6 +377,10 @@ def fit(
     lr_schedule: str | Callable[[int, int], float] | None = None,
     progress: bool = True,
     desc: str = "training",
+    precision: str = "fp32",
+    channels_last: bool | None = None,
+    autotune: bool | None = None,
+    workers: int | None = None,
 ) -> History:
     """Train ``model`` for ``steps`` optimisation steps and return the :class:`History`.
 
@@ -360,6 +414,23 @@ def fit(
             step) or ``f(step, steps) -> factor``: the learning rate of step ``step`` (0-based) is
             the optimizer's initial rate times the factor.
         progress: show a ``tqdm`` progress bar.
+        precision: ``"fp32"`` (default) or ``"bf16"``: the model's forward pass (and so its
+            backward pass) under ``torch.autocast(dtype=torch.bfloat16)`` on ``device``; the
+            logits are cast to float32 before ``loss_fn``, so the soft-max and the weighted mean
+            are computed in float32. Weights, gradients and optimizer state stay float32. The
+            evaluation hook runs in float32. See :data:`PRECISIONS`.
+        channels_last: store the model's weights and the input batches in the channels-last
+            (NHWC) memory format, the layout tensor-core convolutions read directly. ``None``
+            (default): on CUDA only. The model keeps that format after training.
+        autotune: let cuDNN time its convolution algorithms for the (fixed) tile size and keep
+            the fastest (``True``), or use deterministic ones (``False``). ``None`` (default):
+            :func:`unet_course.runtime.autotune_default` (on in the full profile on CUDA, unless
+            ``UNET_COURSE_DETERMINISTIC=1``). The previous setting is restored afterwards; a CPU
+            computes the same either way.
+        workers: CPU processes that prepare the samples of the coming steps (augmentation,
+            weight maps) while the device trains; ``0``: in the loop. A sample depends only on
+            ``(seed, step)``, so the run is the same either way. ``None`` (default):
+            :func:`unet_course.runtime.data_workers` (0 except in the full profile on CUDA).
 
     Returns:
         The :class:`History` (of the whole run, when resumed). The model ends in the mode
@@ -373,10 +444,24 @@ def fit(
         raise ValueError(f"eval_every must be >= 1 or None, got {eval_every}")
     if checkpoint_every is not None and (checkpoint is None or checkpoint_every < 1):
         raise ValueError("checkpoint_every needs checkpoint=PATH and a value >= 1")
+    if workers is not None and (not isinstance(workers, (int, np.integer)) or workers < 0):
+        raise ValueError(f"workers must be an int >= 0 or None, got {workers!r}")
+    if precision not in PRECISIONS:
+        extra = (" (fp16 is not offered: its narrow exponent range overflows in U-Net training; "
+                 "bf16 has float32's range)") if str(precision).lower() in ("fp16", "float16", "half") else ""
+        raise ValueError(f"precision={precision!r} is not supported; use one of {', '.join(map(repr, PRECISIONS))}{extra}")
     from tqdm.auto import tqdm
 
     device = torch.device(device) if device is not None else runtime.device()
-    model.to(device)
+    if precision == "bf16" and device.type == "cuda" and not torch.cuda.is_bf16_supported():
+        raise ValueError(f"precision='bf16' needs a GPU with bfloat16 support; {torch.cuda.get_device_name(device)} "
+                         "has none: use precision='fp32'")
+    if channels_last is None:
+        channels_last = device.type == "cuda"
+    if channels_last:
+        model.to(device, memory_format=torch.channels_last)
+    else:
+        model.to(device)
     opt = make_optimizer(model, optimizer, lr, momentum, weight_decay) if isinstance(optimizer, str) else optimizer
     loss_fn = loss_fn or weighted_cross_entropy
     schedule = _schedule(lr_schedule)
@@ -395,43 +480,53 @@ def fit(
         model.train()
         history.evals.append({"step": step, **{k: float(v) for k, v in metrics.items()}})
 
+    autocast = precision == "bf16"
+    tune = runtime.autotune_default(device) if autotune is None else bool(autotune)
     began = time.perf_counter()
     model.train()
+    workers = runtime.data_workers(device) if workers is None else int(workers)
+    ahead = _prefetch(data, batch_size, seed, start, steps, workers) if workers > 0 and steps > start else None
     bar = tqdm(range(start, steps), desc=desc, disable=not progress, initial=start, total=steps, leave=False)
-    for step in bar:
-        s = _step_seed(seed, step)
-        torch.manual_seed(s)
-        np.random.seed(s)
-        random.seed(s)
-        x, y, w = _collate(_draw(data, step, batch_size, seed), device)
-        if schedule is not None:
-            factor = float(schedule(step, steps))
-            for group in opt.param_groups:
-                group["lr"] = group["initial_lr"] * factor
-        opt.zero_grad(set_to_none=True)
-        loss = loss_fn(model(x), y, w)
-        if not torch.isfinite(loss):
-            raise FloatingPointError(
-                f"the loss became {loss.item()} at step {step + 1}; lower the learning rate (lr={lr}) or "
-                "set clip_grad_norm (momentum 0.99 amplifies large steps)"
-            )
-        loss.backward()
-        if clip_grad_norm is not None:
-            nn.utils.clip_grad_norm_(model.parameters(), clip_grad_norm)
-        opt.step()
-        history.step.append(step + 1)
-        history.loss.append(float(loss.detach()))
-        if progress and (step % 10 == 0 or step + 1 == steps):
-            bar.set_postfix(loss=f"{history.loss[-1]:.4f}")
-        if evaluate is not None and eval_every is not None and (step + 1) % eval_every == 0 and step + 1 < steps:
-            run_eval(step + 1)
-        if checkpoint_every is not None and (step + 1) % checkpoint_every == 0 and step + 1 < steps:
-            history.seconds += time.perf_counter() - began
-            began = time.perf_counter()
-            save_checkpoint(checkpoint, model, opt, step=step + 1, history=history)
-    bar.close()
-    if evaluate is not None and (not history.evals or history.evals[-1]["step"] != steps):
-        run_eval(steps)
+    with runtime.cudnn_autotune(tune):
+        for step in bar:
+            _seed_step(seed, step)
+            samples = next(ahead) if ahead is not None else _draw(data, step, batch_size, seed)
+            x, y, w = _collate(samples, device)
+            if channels_last:
+                x = x.contiguous(memory_format=torch.channels_last)
+            if schedule is not None:
+                factor = float(schedule(step, steps))
+                for group in opt.param_groups:
+                    group["lr"] = group["initial_lr"] * factor
+            opt.zero_grad(set_to_none=True)
+            if autocast:
+                with torch.autocast(device.type, dtype=torch.bfloat16):
+                    logits = model(x)
+                loss = loss_fn(logits.float(), y, w)  # soft-max and weighted mean in float32
+            else:
+                loss = loss_fn(model(x), y, w)
+            if not torch.isfinite(loss):
+                raise FloatingPointError(
+                    f"the loss became {loss.item()} at step {step + 1}; lower the learning rate (lr={lr}) or "
+                    "set clip_grad_norm (momentum 0.99 amplifies large steps)"
+                )
+            loss.backward()
+            if clip_grad_norm is not None:
+                nn.utils.clip_grad_norm_(model.parameters(), clip_grad_norm)
+            opt.step()
+            history.step.append(step + 1)
+            history.loss.append(float(loss.detach()))
+            if progress and (step % 10 == 0 or step + 1 == steps):
+                bar.set_postfix(loss=f"{history.loss[-1]:.4f}")
+            if evaluate is not None and eval_every is not None and (step + 1) % eval_every == 0 and step + 1 < steps:
+                run_eval(step + 1)
+            if checkpoint_every is not None and (step + 1) % checkpoint_every == 0 and step + 1 < steps:
+                history.seconds += time.perf_counter() - began
+                began = time.perf_counter()
+                save_checkpoint(checkpoint, model, opt, step=step + 1, history=history)
+        bar.close()
+        if evaluate is not None and (not history.evals or history.evals[-1]["step"] != steps):
+            run_eval(steps)
     history.seconds += time.perf_counter() - began
     if checkpoint is not None:
         save_checkpoint(checkpoint, model, opt, step=steps, history=history)
