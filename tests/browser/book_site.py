@@ -85,10 +85,63 @@ class Visit:
     hangul: dict | None = None
 
 
-WAIT_FOR_MATHJAX_JS = (
-    "async () => { if (window.MathJax?.startup?.promise) await window.MathJax.startup.promise; "
-    "await document.fonts.ready; }"
-)
+# How long one page may take to show everything: a cold headless Chromium on a loaded 2-core
+# machine needs several seconds for MathJax on a long chapter; the waits below return as soon as
+# their signal comes, so a generous limit costs nothing on a fast machine.
+PAGE_TIMEOUT_MS = 120_000
+
+# The explicit signals a page is ready, instead of "network idle" (which a slow machine or a
+# late font request can push past any fixed limit): MathJax's typesetting promise, every image's
+# ``complete`` flag (images made eager first), the fonts, and the widget manager's render.
+MATHJAX_READY_JS = """
+() => {
+  if (!document.querySelector(".math, mjx-container, script[type^='math/tex']")) return true;
+  return Boolean(window.MathJax && window.MathJax.startup && window.MathJax.startup.promise);
+}
+"""
+
+WAIT_FOR_MATHJAX_JS = """
+async () => {
+  const mathjax = window.MathJax;
+  if (mathjax && mathjax.startup && mathjax.startup.promise) {
+    await mathjax.startup.promise;
+    if (typeof mathjax.typesetPromise === "function") await mathjax.typesetPromise();
+  }
+  await document.fonts.ready;
+}
+"""
+
+IMAGES_EAGER_JS = "() => { for (const img of document.images) img.loading = 'eager'; }"
+IMAGES_COMPLETE_JS = "() => Array.from(document.images).every((img) => img.complete)"
+
+
+def wait_until_ready(tab: Any, page_html: str) -> None:
+    """Wait for the explicit signals that ``tab`` shows all it will (see ``MATHJAX_READY_JS``)."""
+    tab.evaluate(IMAGES_EAGER_JS)
+    tab.wait_for_function(IMAGES_COMPLETE_JS, timeout=PAGE_TIMEOUT_MS)
+    tab.wait_for_function(MATHJAX_READY_JS, timeout=PAGE_TIMEOUT_MS)
+    tab.evaluate(WAIT_FOR_MATHJAX_JS)
+    if WIDGET_VIEW in page_html:
+        # views still empty after the limit are reported by the widget test as unrendered
+        try:
+            tab.wait_for_function(_WIDGETS_DONE_JS, timeout=PAGE_TIMEOUT_MS)
+        except Exception as exc:  # playwright's TimeoutError
+            if "Timeout" not in type(exc).__name__:
+                raise
+
+
+def open_page(context: Any, base: str, page: str) -> Any:
+    """A new tab of ``context`` showing ``base/page``, loaded and ready (the caller closes it)."""
+    tab = context.new_page()
+    tab.set_default_timeout(PAGE_TIMEOUT_MS)
+    tab.set_default_navigation_timeout(PAGE_TIMEOUT_MS)
+    try:
+        tab.goto(f"{base}/{page}", wait_until="load")
+        wait_until_ready(tab, page_text(page))
+    except Exception:
+        tab.close()
+        raise
+    return tab
 
 _WIDGETS_DONE_JS = f"""
 () => {{
@@ -153,6 +206,8 @@ def visit(context: Any, base: str, page: str) -> Visit:
     """Load ``base/page`` in a new tab of ``context`` and collect everything the tests check."""
     result = Visit(page)
     tab = context.new_page()
+    tab.set_default_timeout(PAGE_TIMEOUT_MS)
+    tab.set_default_navigation_timeout(PAGE_TIMEOUT_MS)
     local = base + "/"
 
     def on_request(request: Any) -> None:
@@ -173,16 +228,10 @@ def visit(context: Any, base: str, page: str) -> Visit:
         redirect = re.search(r'http-equiv="Refresh" content="0; url=([^"]+)"', page_text(page), re.I)
         if redirect:  # index.html forwards to the preface
             tab.wait_for_url(f"**/{redirect.group(1)}", wait_until="load")
-        tab.wait_for_load_state("networkidle")
-        tab.evaluate(WAIT_FOR_MATHJAX_JS)
-        if WIDGET_VIEW in page_text(page):
-            # the widget manager renders after load; views still empty after 20 s are reported
-            # by the widget test as unrendered
-            try:
-                tab.wait_for_function(_WIDGETS_DONE_JS, timeout=20_000)
-            except Exception as exc:  # playwright's TimeoutError
-                if "Timeout" not in type(exc).__name__:
-                    raise
+            target = redirect.group(1)
+        else:
+            target = page
+        wait_until_ready(tab, page_text(target) if (HTML / target).is_file() else "")
         collected = tab.evaluate(_COLLECT_JS)
         result.images, result.math, result.widgets = collected["images"], collected["math"], collected["widgets"]
         if HANGUL.search(page_text(page)):

@@ -83,18 +83,80 @@ def launch_config() -> dict:
     return {"owner_repo": owner_repo, "branch": repo.get("branch", "main"), **config["launch_buttons"]}
 
 
-@pytest.mark.parametrize("chapter", CHAPTERS or [pytest.param(None, marks=pytest.mark.skip(reason="no chapter yet"))])
-def test_chapter_has_download_and_launch_buttons(chapter):
+CHAPTER_PARAMS = CHAPTERS or [pytest.param(None, marks=pytest.mark.skip(reason="no chapter yet"))]
+VERDICT = re.compile(r"\[\d{2}\.[\w-]+\] (?:Correct|Not yet|Not answered yet)|\u2705|\u274c")
+
+
+@pytest.mark.parametrize("chapter", CHAPTER_PARAMS)
+def test_chapter_downloads_and_launches_the_learners_notebook(chapter):
+    """The download button serves the learner's notebook (made during the build), the full one is
+    one labelled link away, and Binder and Colab open the committed learner/ copy."""
+    import nbformat
+
     built_html()
     page = f"{chapter}.html"
     assert (HTML / page).is_file(), f"{chapter} is in _toc.yml but not in the built book: rebuild it (make book)"
-    links = {a.get("href", "") for a in soup(page).find_all("a")}
-    notebook = f"{chapter}.ipynb"
-    source = f"_sources/{notebook}"
+    anchors = soup(page).find_all("a")
+    links = {a.get("href", "") for a in anchors}
+    stem = chapter.split("/", 1)[1]
+    source = f"_sources/{chapter}.ipynb"
+    full = f"_sources/{chapter}.with-solutions.ipynb"
     assert any(link.endswith(source) for link in links), f"{page}: no download link to {source}"
     assert (HTML / source).is_file(), f"the download link of {page} points to a missing {source}"
+    learner = nbformat.read(HTML / source, as_version=4)
+    assert learner.metadata.get("unet_course_edition") == "learner", (
+        f"{source} (the download button) is not the learner's edition: is book/_ext/learner_edition.py in _config.yml?"
+    )
+    assert not any("solution" in c.metadata.get("tags", []) for c in learner.cells), f"{source} holds a solution cell"
+    full_links = [a for a in anchors if (a.get("href") or "").endswith(full)]
+    assert full_links and (HTML / full).is_file(), f"{page}: no working link to the full notebook {full}"
+    assert "solutions" in full_links[0].get_text(" ", strip=True).lower(), f"{page}: the full notebook's link does not say so"
     cfg = launch_config()
+    notebook = f"learner/{stem}.ipynb"
     binder = f"{cfg['binderhub_url'].rstrip('/')}/v2/gh/{cfg['owner_repo']}/{cfg['branch']}?urlpath=lab/tree/{notebook}"
     colab = f"{cfg['colab_url'].rstrip('/')}/github/{cfg['owner_repo']}/blob/{cfg['branch']}/{notebook}"
-    assert cfg["binderhub_url"] and binder in links, f"{page}: no Binder button to {binder}"
-    assert cfg["colab_url"] and colab in links, f"{page}: no Colab button to {colab}"
+    assert cfg["binderhub_url"] and binder in links, f"{page}: no Binder button to the learner's notebook {binder}"
+    assert cfg["colab_url"] and colab in links, f"{page}: no Colab button to the learner's notebook {colab}"
+    assert (ROOT / notebook).is_file(), f"Binder and Colab open {notebook}, which is not in the repository: make student"
+    assert not any(f"/{chapter}.ipynb" in link for link in links if link.startswith("http")), (
+        f"{page}: a launch link still opens the full notebook {chapter}.ipynb"
+    )
+
+
+def solution_leaks(page: str) -> dict[str, list[str]]:
+    """What the HTML of ``page`` shows of its solutions outside a collapsed dropdown.
+
+    ``outputs``: outputs of solution cells outside a ``solution dropdown``; ``cells``: solution
+    cells outside one; ``verdicts``: stored check verdicts anywhere on the page; ``open``:
+    solution admonitions that are not dropdowns (shown open)."""
+    tree = soup(page)
+    article = tree.find("article") or tree
+    leaks: dict[str, list[str]] = {"outputs": [], "cells": [], "verdicts": [], "open": []}
+    for cell in article.select("div.cell.tag_solution"):
+        gate = cell.find_parent("div", class_="solution")
+        if gate is None or "dropdown" not in gate.get("class", []):
+            leaks["cells"].append(cell.get_text(" ", strip=True)[:80])
+            leaks["outputs"] += [o.get_text(" ", strip=True)[:80] for o in cell.select("div.cell_output")]
+    for box in article.select("div.solution"):
+        if "dropdown" not in box.get("class", []):
+            leaks["open"].append(box.get("id", "?"))
+    for cell in article.select("div.cell"):
+        source = cell.select_one("div.cell_input")
+        if source is not None and "quiz.check(" in source.get_text():
+            leaks["verdicts"] += [o.get_text(" ", strip=True)[:80] for o in cell.select("div.cell_output")]
+    leaks["verdicts"] += VERDICT.findall(article.get_text(" "))
+    return leaks
+
+
+@pytest.mark.parametrize("chapter", CHAPTER_PARAMS)
+def test_chapter_shows_no_solution_and_no_verdict(chapter):
+    """Solutions (code, output, explanation) only inside a collapsed dropdown; checks show their
+    code and no verdict."""
+    built_html()
+    leaks = solution_leaks(f"{chapter}.html")
+    assert not leaks["cells"], f"{chapter}: solution cells outside a solution dropdown: {leaks['cells'][:3]}"
+    assert not leaks["outputs"], f"{chapter}: solution outputs on the page: {leaks['outputs'][:3]}"
+    assert not leaks["open"], f"{chapter}: solutions shown open (give them `:class: dropdown`): {leaks['open'][:3]}"
+    assert not leaks["verdicts"], (
+        f"{chapter}: check verdicts on the page (tag the check cell `remove-output`): {leaks['verdicts'][:3]}"
+    )

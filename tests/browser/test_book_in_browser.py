@@ -16,11 +16,12 @@ from typing import Any
 import matplotlib.image
 import pytest
 from book_site import (
+    PAGE_TIMEOUT_MS,
     SCREENSHOTS,
-    WAIT_FOR_MATHJAX_JS,
     WIDGET_STATE,
     built_html,
     korean_font_families,
+    open_page,
     page_text,
     pages,
     toc_files,
@@ -118,14 +119,15 @@ SEARCHES = [
 @pytest.mark.parametrize(("query", "chapter"), SEARCHES, ids=[q for q, _ in SEARCHES])
 def test_search_page_finds(browser, site, query, chapter):
     tab = browser.new_page()
+    tab.set_default_timeout(PAGE_TIMEOUT_MS)
     try:
-        tab.goto(f"{site}/search.html?q={query}", wait_until="load")
+        tab.goto(f"{site}/search.html?q={query}", wait_until="load", timeout=PAGE_TIMEOUT_MS)
         tab.wait_for_function(
             """() => {
               const s = document.querySelector("#search-results .search-summary");
               return s && /finished|did not match/.test(s.textContent);
             }""",
-            timeout=30_000,
+            timeout=PAGE_TIMEOUT_MS,
         )
         hits = tab.eval_on_selector_all("#search-results ul.search li a", "as => as.map(a => a.getAttribute('href'))")
     finally:
@@ -167,11 +169,8 @@ def test_screenshot_of_key_page(browser, site, page, name):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     target = SCREENSHOTS / f"{name}.png"
     target.unlink(missing_ok=True)
-    tab = browser.new_page()
+    tab = open_page(browser, site, f"{page}.html")
     try:
-        tab.goto(f"{site}/{page}.html", wait_until="load")
-        tab.wait_for_load_state("networkidle")
-        tab.evaluate(WAIT_FOR_MATHJAX_JS)
         title = tab.title()
         tab.screenshot(path=str(target), full_page=True, clip={"x": 0, "y": 0, "width": 1280, "height": 1800})
     finally:
