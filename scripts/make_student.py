@@ -162,8 +162,9 @@ def plain_checks(source: str) -> str:
         if call is None:
             continue
         first, last = node.lineno - 1, node.end_lineno - 1
-        head = lines[first][: node.col_offset]
-        tail = lines[last][node.end_col_offset :]
+        # ast's column offsets count UTF-8 bytes (a Korean comment or string shifts them)
+        head = lines[first].encode()[: node.col_offset].decode()
+        tail = lines[last].encode()[node.end_col_offset :].decode()
         lines[first : last + 1] = [head + call + tail]
     return "".join(lines)
 

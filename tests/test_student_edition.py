@@ -134,6 +134,11 @@ def test_unclosed_gate_is_an_error(tmp_path):
         make_student.student_notebook(nb)
 
 
+def test_plain_checks_counts_characters_not_bytes():
+    source = 'assert quiz.check("01.a", "경로")  # 수축 경로\n'
+    assert make_student.plain_checks(source) == 'quiz.check("01.a", "경로")  # 수축 경로\n'
+
+
 def test_plain_checks_keeps_everything_else():
     source = 'x = 1\nassert quiz.check("01.a", answer)\nif x:\n    assert quiz.check(\n        "01.b", f), "msg"  # c\n%time y\nassert x\n'
     assert make_student.plain_checks(source) == (
