@@ -16,6 +16,7 @@ help:
 	@echo "make test    unit tests, then every notebook under nbval (quick profile on a CPU)"
 	@echo "make test-browser  the built book in headless Chromium (installs chromium, a Korean font, Playwright)"
 	@echo "make test-gpu  unit tests and every notebook in the full profile (a CUDA GPU; PY=python3 without the venv)"
+	@echo "make gpu-check OUT=dir  the same plus the benchmarks in under 10 minutes, logs and times to dir (a CUDA GPU)"
 	@echo "make bench   every benchmark in one table (BENCH_ARGS=--quick for a short run)"
 	@echo "make lab     start JupyterLab in the course's environment"
 	@echo "make student write the learner's edition (notebooks without solutions) to learner/; commit it"
@@ -79,11 +80,18 @@ test-browser: browser-deps book
 # The full profile on a CUDA GPU: the paper-size U-Net, real training, the large tiling demo.
 # On a GPU machine without this venv: `make test-gpu PY=python3` (scripts/gpu_wheels.sh brings
 # the notebook tools as wheels for a machine without a package index).
-.PHONY: test-gpu bench bench-deps
+.PHONY: test-gpu gpu-check bench bench-deps
 test-gpu:
 	@$(PY) -c "import sys, torch; sys.exit(0 if torch.cuda.is_available() else 'make test-gpu needs a CUDA GPU (torch.cuda.is_available() is False); make test runs the quick profile on a CPU')"
 	UNET_COURSE_PROFILE=full $(PY) -m pytest tests
 	UNET_COURSE_PROFILE=full $(PY) -m pytest --nbval-lax --nbval-sanitize-with tests/sanitize.cfg -p no:cacheprovider notebooks
+
+# One command for a GPU machine (scripts/gpu_check.py): unit tests, every notebook under nbval in the
+# full profile and the benchmarks bounded to 2 minutes, each step with its own time limit, all in
+# under 10 minutes; logs, times.json and the benchmark table go to OUT. Without CUDA it stops at once.
+OUT ?= _build/gpu-check
+gpu-check:
+	$(PY) scripts/gpu_check.py --out $(OUT)
 
 # Benchmarks (benchmarks/run_all.py): one table of every comparison on the device at hand.
 # BENCH_ARGS=--quick for a short run; --out FILE writes it as Markdown.

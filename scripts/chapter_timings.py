@@ -14,6 +14,9 @@ so a run on a CPU machine and one on a GPU machine fill the two columns, and
     ```
 
 With ``--repeat N`` the fastest of N runs is kept (the others are noise from other load).
+
+``--from-gpu-check DIR/times.json`` fills the GPU column from a ``make gpu-check`` run instead
+(the nbval time of each chapter that passed; nbval's start included), without executing anything.
 """
 
 from __future__ import annotations
@@ -108,9 +111,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=int, default=900, help="seconds a cell may take")
     parser.add_argument("--store", type=Path, default=ROOT / "book" / "_timings.json")
     parser.add_argument("--out", type=Path, default=ROOT / "book" / "_timings.md")
+    parser.add_argument("--from-gpu-check", type=Path, default=None, metavar="TIMES_JSON",
+                        help="take the GPU column from the times.json of `make gpu-check` (nothing is executed)")
     args = parser.parse_args(argv)
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
+    if args.from_gpu_check is not None:
+        if not args.from_gpu_check.is_file():
+            parser.error(f"{args.from_gpu_check} does not exist; give the times.json that `make gpu-check OUT=dir` wrote")
+        check = json.loads(args.from_gpu_check.read_text())
+        passed = {stem: r["seconds"] for stem, r in check.get("chapters", {}).items() if r.get("status") == "passed"}
+        if not passed:
+            parser.error(f"{args.from_gpu_check} holds no chapter that passed")
+        data = json.loads(args.store.read_text()) if args.store.is_file() else {}
+        entry = data.setdefault("gpu", {"chapters": {}})
+        entry.update(machine=check["device"], date=check["date"][:10])
+        entry["chapters"].update(passed)
+        args.store.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
+        markdown = table(data, toc_notebooks())
+        args.out.write_text(markdown)
+        print(f"{markdown}\nwritten to {args.out} ({len(passed)} chapters from {args.from_gpu_check})")
+        return 0
 
     notebooks = [p.resolve() for p in args.notebooks] or toc_notebooks()
     if not notebooks:

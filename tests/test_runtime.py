@@ -70,3 +70,51 @@ def test_cudnn_autotune_switch(monkeypatch):
     monkeypatch.setenv("UNET_COURSE_DETERMINISTIC", "maybe")
     with pytest.raises(ValueError, match="1/true/yes"):
         runtime.deterministic_requested()
+
+
+def test_gpu_check_stops_at_once_without_cuda(tmp_path):
+    """`make gpu-check` (scripts/gpu_check.py) refuses to start without a CUDA device: exit status 2,
+    a message that says why, within seconds and before any work (no output folder)."""
+    import os
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "scripts" / "gpu_check.py"
+    env = {**os.environ, "CUDA_VISIBLE_DEVICES": ""}  # no device, also on a GPU machine
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, str(script), "--out", str(tmp_path / "out")], env=env,
+                          capture_output=True, text=True, timeout=120)
+    seconds = time.perf_counter() - start
+    assert done.returncode == 2, done
+    assert "no CUDA device" in done.stderr and "make test" in done.stderr
+    assert not (tmp_path / "out").exists()
+    assert seconds < 60, seconds  # torch's import is the whole cost (about 2 s on an idle machine)
+
+
+def test_full_profile_budget_fits_and_is_current():
+    """The preface's GPU budget (book/_gpu_budget.md, scripts/gpu_budget.py) sums to at most 8
+    minutes, and the committed table is what the script computes now from the models' FLOP counts,
+    the step counts and the measured CPU times (rerun the script after changing any of them)."""
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("gpu_budget", root / "scripts" / "gpu_budget.py")
+    budget = importlib.util.module_from_spec(spec)
+    import sys
+
+    sys.modules["gpu_budget"] = budget  # its dataclass looks itself up there
+    spec.loader.exec_module(budget)
+    host = dict(budget.HOST_DEFAULTS)
+    rows = budget.budget(host, proposed=True)
+    total = budget.UNIT_TESTS_S + sum(r["total_s"] for r in rows)
+    assert total <= 8 * 60, total
+    committed = json.loads((root / "book" / "_gpu_budget.json").read_text())
+    assert committed["total_s"] == pytest.approx(total, abs=0.5)
+    text = budget.markdown(rows, host, measured=False, as_is=budget.budget(host, proposed=False))
+    assert (root / "book" / "_gpu_budget.md").read_text() == text
+    # the paper's U-Net: 301 GFLOP a 572 px tile, from the model's own counter
+    assert budget.unet_flops(572, base_channels=64, depth=4) == pytest.approx(300.9e9, rel=1e-3)
