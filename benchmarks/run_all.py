@@ -23,11 +23,17 @@ far too long are listed as skipped with the reason, and ``--quick`` keeps the wh
 few minutes (smaller model and image for the overlap-tile rows). Not a test: nothing asserts a
 speed.
 
-    python benchmarks/run_all.py [--quick] [--out table.md] [--only inference,tiling,...]
+    python benchmarks/run_all.py [--quick] [--out table.md] [--chart ratios.png] [--only inference,tiling,...]
+                                 [--max-seconds 120]
 
-``--out FILE`` writes the table as Markdown; when FILE already holds the two marker lines
-``<!-- benchmark-table:start -->`` and ``<!-- benchmark-table:end -->`` only the text between
-them is replaced (that is how the book's Performance appendix is refreshed).
+``--out FILE`` writes one compact Markdown table (the details of each row as numbered footnotes
+below it, the rows that were not measured grouped by reason); with ``--chart PNG`` also a bar chart
+of every comparison's ratio from the same run (ours against MONAI, elasticdeform and the naive
+weight map; bf16 against fp32), placed under the table as a figure. When FILE already holds the two
+marker lines ``<!-- benchmark-table:start -->`` and ``<!-- benchmark-table:end -->`` only the text
+between them is replaced (that is how the book's Performance appendix is refreshed).
+``--max-seconds`` stops starting new measurements after that many seconds (the rows left out say
+so); ``make gpu-check`` bounds the run this way.
 """
 
 from __future__ import annotations
@@ -76,6 +82,15 @@ class Row:
     memory: str | None = None
     versus: str | None = None  # the comparison: speed-up or difference
     note: str = ""
+    label: str = ""  # short name of the case for the compact table (default: ``case``)
+    ratio: tuple[str, float] | None = None  # (comparison, how many times faster ours / bf16 is) for the chart
+
+
+DEADLINE: list[float] = []  # time.perf_counter() after which no new measurement starts (--max-seconds)
+
+
+def out_of_time() -> bool:
+    return bool(DEADLINE) and time.perf_counter() > DEADLINE[0]
 
 
 def sync(device: torch.device) -> None:
@@ -245,6 +260,8 @@ def bench_inference(device: torch.device, quick: bool, everything: bool, repeats
             reason = "compiling takes minutes on a CPU; --all runs it"
         elif quick and cuda and batch > 1 and prec == "fp32":
             reason = "--quick keeps batch 16 to TF32 and bf16"
+        elif out_of_time():
+            reason = "over --max-seconds"
         if reason:
             rows.append(Row(f"inference {tile}²", case, note=f"skipped: {reason}"))
             continue
@@ -267,14 +284,18 @@ def bench_inference(device: torch.device, quick: bool, everything: bool, repeats
         med = statistics.median(times)
         tiles_s = batch / med
         rows.append(Row(f"inference {tile}²", case, med, len(times), f"{tiles_s:,.1f} tiles/s", flops * tiles_s / 1e12,
-                        mem.text(), note=(f"compile + first call {build_s:.0f} s; " if compile_ else "") + note_flops))
+                        mem.text(), note=(f"compile + first call {build_s:.0f} s; " if compile_ else "") + note_flops,
+                        label=f"{prec}, b{batch}{', compiled' if compile_ else ''}"))
     # speed-up against eager fp32 batch 1, where both were measured
     base = next((r for r in rows if r.case == "fp32, batch 1, eager" and r.seconds), None)
     if base is not None:
         for r in rows:
             if r.seconds and r is not base:
                 batch = int(r.case.split("batch ")[1].split(",")[0])
-                r.versus = f"{(batch / r.seconds) / (1 / base.seconds):.2f}x fp32 eager b1"
+                speed = (batch / r.seconds) / (1 / base.seconds)
+                r.versus = f"{speed:.2f}x fp32 b1"
+                prec, rest = r.label.split(", ", 1)
+                r.ratio = (f"{prec} {rest} vs fp32 b1, inference", speed)
     return rows
 
 
@@ -349,9 +370,10 @@ def bench_tiling(device: torch.device, quick: bool, everything: bool, repeats: i
     rows: list[Row] = []
     for name, (_, n_tiles, extra) in methods.items():
         med = statistics.median(times[name])
+        short = name if name == "predict_tiled" else "MONAI, overlap " + name.split("overlap ")[1].split(",")[0]
         rows.append(Row(group, f"{name} ({where})", med, len(times[name]), f"{side * side / 1e6 / med:.2f} Mpx/s",
                         n_tiles * tile_flops / med / 1e12, peaks[name].text(),
-                        note=f"{n_tiles} tiles of {plan.tile_size[0]} px{extra}"))
+                        note=f"{n_tiles} tiles of {plan.tile_size[0]} px{extra}", label=short))
     ours = outputs["predict_tiled"]
     reference = "predict_tiled"
     if side <= 1024:
@@ -362,7 +384,8 @@ def bench_tiling(device: torch.device, quick: bool, everything: bool, repeats: i
     for r, name in zip(rows[1:], [k for k in outputs if k != "predict_tiled"]):
         other = outputs[name]
         differ = float(np.mean(ours.argmax(0) != other.argmax(0)))
-        r.versus = f"predict_tiled {r.seconds / rows[0].seconds:.2f}x as fast"
+        r.versus = f"ours {r.seconds / rows[0].seconds:.2f}x as fast"
+        r.ratio = (f"predict_tiled vs {r.label}", r.seconds / rows[0].seconds)
         r.note += (f"; vs {reference}: max |Δlogit| {np.abs(ours - other).max():.2g}, "
                    f"{100 * differ:.2f}% px other class (untrained weights)")
     if not (cuda or everything):
@@ -387,24 +410,33 @@ def bench_training(device: torch.device, quick: bool, repeats: int) -> list[Row]
     sample = _training_sample(572)
     fwd = flops_of({}, 572)
     steps = 1 if not cuda else (5 if quick else 20)
-    for prec in ("fp32",) if quick and not cuda else ("fp32", "bf16"):
+    for prec in ("fp32", "bf16"):
+        if out_of_time():
+            rows.append(Row("training 572², batch 1", f"train.fit, {prec}", note="skipped: over --max-seconds"))
+            continue
         model = paper_unet(device)
         opt = torch.optim.SGD(model.parameters(), lr=1e-4, momentum=0.99)
 
         def run() -> float:
-            with precision(prec, device):
-                history = train.fit(model, [sample], steps=steps, optimizer=opt, device=device, progress=False)
+            # fp32: IEEE float32 (TF32 off); bf16: fit's own autocast path, the loss in fp32
+            with precision("fp32", device):
+                history = train.fit(model, [sample], steps=steps, optimizer=opt, device=device, progress=False,
+                                    precision=prec)
             return history.seconds / steps
 
         run()  # warm-up: cuDNN autotuning, momentum buffers
         per_step = [run() for _ in range(repeats)]
         med = statistics.median(per_step)
-        rows.append(Row("training 572², batch 1", f"train.fit, SGD momentum 0.99, {prec}{' autocast' if prec == 'bf16' else ''}",
+        rows.append(Row("training 572², batch 1", f"train.fit, SGD momentum 0.99, precision={prec!r}",
                         med, len(per_step), f"{1 / med:.2f} steps/s", 3 * fwd / med / 1e12, None,
                         note=f"{steps} step(s) a run; TFLOP/s counts 3x the forward FLOPs"
-                             + ("; autocast around fit (forward and backward)" if prec == "bf16" else "")))
-    if quick and not cuda:
-        rows.append(Row("training 572², batch 1", "train.fit, bf16 autocast", note="skipped: --quick on a CPU"))
+                             + ("; autocast in fit (forward and backward), the loss in fp32" if prec == "bf16" else ""),
+                        label=f"fit, {prec}"))
+    measured = {r.label: r for r in rows if r.seconds}
+    if "fit, fp32" in measured and "fit, bf16" in measured:
+        speed = measured["fit, fp32"].seconds / measured["fit, bf16"].seconds
+        measured["fit, bf16"].versus = f"{speed:.2f}x fp32"
+        measured["fit, bf16"].ratio = ("bf16 vs fp32, training step", speed)
     return rows
 
 
@@ -494,8 +526,10 @@ def bench_weightmap(quick: bool, repeats: int) -> list[Row]:
     f, s = statistics.median(fast), statistics.median(naive)
     return [
         Row("weight map", f"weight_map (windowed) {size}", f, len(fast), f"{1 / f:.1f} maps/s",
-            versus=f"{s / f:.1f}x the naive one", note=f"max |diff| to naive {diff:.1e}"),
-        Row("weight map", f"naive: a full distance transform per cell, {size}", s, len(naive), f"{1 / s:.2f} maps/s"),
+            versus=f"{s / f:.1f}x naive", note=f"max |diff| to naive {diff:.1e}", label="weight_map (ours)",
+            ratio=("weight_map vs the naive one", s / f)),
+        Row("weight map", f"naive: a full distance transform per cell, {size}", s, len(naive), f"{1 / s:.2f} maps/s",
+            label="naive, one EDT per cell"),
     ]
 
 
@@ -518,9 +552,11 @@ def bench_elastic(device: torch.device, repeats: int) -> list[Row]:
         [image, labels, weights], grid, order=[3, 0, 1], mode="mirror"), repeats, cpu))
     mine = statistics.median(timed(lambda: augment.elastic_deform(image, labels, weights, displacement=grid), repeats, cpu))
     rows = [
-        Row(group, f"elasticdeform.deform_grid (C), {what}", peer, repeats, f"{1 / peer:.1f} samples/s"),
+        Row(group, f"elasticdeform.deform_grid (C), {what}", peer, repeats, f"{1 / peer:.1f} samples/s",
+            label="elasticdeform (C)"),
         Row(group, f"augment.elastic_deform (NumPy/SciPy), {what}", mine, repeats, f"{1 / mine:.1f} samples/s",
-            versus=f"{peer / mine:.2f}x elasticdeform",
+            versus=f"{peer / mine:.2f}x elasticdeform", label="ours, NumPy",
+            ratio=("elastic_deform (NumPy) vs elasticdeform", peer / mine),
             note=f"vs elasticdeform: image max |Δ| {np.abs(ours.image - ref[0]).max():.1e}, "
                  f"{int((ours.labels != ref[1]).sum())} label px differ"),
     ]
@@ -535,6 +571,8 @@ def bench_elastic(device: torch.device, repeats: int) -> list[Row]:
         got = augment.elastic_deform_torch(x, y, w, displacement=g)[0][0].float().cpu().numpy()
         rows.append(Row(group, f"augment.elastic_deform_torch, {dev.type}, batch {batch}, {what}", per, len(times),
                         f"{1 / per:.1f} samples/s", versus=f"{peer / per:.2f}x elasticdeform",
+                        label=f"ours, torch {dev.type} b{batch}",
+                        ratio=(f"elastic_deform_torch ({dev.type}) vs elasticdeform", peer / per),
                         note=f"per sample; image max |Δ| to elasticdeform {np.abs(got - ref[0]).max():.1e}"))
     if device.type != "cuda":
         rows.append(Row(group, "augment.elastic_deform_torch, cuda, batch 8", note="skipped: no CUDA device"))
@@ -546,6 +584,8 @@ def bench_elastic(device: torch.device, repeats: int) -> list[Row]:
 # --------------------------------------------------------------------------------------------
 
 HEADER = ("benchmark", "case", "median", "throughput", "TFLOP/s", "peak memory", "comparison", "notes")
+COMPACT = ("benchmark", "case", "median", "rate", "TFLOP/s", "memory", "vs.")
+SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 def cells(row: Row) -> tuple[str, ...]:
@@ -554,17 +594,73 @@ def cells(row: Row) -> tuple[str, ...]:
             row.memory or "-", row.versus or "-", row.note)
 
 
-def markdown(rows: list[Row], header_lines: list[str]) -> str:
-    """The measured rows as a Markdown table, the rows that were not measured as a list below it."""
-    lines = [*(f"- {line}" for line in header_lines), "", "| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
-    for row in rows:
-        if row.seconds is not None:
-            lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells(row)) + " |")
+def markdown(rows: list[Row], header_lines: list[str], chart: str | None = None, repeats: int = 0) -> str:
+    """One compact table of the measured rows (short cells; each row's full case and notes as a
+    numbered footnote below it), the chart of the ratios as a figure when given, and the rows that
+    were not measured, grouped by reason."""
+    measured = [row for row in rows if row.seconds is not None]
+    lines = ["| " + " | ".join(COMPACT) + " |", "|---|---|--:|--:|--:|--:|--:|"]
+    notes: list[str] = []
+    previous = None
+    for row in measured:
+        fewer = f" (median of {row.runs} run{'s' if row.runs > 1 else ''})" if row.runs != repeats else ""
+        notes.append(row.case + fewer + (f": {row.note}" if row.note else ""))
+        mark = str(len(notes)).translate(SUPERSCRIPT)
+        memory = (row.memory or "-").replace(" RSS", "").replace(" GPU", "")
+        cells_ = (row.group if row.group != previous else "", f"{row.label or row.case}{mark}",
+                  fmt_seconds(row.seconds), row.rate or "-", "-" if row.tflops is None else f"{row.tflops:.2g}",
+                  memory, row.versus or "-")
+        previous = row.group
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells_) + " |")
+    lines += ["", *header_lines, ""]
+    lines += [f"{k}. {note}" for k, note in enumerate(notes, 1)]
+    if chart:
+        lines += ["", chart]
     missing = [row for row in rows if row.seconds is None]
     if missing:
-        lines += ["", "Rows without a measured time in this run:", ""]
-        lines += [f"- {row.group}, {row.case}: {row.note}" for row in missing]
+        by_reason: dict[str, list[str]] = {}
+        for row in missing:
+            by_reason.setdefault(row.note.removeprefix("skipped: "), []).append(f"{row.group} {row.label or row.case}")
+        lines += ["", "Not measured in this run:", ""]
+        lines += [f"- {reason}: {'; '.join(cases)}" for reason, cases in by_reason.items()]
     return "\n".join(lines) + "\n"
+
+
+def draw_chart(rows: list[Row], path: Path, caption: str) -> str | None:
+    """A horizontal bar chart (PNG) of every comparison's ratio measured in this run, on a log
+    scale with 1 marked; returns the Markdown figure for it, or ``None`` when no ratio was measured."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import matplotlib.ticker
+
+    pairs = [row.ratio for row in rows if row.ratio is not None and row.seconds is not None]
+    if not pairs:
+        return None
+    labels, values = [p[0] for p in pairs], [p[1] for p in pairs]
+    fig, ax = plt.subplots(figsize=(7.2, 0.42 * len(pairs) + 1.2))
+    ys = list(range(len(pairs)))[::-1]
+    colors = ["tab:blue" if v >= 1 else "tab:orange" for v in values]
+    ax.barh(ys, [v - 1.0 for v in values], left=1.0, color=colors, height=0.6)  # from 1 (equal) to the ratio
+    ax.axvline(1.0, color="k", lw=0.8)
+    ax.set_xscale("log")
+    ax.set_yticks(ys, labels, fontsize=9)
+    lo, hi = min(values + [1.0]), max(values + [1.0])
+    ax.set_xlim(lo / 2.5, hi * 2.5)
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda x, _: f"{x:g}x"))
+    for y, v in zip(ys, values):
+        ax.text(v * 1.1 if v >= 1 else v / 1.1, y, f"{v:.2f}x", va="center", ha="left" if v >= 1 else "right",
+                fontsize=9)
+    ax.set_xlabel("times as fast: the first named against the second (log scale)")
+    ax.grid(axis="x", which="major", alpha=0.3)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    faster = ", ".join(f"{label} {value:.2f}x" for label, value in pairs)
+    alt = f"Bar chart of speed ratios on a log scale, 1 marked: {faster}"
+    return "\n".join([f"```{{figure}} {path.name}", f":alt: {alt}", ":width: 100%", "", caption, "```"])
 
 
 def plain(rows: list[Row]) -> str:
@@ -597,10 +693,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=None, help="timed runs a row (default 10 on a GPU, 3 on a CPU, 2 with --quick)")
     parser.add_argument("--only", default=",".join(GROUPS), help=f"comma-separated groups of {', '.join(GROUPS)}")
     parser.add_argument("--out", type=Path, default=None, help="also write the table as Markdown to this file")
+    parser.add_argument("--chart", type=Path, default=None,
+                        help="also draw the ratios of the comparisons as a PNG bar chart (placed under the table in --out)")
+    parser.add_argument("--max-seconds", type=float, default=None,
+                        help="start no new measurement after this many seconds (the rows left out say so)")
     parser.add_argument("--rand-target", type=float, default=0.1, help="Rand error to train to (default 0.1)")
     parser.add_argument("--rand-budget", type=float, default=None,
                         help="seconds of training allowed to reach it (default 600 on a GPU, 300 on a CPU)")
     args = parser.parse_args(argv)
+    if args.max_seconds is not None and args.max_seconds <= 0:
+        parser.error(f"--max-seconds must be > 0, got {args.max_seconds}")
+    if args.chart is not None and args.chart.suffix.lower() != ".png":
+        parser.error(f"--chart must name a .png file, got {args.chart}")
     groups = [g.strip() for g in args.only.split(",") if g.strip()]
     unknown = sorted(set(groups) - set(GROUPS))
     if unknown:
@@ -612,10 +716,13 @@ def main(argv: list[str] | None = None) -> int:
     budget = args.rand_budget or (600.0 if cuda else 300.0)
     seed(0)  # on CUDA also: fixed tile sizes, so let cuDNN autotune (benchmark mode)
     began = time.perf_counter()
+    if args.max_seconds is not None:
+        DEADLINE[:] = [began + args.max_seconds]
     stamp = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
     command = "python benchmarks/run_all.py " + " ".join(argv if argv is not None else sys.argv[1:])
-    header = [f"Device: {device_name(device)}; torch {torch.__version__}; {stamp}.",
-              f"Command: `{command.strip()}`; median of {repeats} timed runs after a warm-up unless the row says otherwise."]
+    where = f"{device_name(device)}, torch {torch.__version__}, {stamp}"
+    header = [f"Measured on {where}: median of {repeats} timed runs after a warm-up (the footnote says where "
+              f"fewer), by `{command.strip()}`."]
     print("\n".join(header), flush=True)
 
     rows: list[Row] = []
@@ -623,6 +730,9 @@ def main(argv: list[str] | None = None) -> int:
     for group in groups:
         start = time.perf_counter()
         print(f"... {group}", flush=True)
+        if out_of_time():
+            rows.append(Row(group, "every case", note="skipped: over --max-seconds"))
+            continue
         try:
             rows += run_group(group, device, args, repeats, budget)
         except Exception as error:  # one broken group must not hide the others' rows
@@ -633,12 +743,21 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(Row(group, "-", note=f"failed: {type(error).__name__}: {error}"))
         print(f"    {time.perf_counter() - start:.0f} s", flush=True)
     total = time.perf_counter() - began
-    header.append(f"Whole run: {total:.0f} s.")
+    header[0] += f" Whole run: {total:.0f} s."
     print()
     print(plain(rows))
     print(f"\nwhole run: {total:.0f} s")
+    figure = None
+    if args.chart is not None:
+        caption = (f"How many times as fast the first of each pair is, measured in the run of the table above "
+                   f"({where}).")
+        figure = draw_chart(rows, args.chart, caption)
+        if figure is not None and args.out is not None:
+            relative = os.path.relpath(args.chart.resolve(), args.out.resolve().parent)
+            figure = figure.replace(f"```{{figure}} {args.chart.name}", f"```{{figure}} {relative}", 1)
+        print(f"wrote {args.chart}" if figure else "no comparison measured: no chart")
     if args.out is not None:
-        write_markdown(args.out, markdown(rows, header))
+        write_markdown(args.out, markdown(rows, header, figure, repeats))
         print(f"wrote {args.out}")
     return 1 if failed else 0
 
