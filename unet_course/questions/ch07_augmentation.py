@@ -22,6 +22,17 @@ def _elastic_cases() -> list[tuple]:
     return cases
 
 
+def _elastic_backwards(image: np.ndarray, coarse: np.ndarray) -> np.ndarray:
+    """A plausible wrong answer: reads the image at p - d(p) instead of p + d(p)."""
+    return augment.elastic_deform(image, displacement=-np.asarray(coarse)).image
+
+
+def _elastic_linear(image: np.ndarray, coarse: np.ndarray) -> np.ndarray:
+    """A plausible wrong answer: the right field, but the image read with linear interpolation."""
+    coords = augment.elastic_coordinates(image.shape, coarse)
+    return augment.warp(image, coords, 1)
+
+
 def _compare_elastic(yours, ref, args) -> str | None:
     yours = np.asarray(yours, dtype=float)
     if yours.shape != ref.shape:
@@ -44,32 +55,39 @@ QUESTIONS = [
         "07.grid-spacing",
         "The paper draws random displacements on a coarse 3 x 3 grid over the input tile. If the "
         "grid spans a 572 x 572 tile from corner pixel to corner pixel (as `augment.dense_displacement` "
-        "does), how many pixels apart are two neighbouring grid nodes?",
+        "does), how many pixels apart are two neighbouring grid nodes? Give the answer to one decimal place.",
         lambda: (572 - 1) / (3 - 1),
-        rtol=1e-6,
-        hint="Three nodes along a side split the distance from the first pixel (0) to the last (571) into two gaps.",
+        rtol=0,
+        atol=0.05,  # half a unit of the first decimal place
+        hint="Where do the first node and the last node sit, in pixels? How many gaps lie between three nodes?",
+        # 572 / 2 (the tile side, not the distance between the corner pixels), 572 / 3, rounded to an integer
+        wrong=[286.0, 190.7, 285.0, 286],
     ),
     quiz.Numeric(
         "07.mean-displacement",
         "Each component (row, column) of a grid node's displacement is drawn from N(0, 10^2) px. "
-        "What is the mean length of the displacement vector, in pixels? (Three significant digits.)",
+        "What is the mean length of the displacement vector, in pixels, to three significant digits?",
         lambda: 10.0 * math.sqrt(math.pi / 2.0),
-        rtol=2e-3,
-        hint="The length of a vector of two independent N(0, s^2) components follows a Rayleigh "
-        "distribution; its mean is s * sqrt(pi / 2). You can also check by sampling.",
+        rtol=0,
+        atol=0.05,  # half a unit of the third significant digit: 12.5 passes, 12.4 and 12.6 fail
+        hint="The length of a vector of two independent normal components has a distribution with a name; "
+        "look up its mean, or sample many grids and average.",
+        # sigma itself, the root-mean-square length sigma * sqrt(2), and the neighbours of the rounded value
+        wrong=[10.0, 14.1, 12.4, 12.6],
     ),
     quiz.Choice(
         "07.label-interpolation",
         "An elastic deformation is applied to an image and to its label map (0 background, 1 and 2 "
         "two cell classes). Which interpolation keeps the label map a valid label map?",
         [
-            "cubic, like the image",
-            "linear, then rounding to the nearest integer",
-            "nearest neighbour",
+            "cubic spline, as for the image",
+            "linear, then rounded to integers",
+            "nearest neighbour, copying an id",
         ],
         2,
-        hint="Between a pixel of class 0 and one of class 2, linear interpolation followed by "
-        "rounding gives 1: a class that was not there.",
+        hint="Which of the three can write a value that was not in the label map, for instance between "
+        "a pixel of class 0 and one of class 2?",
+        wrong=[0, 1],
     ),
     quiz.TrueFalse(
         "07.gray-value",
@@ -80,6 +98,7 @@ QUESTIONS = [
         "between two grey images of the same cells?",
         explanation="The images are single-channel; the augmentation varies their grey values "
         "(brightness, contrast, gamma), as a different exposure or stain would.",
+        wrong=[True],
     ),
     quiz.CodeExercise(
         "07.elastic-warp",
@@ -94,5 +113,20 @@ QUESTIONS = [
         hint="Node j of g sits at pixel j (n - 1) / (g - 1), so pixel i sits at grid coordinate "
         "i (g - 1) / (n - 1); interpolate each component of coarse there (order 3, mode 'mirror'), "
         "then sample the image at the displaced positions the same way.",
+        wrong=[_elastic_backwards, _elastic_linear],
+    ),
+    quiz.Choice(
+        "07.predict-train-loss",
+        "Predict before running: two copies of one small U-Net train for 400 steps on two 96 x 96 EM crops, "
+        "one on the plain crops and one on augmented tiles. Which has the lower training loss over its "
+        "last 50 steps?",
+        [
+            "the network trained on the plain crops",
+            "the network trained on augmented tiles",
+            "neither: both within 5% of each other",
+        ],
+        0,
+        hint="Which network sees the same tile more than once?",
+        wrong=[1, 2],
     ),
 ]
