@@ -104,3 +104,42 @@ def test_train_segmenter_lowers_the_loss_and_is_seeded():
     assert losses == run()
     with pytest.raises(ValueError, match="steps"):
         train_segmenter(nn.Conv2d(1, 2, 1), data, steps=0)
+
+
+def test_shipped_fcn_curves_rederive_their_start():
+    """The shipped curves of chapter 04 came from the package's own recipe: the first
+    evaluation after ``eval_every`` steps of FCN-32s comes out the same again (cheap: 100 steps),
+    the shipped networks score on the test images what the file says, and every curve stopped on
+    its plateau rule."""
+    from unet_course.fcn_experiment import (
+        CURVE_RECIPE, _recipe_data, evaluate_segmenter, fcn_learning_curve, load_fcn_curves,
+    )
+
+    result, models = load_fcn_curves()
+    recipe = result["recipe"]
+    assert recipe == CURVE_RECIPE
+    train, val, test = _recipe_data(recipe)
+    for v, curve in result["curves"].items():
+        assert curve["plateau"] and curve["stopped_at"] < recipe["max_steps"]
+        best = curve["mean_iou"][curve["steps"].index(curve["best_step"])]
+        later = curve["mean_iou"][curve["steps"].index(curve["best_step"]) + 1 :]
+        assert len(later) == recipe["patience"] and all(m <= best + recipe["min_delta"] for m in later)
+        scores = evaluate_segmenter(models[v], test, tolerance=recipe["tolerance"])
+        assert abs(scores["mean_iou"] - result["test"][v]["mean_iou"]) < 1e-6
+    with torch.inference_mode(False):
+        start, _ = fcn_learning_curve(
+            "32s", train, val, max_steps=recipe["eval_every"], eval_every=recipe["eval_every"], patience=99,
+            batch_size=recipe["batch_size"], lr=recipe["lr"], seed=recipe["seed"], progress=False, **recipe["model"],
+        )
+    shipped = result["curves"]["32s"]
+    assert start["steps"] == shipped["steps"][:2]
+    assert abs(start["mean_iou"][0] - shipped["mean_iou"][0]) < 1e-6
+    assert abs(start["mean_iou"][1] - shipped["mean_iou"][1]) < 0.02
+
+
+def test_learning_curve_refuses_bad_settings():
+    from unet_course.fcn_experiment import fcn_learning_curve
+
+    data = shape_scenes(2, 64, seed=1)
+    with pytest.raises(ValueError, match="patience"):
+        fcn_learning_curve("32s", data, data, max_steps=10, eval_every=5, patience=0)

@@ -247,3 +247,35 @@ def test_receptive_reach_matches_gradients(depth: int) -> None:
     assert max(reach_up + reach_down) == model.receptive_reach
     assert min(reach_up) == model.margin  # pixels on the grid reach exactly the margin
     assert reach_up[1] == model.margin + 1  # one pixel further along the grid reaches one more
+
+
+def test_activation_moments_measure_every_convolution():
+    from unet_course.models.unet import activation_moments, he_normal_
+
+    torch.manual_seed(0)
+    model = UNet(base_channels=4, depth=2)
+    x = torch.randn(2, 1, 60, 60)
+    records = activation_moments(model, x)
+    convs = [m for m in model.modules() if isinstance(m, (torch.nn.Conv2d, torch.nn.ConvTranspose2d))]
+    assert len(records) == len(convs)
+    assert records[0]["name"] == "encoder.0.0" and records[0]["fan_in"] == 9
+    assert abs(records[0]["input"] - float(x.double().pow(2).mean())) < 1e-9
+    with torch.no_grad():
+        first = convs[0](x)
+    assert abs(records[0]["output"] - float(first.double().pow(2).mean())) < 1e-6
+    assert [r["kind"] for r in records].count("upconv") == 2 and records[-1]["kind"] == "conv1x1"
+    # He initialisation in a plain chain of 3x3 convolutions and ReLUs keeps E[y^2] constant
+    chain = torch.nn.Sequential(*[m for _ in range(6) for m in (torch.nn.Conv2d(64, 64, 3), torch.nn.ReLU())])
+    for m in chain:
+        if isinstance(m, torch.nn.Conv2d):
+            he_normal_(m)
+    y = activation_moments(chain, torch.relu(torch.randn(2, 64, 48, 48)) * 2**0.5)
+    ratios = [b["output"] / a["output"] for a, b in zip(y, y[1:])]
+    mean_ratio = (y[-1]["output"] / y[0]["output"]) ** (1 / (len(y) - 1))
+    assert all(0.5 < r < 2 for r in ratios) and 0.8 < mean_ratio < 1.25, ratios
+    # with std sqrt(1/N) instead of sqrt(2/N) every layer halves it
+    for m in chain:
+        if isinstance(m, torch.nn.Conv2d):
+            torch.nn.init.normal_(m.weight, 0.0, (1 / (64 * 9)) ** 0.5)
+    z = activation_moments(chain, torch.relu(torch.randn(2, 64, 48, 48)) * 2**0.5)
+    assert (z[-1]["output"] / z[0]["output"]) ** (1 / (len(z) - 1)) < 0.65

@@ -37,6 +37,11 @@ __all__ = [
     "predict",
     "evaluate_segmenter",
     "compare_fcn_variants",
+    "CURVE_RECIPE",
+    "fcn_learning_curve",
+    "fcn_plateau_curves",
+    "load_fcn_curves",
+    "curves_path",
 ]
 
 
@@ -346,3 +351,195 @@ def compare_fcn_variants(
         results[variant] = {**evaluate_segmenter(model, test, tolerance=tolerance), "final_loss": float(np.mean(losses[-10:])), "seconds": seconds}
         models[variant] = model
     return results, models
+
+
+# --------------------------------------------------------------------------------------------
+# Training to a plateau (chapter 04): held-out score against steps, one curve per variant
+# --------------------------------------------------------------------------------------------
+
+CURVE_RECIPE: dict = dict(
+    n_train=32,
+    n_val=16,
+    n_test=16,
+    size=128,
+    train_seed=0,
+    val_seed=2 * 10**6,
+    test_seed=10**6,
+    batch_size=4,
+    lr=1e-2,
+    seed=0,
+    eval_every=100,
+    patience=6,
+    min_delta=0.005,
+    max_steps=4000,
+    tolerance=2.0,
+    model=dict(widths=(8, 16, 32, 32, 32), convs_per_block=(1, 1, 1, 1, 1), fc_channels=64, fc_kernel=3,
+               dropout=0.0, batch_norm=True),
+)
+"""The course's recipe for chapter 04's curves: the quick profile's FCNs and data, Adam at a
+constant learning rate, the held-out (validation) mean IoU measured every ``eval_every`` steps,
+training stopped after ``patience`` evaluations without a gain of ``min_delta``."""
+
+
+def fcn_learning_curve(
+    variant: str,
+    train: SegmentationData,
+    val: SegmentationData,
+    *,
+    max_steps: int,
+    eval_every: int,
+    patience: int,
+    min_delta: float = 0.0,
+    batch_size: int = 4,
+    lr: float = 1e-2,
+    seed: int = 0,
+    tolerance: float = 2.0,
+    progress: bool = True,
+    **model_options,
+) -> tuple[dict, nn.Module]:
+    """Train one FCN variant and record its held-out score every ``eval_every`` steps.
+
+    The model starts from ``runtime.seed_everything(seed)`` and draws its batches (with random
+    flips) from a generator seeded with ``seed``, exactly as :func:`train_segmenter` does, but
+    keeps one Adam optimiser over the whole run and evaluates ``val`` (mean IoU and boundary
+    F-score, :func:`evaluate_segmenter`) at step 0 and every ``eval_every`` steps. Training stops
+    when the best validation mean IoU has not improved by more than ``min_delta`` for
+    ``patience`` evaluations in a row, or at ``max_steps``.
+
+    Returns:
+        ``(curve, model)``: ``curve`` has ``"steps"``, ``"mean_iou"``, ``"boundary_f"``
+        (lists, one entry per evaluation), ``"best_step"``, ``"stopped_at"`` and
+        ``"plateau"`` (True when stopped by ``patience``, False at ``max_steps``); ``model``
+        carries the weights of the best evaluation (eval mode).
+    """
+    from .models import FCN
+
+    if max_steps < 1 or eval_every < 1 or patience < 1:
+        raise ValueError(f"max_steps, eval_every and patience must be >= 1, got {max_steps}, {eval_every}, {patience}")
+    runtime.seed_everything(seed)
+    model = FCN(variant, train.images.shape[1], train.num_classes, **model_options)
+    dev = runtime.device()
+    model.to(dev)
+    opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=lr)
+    gen = torch.Generator().manual_seed(seed)
+    curve = {"variant": variant, "steps": [], "mean_iou": [], "boundary_f": []}
+    best, best_step, best_state, waited = -1.0, 0, None, 0
+
+    def record(step: int) -> bool:
+        nonlocal best, best_step, best_state, waited
+        scores = evaluate_segmenter(model, val, tolerance=tolerance)
+        curve["steps"].append(step)
+        curve["mean_iou"].append(scores["mean_iou"])
+        curve["boundary_f"].append(scores["boundary_f"])
+        if scores["mean_iou"] > best + min_delta:
+            best, best_step, waited = scores["mean_iou"], step, 0
+            best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        else:
+            waited += 1
+        return waited >= patience
+
+    stop = record(0)
+    step = 0
+    bar = tqdm(total=max_steps, desc=f"FCN-{variant}", disable=not progress, leave=False)
+    while not stop and step < max_steps:
+        model.train()
+        idx = torch.randint(len(train), (batch_size,), generator=gen)
+        x, y = train.images[idx], train.labels[idx]
+        if torch.rand(1, generator=gen) < 0.5:
+            x, y = x.flip(-1), y.flip(-1)
+        if torch.rand(1, generator=gen) < 0.5:
+            x, y = x.flip(-2), y.flip(-2)
+        loss = F.cross_entropy(model(x.to(dev)), y.to(dev))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        step += 1
+        bar.update(1)
+        if step % eval_every == 0:
+            stop = record(step)
+    bar.close()
+    curve.update(best_step=best_step, stopped_at=step, plateau=bool(stop))
+    model.load_state_dict(best_state)
+    model.eval()
+    return curve, model
+
+
+def _recipe_data(recipe: dict) -> tuple[SegmentationData, SegmentationData, SegmentationData]:
+    return (
+        shape_scenes(recipe["n_train"], recipe["size"], seed=recipe["train_seed"]),
+        shape_scenes(recipe["n_val"], recipe["size"], seed=recipe["val_seed"]),
+        shape_scenes(recipe["n_test"], recipe["size"], seed=recipe["test_seed"]),
+    )
+
+
+def fcn_plateau_curves(
+    recipe: dict | None = None,
+    *,
+    variants: tuple[str, ...] = ("32s", "16s", "8s"),
+    progress: bool = True,
+) -> tuple[dict, dict[str, nn.Module]]:
+    """Train every variant of :data:`CURVE_RECIPE` (or ``recipe``) to its plateau.
+
+    Returns:
+        ``(result, models)``: ``result = {"recipe": ..., "curves": {variant: curve}, "test":
+        {variant: scores}}`` (test scores of the best-validation weights, with
+        :func:`evaluate_segmenter`), ``models[variant]`` the best-validation network.
+    """
+    recipe = dict(CURVE_RECIPE if recipe is None else recipe)
+    train, val, test = _recipe_data(recipe)
+    curves, tests, models = {}, {}, {}
+    for v in variants:
+        curve, model = fcn_learning_curve(
+            v, train, val, max_steps=recipe["max_steps"], eval_every=recipe["eval_every"],
+            patience=recipe["patience"], min_delta=recipe["min_delta"], batch_size=recipe["batch_size"],
+            lr=recipe["lr"], seed=recipe["seed"], tolerance=recipe["tolerance"], progress=progress,
+            **recipe["model"],
+        )
+        curves[v], models[v] = curve, model.cpu()
+        tests[v] = evaluate_segmenter(model, test, tolerance=recipe["tolerance"])
+    return {"recipe": recipe, "curves": curves, "test": tests}, models
+
+
+def curves_path() -> "Path":
+    """``unet_course/checkpoints/ch04_fcn_curves.pt``: the shipped curves and best weights."""
+    from pathlib import Path
+
+    return Path(__file__).parent / "checkpoints" / "ch04_fcn_curves.pt"
+
+
+def load_fcn_curves(path: "str | Path | None" = None) -> tuple[dict, dict[str, nn.Module]]:
+    """The shipped result of :func:`fcn_plateau_curves` and its three networks (CPU, eval mode)."""
+    from .models import FCN
+
+    blob = torch.load(curves_path() if path is None else path, map_location="cpu", weights_only=False)
+    result = blob["result"]
+    models = {}
+    for v, state in blob["weights"].items():
+        model = FCN(v, 1, 3, **result["recipe"]["model"])
+        model.load_state_dict(state)
+        models[v] = model.eval()
+    return result, models
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m unet_course.fcn_experiment [--out PATH]``: chapter 04's curves, offline."""
+    import argparse
+    import time
+
+    parser = argparse.ArgumentParser(description="Train FCN-32s/16s/8s to a plateau (chapter 04)")
+    parser.add_argument("--out", default=str(curves_path()))
+    args = parser.parse_args(argv)
+    torch.set_num_threads(1)  # one thread: the networks are small and the sums repeat exactly
+    start = time.perf_counter()
+    result, models = fcn_plateau_curves()
+    result["seconds"] = time.perf_counter() - start
+    result["torch"] = torch.__version__
+    torch.save({"result": result, "weights": {v: m.state_dict() for v, m in models.items()}}, args.out)
+    for v, c in result["curves"].items():
+        print(f"FCN-{v}: best val mean IoU {max(c['mean_iou']):.3f} at step {c['best_step']}, stopped at "
+              f"{c['stopped_at']} (plateau: {c['plateau']}); test {result['test'][v]}")
+    print(f"{result['seconds']:.0f} s -> {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -19,7 +19,8 @@ from matplotlib.patches import FancyArrowPatch, Rectangle
 from .models.unet import UNet
 from .tiling import TilePlan, mirror_indices
 
-__all__ = ["draw_unet", "size_table", "size_explorer", "draw_copy_and_crop", "draw_tiling"]
+__all__ = ["draw_unet", "size_table", "size_explorer", "draw_copy_and_crop", "draw_tiling",
+           "plot_activation_moments", "draw_fcn_skips", "plot_fcn_curves"]
 
 ARROWS = {
     "conv": ("#1f5fbf", "conv 3x3, ReLU"),
@@ -211,3 +212,108 @@ def draw_tiling(image: np.ndarray, plan: TilePlan, tile: tuple[int, int] = (0, 1
         a.set_xticks([])
         a.set_yticks([])
     return axes
+
+
+def plot_activation_moments(records: list[dict], ax: plt.Axes | None = None) -> plt.Axes:
+    """Mean square of every convolution's output (before its ReLU), layer by layer, on a log
+    scale, from :func:`unet_course.models.unet.activation_moments`; the kind of each layer
+    (3x3, up-convolution, 1x1) by marker, the max-poolings as vertical lines."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(10, 3.6))
+    x = np.arange(len(records))
+    y = np.array([r["output"] for r in records])
+    ax.plot(x, y, "-", color="#999999", lw=1)
+    styles = {"conv3x3": ("o", "#1f5fbf", "3x3 convolution"), "upconv": ("^", "#27ae60", "2x2 up-convolution"),
+              "conv1x1": ("s", "#16a085", "final 1x1")}
+    for kind, (marker, color, label) in styles.items():
+        idx = [i for i, r in enumerate(records) if r["kind"] == kind]
+        ax.plot(idx, y[idx], marker, color=color, label=label, ms=6, ls="none")
+    encoders = [i for i, r in enumerate(records) if r["name"].startswith("encoder") and r["name"].endswith(".0")]
+    for k, i in enumerate(encoders[1:] + [next(i for i, r in enumerate(records) if r["name"].startswith("bottleneck"))]):
+        ax.axvline(i - 0.5, color="#c0392b", lw=0.8, ls="--", label="max-pool 2x2" if k == 0 else None)
+    ax.axhline(records[0]["output"], color="#444444", lw=0.8, ls=":", label="first layer's value")
+    ax.set_yscale("log")
+    ax.set_xticks(x, [r["name"].replace("encoder", "enc").replace("decoder", "dec").replace(".conv", "") for r in records],
+                  rotation=70, fontsize=7)
+    ax.set_ylabel("mean of y² (pre-activation)")
+    ax.legend(fontsize=8, ncol=3, loc="upper left")
+    return ax
+
+
+def draw_fcn_skips(ax: plt.Axes | None = None) -> plt.Axes:
+    """The FCN skip architecture (Long et al. 2015, Fig. 3) as a diagram: the backbone's
+    pooling layers with their strides, and the three fusion points where FCN-32s, 16s and 8s
+    take their scores (conv7 / score_fr at stride 32, pool4 at 16, pool3 at 8)."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(12, 5))
+    stages = ["image", "pool1", "pool2", "pool3", "pool4", "pool5", "conv7\n(fc7)"]
+    strides = [1, 2, 4, 8, 16, 32, 32]
+    xs = np.arange(len(stages)) * 1.6
+    for x, name, s in zip(xs, stages, strides):
+        h = 2.6 / math.sqrt(s) + 0.25
+        ax.add_patch(Rectangle((x - 0.3, 4.2 - h / 2), 0.6, h, fc="#d6e4f5", ec="#1f5fbf"))
+        ax.text(x, 4.2 - h / 2 - 0.15, f"{name}\n1/{s}" if s > 1 else name, ha="center", va="top", fontsize=8)
+    for a, b in zip(xs[:-1], xs[1:]):
+        ax.add_patch(FancyArrowPatch((a + 0.32, 4.2), (b - 0.32, 4.2), arrowstyle="-|>", mutation_scale=10, color="#555555"))
+    rows = {"32s": 2.6, "16s": 1.5, "8s": 0.4}
+    colors = {"32s": "#c0392b", "16s": "#8e44ad", "8s": "#27ae60"}
+    score = {"conv7": xs[6], "pool4": xs[4], "pool3": xs[3]}
+    right = xs[-1] + 2.2
+
+    def node(x, y, text, color):
+        ax.text(x, y, text, ha="center", va="center", fontsize=8,
+                bbox=dict(boxstyle="round,pad=0.25", fc="white", ec=color))
+
+    def arrow(p, q, color, style="-|>"):
+        ax.add_patch(FancyArrowPatch(p, q, arrowstyle=style, mutation_scale=9, color=color, lw=1.2))
+
+    # FCN-32s: scores of conv7 upsampled x32
+    c = colors["32s"]
+    arrow((score["conv7"], 2.65), (score["conv7"], rows["32s"] + 0.2), c)
+    node(score["conv7"], rows["32s"], "score 1x1", c)
+    arrow((score["conv7"] + 0.5, rows["32s"]), (right - 0.6, rows["32s"]), c)
+    node(right, rows["32s"], "x32 up -> FCN-32s", c)
+    # FCN-16s: 2x conv7 scores + pool4 scores, x16
+    c = colors["16s"]
+    arrow((score["pool4"], 2.65), (score["pool4"], rows["16s"] + 0.2), c)
+    node(score["pool4"], rows["16s"], "score 1x1", c)
+    node(score["conv7"], rows["16s"], "+", c)
+    arrow((score["conv7"], rows["32s"] - 0.2), (score["conv7"], rows["16s"] + 0.2), c)
+    ax.text(score["conv7"] + 0.08, (rows["32s"] + rows["16s"]) / 2, "x2 up", fontsize=7, color=c)
+    arrow((score["pool4"] + 0.5, rows["16s"]), (score["conv7"] - 0.2, rows["16s"]), c)
+    arrow((score["conv7"] + 0.2, rows["16s"]), (right - 0.6, rows["16s"]), c)
+    node(right, rows["16s"], "x16 up -> FCN-16s", c)
+    # FCN-8s: 2x (fused 16s) + pool3 scores, x8
+    c = colors["8s"]
+    arrow((score["pool3"], 2.65), (score["pool3"], rows["8s"] + 0.2), c)
+    node(score["pool3"], rows["8s"], "score 1x1", c)
+    node(score["conv7"], rows["8s"], "+", c)
+    arrow((score["conv7"], rows["16s"] - 0.2), (score["conv7"], rows["8s"] + 0.2), c)
+    ax.text(score["conv7"] + 0.08, (rows["16s"] + rows["8s"]) / 2, "x2 up", fontsize=7, color=c)
+    arrow((score["pool3"] + 0.5, rows["8s"]), (score["conv7"] - 0.2, rows["8s"]), c)
+    arrow((score["conv7"] + 0.2, rows["8s"]), (right - 0.6, rows["8s"]), c)
+    node(right, rows["8s"], "x8 up -> FCN-8s", c)
+    for name, x in (("fusion 1\nconv7, stride 32", score["conv7"]), ("fusion 2\npool4, stride 16", score["pool4"]),
+                    ("fusion 3\npool3, stride 8", score["pool3"])):
+        ax.text(x, 5.9, name, ha="center", va="center", fontsize=8, weight="bold")
+    ax.set_xlim(-0.6, right + 1.2)
+    ax.set_ylim(-0.2, 6.3)
+    ax.axis("off")
+    return ax
+
+
+def plot_fcn_curves(curves: dict, key: str = "mean_iou", ax: plt.Axes | None = None) -> plt.Axes:
+    """Held-out score (``key`` of each curve of :func:`unet_course.fcn_experiment.fcn_plateau_curves`)
+    against training steps, one line per variant, the best step of each marked."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3.6))
+    colors = {"32s": "#c0392b", "16s": "#8e44ad", "8s": "#27ae60"}
+    for v, c in curves.items():
+        ax.plot(c["steps"], c[key], "-", color=colors.get(v), label=f"FCN-{v}")
+        best = c["steps"].index(c["best_step"])
+        ax.plot(c["best_step"], c[key][best], "o", color=colors.get(v))
+    ax.set_xlabel("training step")
+    ax.set_ylabel({"mean_iou": "held-out mean IoU", "boundary_f": "held-out boundary F"}.get(key, key))
+    ax.set_ylim(0, 1)
+    ax.legend()
+    return ax

@@ -36,6 +36,7 @@ __all__ = [
     "SizeStep",
     "center_crop",
     "he_normal_",
+    "activation_moments",
 ]
 
 
@@ -442,3 +443,46 @@ class UNet(nn.Module):
             f"in_channels={self.in_channels}, num_classes={self.num_classes}, "
             f"base_channels={self.base_channels}, depth={self.depth}, padding={self.padding!r}"
         )
+
+
+@torch.no_grad()
+def activation_moments(model: nn.Module, x: Tensor) -> list[dict]:
+    """Second moments of the inputs and outputs of every convolution of ``model`` on ``x``.
+
+    The paper (Section 3) asks that "each feature map in the network has approximately unit
+    variance" and draws the weights from N(0, sqrt(2/N)) to that end (He et al. 2015). For a
+    convolution with that initialisation and zero biases, E[y^2] = 2 E[x^2] for its output ``y``
+    and input ``x``; after a ReLU of a symmetric ``y``, E[relu(y)^2] = E[y^2] / 2, so in a chain
+    of convolutions and ReLUs the second moment of the pre-activations stays constant. The
+    max-poolings, the concatenations and the up-convolutions of a U-Net are not such a chain;
+    this function measures what happens there.
+
+    Args:
+        model: any network; forward hooks on its ``Conv2d`` and ``ConvTranspose2d`` layers.
+        x: its input ``(B, C, H, W)``.
+
+    Returns:
+        one dict per convolution, in the order they run: ``name`` (module name), ``kind``
+        (``"conv3x3"``, ``"upconv"``, ``"conv1x1"``...), ``fan_in`` (the paper's N), ``input``
+        (mean of x^2 over the batch, channels and pixels) and ``output`` (mean of y^2, before any
+        ReLU).
+    """
+    names = {m: n for n, m in model.named_modules()}
+    records: list[dict] = []
+
+    def hook(module: nn.Module, inputs: tuple[Tensor, ...], output: Tensor) -> None:
+        kind = "upconv" if isinstance(module, nn.ConvTranspose2d) else f"conv{module.kernel_size[0]}x{module.kernel_size[1]}"
+        records.append({"name": names[module], "kind": kind, "fan_in": _fan_in(module),
+                        "input": float(inputs[0].double().pow(2).mean()),
+                        "output": float(output.double().pow(2).mean())})
+
+    hooks = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d))]
+    was_training = model.training
+    try:
+        model.eval()
+        model(x)
+    finally:
+        for h in hooks:
+            h.remove()
+        model.train(was_training)
+    return records
