@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import importlib.util
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -215,8 +216,6 @@ def test_learner_edition_has_no_extra_chapter():
 # chapter once more (the quick profile: about the notebooks' own total time, see book/_timings.md).
 
 def _check_ids(source: str) -> list[str]:
-    import re
-
     return re.findall(r"\.check\(\s*[\"']([\w.-]+)[\"']", source)
 
 
@@ -232,7 +231,8 @@ def test_learner_notebook_runs_unanswered(path):
         where = f"\n--- the cell ---\n{cell.source[:400]}" if cell is not None else ""
         pytest.fail(
             f"learner/{path.name} stops with every exercise unanswered ({type(error).__name__}); a cell outside the "
-            f"solutions may use a name only a solution defines (it is `...` here){where}\n{str(error)[-1500:]}"
+            f"solutions may use a name only a solution defines (it is `...` here){where}\n"
+            + re.sub(r"\x1b\[[0-9;]*m", "", str(error))[-1500:]
         )
     for cell in learner.cells:
         ids = _check_ids(cell.source) if cell.cell_type == "code" else []
