@@ -46,12 +46,9 @@ ids = [q.id for q in BANK]
 
 
 def grade(question: quiz.Question, answer) -> bool:
-    """The check's verdict, printed output discarded."""
-    import contextlib
-    import io
-
-    with contextlib.redirect_stdout(io.StringIO()):
-        return question.check(answer)
+    """The check's verdict. ``grade`` (what ``check`` prints from) rather than ``check``, so that an
+    error in the question itself (its answer callable, its reference) shows as a traceback."""
+    return question.grade(answer)[0]
 
 
 def reference(question: quiz.Question):
