@@ -7,6 +7,8 @@ Upsampling (업샘플링):
 
 - :func:`bilinear_kernel`: the weights that make a transposed convolution a bilinear
   interpolation (FCN's initialisation of its upsampling layers).
+- :func:`transposed_conv_stamps`: transposed convolution by its definition, one scaled copy
+  of the kernel per input pixel ("stamping"), kept apart so that they can be drawn.
 - :func:`conv_transpose2d_zero_insertion` and :func:`conv_transpose2d_matrix`: transposed
   convolution (전치 합성곱) seen as "insert zeros, pad, convolve" and as "multiply by the
   transpose of the convolution matrix". Both equal :func:`torch.nn.functional.conv_transpose2d`.
@@ -46,6 +48,7 @@ __all__ = [
     "bilinear_upsampling_layout",
     "conv_transpose_output_size",
     "conv_transpose2d_zero_insertion",
+    "transposed_conv_stamps",
     "conv_matrix",
     "conv_transpose2d_matrix",
     "interpolation_matrix",
@@ -191,6 +194,39 @@ def conv_transpose2d_zero_insertion(
     padded = F.pad(spread, (before[1], before[1] + op[1], before[0], before[0] + op[0]))
     flipped = weight.flip(2, 3).transpose(0, 1)  # (C_out, C_in, kH, kW)
     return F.conv2d(padded, flipped, bias)
+
+
+def transposed_conv_stamps(x: torch.Tensor, weight: torch.Tensor, stride: IntPair = 1) -> torch.Tensor:
+    """The stamps of a one-channel transposed convolution: one scaled kernel per input pixel.
+
+    Input pixel ``(i, j)`` with value ``x[i, j]`` adds ``x[i, j] * weight`` to the output at rows
+    ``s_h i ... s_h i + kH - 1`` and columns ``s_w j ... s_w j + kW - 1``; the output is the sum
+    of these stamps (no padding, no bias). This keeps each stamp on its own output canvas.
+
+    Args:
+        x: ``(H, W)`` float tensor, one channel.
+        weight: ``(kH, kW)`` kernel of the same dtype.
+        stride: int or ``(s_h, s_w)``, >= 1.
+
+    Returns:
+        ``(H * W, H_out, W_out)`` with ``H_out = (H - 1) s_h + kH``; stamp ``i * W + j`` belongs
+        to input pixel ``(i, j)``. Summed over the first axis it equals
+        ``F.conv_transpose2d(x[None, None], weight[None, None], stride=stride)[0, 0]``.
+    """
+    if not isinstance(x, torch.Tensor) or x.dim() != 2:
+        raise ValueError(f"x must be an (H, W) tensor of one channel, got {type(x).__name__} {tuple(getattr(x, 'shape', ()))}")
+    if not isinstance(weight, torch.Tensor) or weight.dim() != 2:
+        raise ValueError(f"weight must be a (kH, kW) tensor, got {type(weight).__name__} {tuple(getattr(weight, 'shape', ()))}")
+    if weight.dtype != x.dtype:
+        raise ValueError(f"x and weight must have one dtype, got {x.dtype} and {weight.dtype}")
+    s = _pair(stride, "stride", 1)
+    h, w = x.shape
+    kh, kw = weight.shape
+    stamps = x.new_zeros(h * w, (h - 1) * s[0] + kh, (w - 1) * s[1] + kw)
+    for i in range(h):
+        for j in range(w):
+            stamps[i * w + j, s[0] * i : s[0] * i + kh, s[1] * j : s[1] * j + kw] = x[i, j] * weight
+    return stamps
 
 
 def conv_matrix(

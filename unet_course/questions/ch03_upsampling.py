@@ -81,6 +81,47 @@ def _uneven(kernel: int, stride: int) -> bool:
     return bool(inner.max() != inner.min())
 
 
+def _size_without_overhang(n, k, s, p):
+    return n * s - 2 * p
+
+
+def _size_one_side(n, k, s, p):
+    return (n - 1) * s + k - p
+
+
+def _source_align_corners(i, n_in, n_out):
+    return i * (n_in - 1) / (n_out - 1) if n_out > 1 else 0.0
+
+
+def _source_no_half_shift(i, n_in, n_out):
+    return i * n_in / n_out
+
+
+def _kernel_centre_always_f_minus_1(k):
+    f = (k + 1) // 2
+    tent = 1 - np.abs(np.arange(k) - (f - 1)) / f
+    return np.outer(tent, tent)
+
+
+def _kernel_normalised(k):
+    f = (k + 1) // 2
+    c = f - 1 if k % 2 == 1 else f - 0.5
+    tent = 1 - np.abs(np.arange(k) - c) / f
+    kernel = np.outer(tent, tent)
+    return kernel / kernel.sum()
+
+
+def _conv_transpose_flipped(x, w, stride):
+    out = np.zeros((len(x) - 1) * stride + len(w))
+    for i, value in enumerate(x):
+        out[i * stride : i * stride + len(w)] += value * np.asarray(w)[::-1]
+    return out
+
+
+def _conv_transpose_stride_ignored(x, w, stride):
+    return np.convolve(x, w)
+
+
 EVEN_OPTION = [i for i, (k, s) in enumerate(CHECKERBOARD_OPTIONS) if not _uneven(k, s)]
 assert len(EVEN_OPTION) == 1, "the checkerboard question needs exactly one even option"
 
@@ -93,6 +134,7 @@ QUESTIONS = [
         _size_samples,
         hint="It is the inverse of the convolution's size formula: spread the input by s, add the "
         "kernel's overhang k - 1, remove p on each side.",
+        wrong=[_size_without_overhang, _size_one_side],
     ),
     quiz.Formula(
         "03.source-coordinate",
@@ -104,6 +146,7 @@ QUESTIONS = [
         atol=1e-9,
         hint="Pixel centres are at i + 1/2 in units of pixel width; scale the centre by n_in / n_out, "
         "then go back from centres to indices.",
+        wrong=[_source_align_corners, _source_no_half_shift],
     ),
     quiz.CodeExercise(
         "03.bilinear-kernel",
@@ -113,6 +156,7 @@ QUESTIONS = [
         _kernel_cases,
         hint="A tent 1 - |x - c| / f with f = ceil(k / 2) and c = f - 1 (k odd) or f - 1/2 (k even); "
         "the 2-D kernel is the outer product of two tents.",
+        wrong=[_kernel_centre_always_f_minus_1, _kernel_normalised],
     ),
     quiz.CodeExercise(
         "03.conv-transpose-1d",
@@ -121,6 +165,7 @@ QUESTIONS = [
         conv_transpose_1d,
         _conv_transpose_cases,
         hint="The output has (len(x) - 1) * stride + len(w) samples.",
+        wrong=[_conv_transpose_flipped, _conv_transpose_stride_ignored],
     ),
     quiz.Choice(
         "03.checkerboard",
@@ -128,7 +173,19 @@ QUESTIONS = [
         "often, so that it makes no checkerboard from uneven overlap?",
         [f"kernel {k}, stride {s}" for k, s in CHECKERBOARD_OPTIONS],
         EVEN_OPTION[0],
-        hint="Count how many input samples reach each output sample: the count is even everywhere "
-        "only when the kernel is a multiple of the stride.",
+        hint="Draw the stamps of a constant input along one axis and count, for each output sample "
+        "away from the ends, how many stamps reach it.",
+        wrong=[i for i in range(len(CHECKERBOARD_OPTIONS)) if i != EVEN_OPTION[0]],
+    ),
+    quiz.Numeric(
+        "03.predict-stamp-size",
+        "Predict, before you run the cell: a 2 x 2 input, a 3 x 3 kernel, stride 2, no padding. How "
+        "many pixels wide is the output of the transposed convolution? Answer as an integer.",
+        lambda: float(transposed_output_size(2, 3, 2, 0)),
+        rtol=0,
+        atol=0.5,
+        hint="Each input pixel stamps a whole kernel at its own offset; find where the last stamp "
+        "ends.",
+        wrong=[4, 6, 3],  # twice the input, one more, one stamp
     ),
 ]
