@@ -360,3 +360,48 @@ def test_tiles_fit_a_valid_unet(smooth_pair):
     ds = TileDataset(*smooth_pair, input_size=n, output_size=net.output_size(n), length=2)
     x, y = ds[0]
     assert net(x[None]).shape[-2:] == y.shape
+
+
+def test_isbi_reads_the_challenge_tiffs(tmp_path):
+    import tifffile
+
+    rng = np.random.default_rng(1)
+    volume = rng.integers(0, 256, size=(4, 12, 10), dtype=np.uint8)
+    labels = np.where(rng.random((4, 12, 10)) < 0.2, 0, 255).astype(np.uint8)
+    tifffile.imwrite(tmp_path / "train-volume.tif", volume, photometric="minisblack")  # one page per slice
+    tifffile.imwrite(tmp_path / "train-labels.tif", labels, photometric="minisblack")
+    with tifffile.TiffFile(tmp_path / "train-volume.tif") as tif:
+        assert len(tif.pages) == 4  # a real multi-page TIFF
+    st = load_isbi2012(tmp_path)
+    np.testing.assert_allclose(st.images, volume / 255.0, atol=1e-7)
+    np.testing.assert_array_equal(st.labels, labels == 255)
+    np.testing.assert_array_equal(st.slices, np.arange(4))
+    assert data.isbi_available(tmp_path)
+    # the same slices written as PNGs give the same stack
+    png = tmp_path / "png"
+    (png / "images").mkdir(parents=True)
+    (png / "labels").mkdir()
+    for k in range(4):
+        Image.fromarray(volume[k]).save(png / "images" / f"{k:02d}.png")
+        Image.fromarray(labels[k]).save(png / "labels" / f"{k:02d}.png")
+    other = load_isbi2012(png)
+    np.testing.assert_array_equal(other.images, st.images)
+    np.testing.assert_array_equal(other.labels, st.labels)
+    # a label TIFF with grey values other than 0 and 255 is refused
+    tifffile.imwrite(tmp_path / "train-labels.tif", np.full((4, 12, 10), 128, np.uint8), photometric="minisblack")
+    with pytest.raises(ValueError, match="train-labels.tif.*expected 0 .membrane. and 255"):
+        load_isbi2012(tmp_path)
+    tifffile.imwrite(tmp_path / "train-labels.tif", labels[:3], photometric="minisblack")
+    with pytest.raises(ValueError, match="differ in shape"):
+        load_isbi2012(tmp_path)
+
+
+def test_isbi_error_names_both_layouts(tmp_path):
+    with pytest.raises(FileNotFoundError) as err:
+        load_isbi2012(tmp_path)
+    msg = str(err.value)
+    for part in ("images/00.png", "labels/00.png", "train-volume.tif", "train-labels.tif"):
+        assert part in msg, part
+    (tmp_path / "train-volume.tif").write_bytes(b"")
+    with pytest.raises(FileNotFoundError, match="no images/ or labels/ sub-folder and no train-labels.tif"):
+        load_isbi2012(tmp_path)

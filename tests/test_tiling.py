@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from torch import nn
 
 from unet_course.models import UNet
 from unet_course.tiling import mirror_indices, mirror_pad, plan_tiles, predict_tiled, predict_whole
@@ -228,3 +229,102 @@ def test_peak_memory_sees_a_large_allocation() -> None:
         del block
     assert peak.method
     assert 150e6 < peak.bytes < 400e6
+
+
+# --------------------------------------------------------------------------- test-time averaging
+from unet_course.tiling import DIHEDRAL, dihedral_transform, predict_tiled_averaged  # noqa: E402
+
+
+def _hand_loop(model, image: np.ndarray, elements: list[tuple[int, bool]], average: str) -> np.ndarray:
+    """Reference: transform with torch.flip / torch.rot90, predict, undo by hand, average."""
+    x = torch.from_numpy(image)
+    outs = []
+    for k, flip in elements:
+        y = torch.flip(x, dims=(1,)) if flip else x
+        y = torch.rot90(y, k, dims=(0, 1))
+        s = torch.from_numpy(predict_tiled(model, y.numpy().copy(), progress=False))
+        s = torch.rot90(s, -k, dims=(1, 2))
+        s = torch.flip(s, dims=(2,)) if flip else s
+        outs.append(torch.softmax(s, 0) if average == "probabilities" else s)
+    return torch.stack(outs).mean(0).numpy()
+
+
+ALL_EIGHT = [(k, f) for f in (False, True) for k in range(4)]
+
+
+@pytest.mark.parametrize("average", ["probabilities", "logits"])
+def test_averaging_matches_a_hand_written_loop(average: str) -> None:
+    model = small_net(depth=2)
+    image = np.random.default_rng(3).random((37, 50)).astype(np.float32)  # not square
+    got = predict_tiled_averaged(model, image, average=average)
+    assert got.shape == (3, 37, 50) and got.dtype == np.float32
+    np.testing.assert_allclose(got, _hand_loop(model, image, ALL_EIGHT, average), atol=1e-5)
+    # a subset, in the order given: identity and the three rotations
+    sub = predict_tiled_averaged(model, image, ("identity", "rot90", "rot180", "rot270"), average=average)
+    np.testing.assert_allclose(sub, _hand_loop(model, image, ALL_EIGHT[:4], average), atol=1e-5)
+    # a random network is not symmetric: averaging changes the prediction
+    plain = predict_tiled(model, image, progress=False)
+    plain = torch.softmax(torch.from_numpy(plain), 0).numpy() if average == "probabilities" else plain
+    assert np.abs(got - plain).max() > 1e-3
+    np.testing.assert_allclose(predict_tiled_averaged(model, image, "identity", average=average), plain, atol=1e-6)
+    if average == "probabilities":
+        np.testing.assert_allclose(got.sum(0), 1.0, atol=1e-5)
+
+
+def test_each_symmetry_is_undone_exactly_and_the_group_is_closed() -> None:
+    x = torch.arange(12.0).reshape(1, 3, 4)
+    images = set()
+    for name in DIHEDRAL:
+        y = dihedral_transform(x, name)
+        assert torch.equal(dihedral_transform(y, name, inverse=True), x)
+        images.add(tuple(y.flatten().tolist()) + tuple(y.shape))
+    assert len(images) == 8  # eight different images: the eight elements are distinct
+
+
+class _SymmetricNet(nn.Module):
+    """A valid network equivariant to the square's symmetries by construction: one 3 x 3
+    convolution whose kernels are averaged over the eight symmetries, ReLU, then a 1 x 1
+    convolution (pointwise, so equivariant too). Depth 0: no pooling grid to break the symmetry."""
+
+    depth, padding, in_channels = 0, "valid", 1
+
+    def __init__(self) -> None:
+        super().__init__()
+        torch.manual_seed(1)
+        self.conv = nn.Conv2d(1, 4, 3)
+        self.head = nn.Conv2d(4, 2, 1)
+        with torch.no_grad():
+            w = self.conv.weight
+            w.copy_(torch.stack([dihedral_transform(w, g) for g in DIHEDRAL]).mean(0))
+
+    def output_size(self, n: int) -> int:
+        return n - 2
+
+    def valid_input_size(self, n: int) -> int:
+        return n
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(torch.relu(self.conv(x)))
+
+
+def test_an_equivariant_network_gains_nothing_from_averaging() -> None:
+    model = _SymmetricNet().eval()
+    image = np.random.default_rng(5).random((30, 41)).astype(np.float32)
+    plain = torch.softmax(torch.from_numpy(predict_tiled(model, image, progress=False)), 0).numpy()
+    for transforms in (DIHEDRAL, ("rot90",), ("flip", "flip+rot270")):
+        np.testing.assert_allclose(predict_tiled_averaged(model, image, transforms), plain, atol=1e-5)
+
+
+def test_averaging_rejects_bad_transforms_before_any_work() -> None:
+    model = small_net(depth=2)
+    image = np.zeros((20, 20), np.float32)
+    with pytest.raises(ValueError, match="unknown transform.*rot45"):
+        predict_tiled_averaged(model, image, ("identity", "rot45"))
+    with pytest.raises(ValueError, match="empty"):
+        predict_tiled_averaged(model, image, ())
+    with pytest.raises(ValueError, match="repeat"):
+        predict_tiled_averaged(model, image, ("rot90", "rot90"))
+    with pytest.raises(ValueError, match="average"):
+        predict_tiled_averaged(model, image, average="median")
+    out = predict_tiled_averaged(model, torch.zeros(1, 20, 20))
+    assert isinstance(out, torch.Tensor) and out.shape == (3, 20, 20)

@@ -38,6 +38,9 @@ __all__ = [
     "TilePlan",
     "predict_tiled",
     "predict_whole",
+    "predict_tiled_averaged",
+    "DIHEDRAL",
+    "dihedral_transform",
     "PeakMemory",
 ]
 
@@ -424,6 +427,103 @@ def predict_tiled(
     finally:
         model.train(was_training)
     assert out is not None
+    return out.numpy() if as_numpy else out
+
+
+# --------------------------------------------------------------------------- test-time averaging
+#: The eight symmetries of the square (the dihedral group D4), each ``(name, k, flip)``: flip the
+#: image left-right when ``flip``, then rotate it by ``k`` quarter turns counter-clockwise
+#: (``torch.rot90`` on the last two axes). ``"identity"`` leaves the image as it is.
+DIHEDRAL: tuple[str, ...] = (
+    "identity", "rot90", "rot180", "rot270", "flip", "flip+rot90", "flip+rot180", "flip+rot270",
+)
+_DIHEDRAL_PARAMS: dict[str, tuple[int, bool]] = {
+    name: (k % 4, name.startswith("flip")) for k, name in enumerate(DIHEDRAL)
+}
+
+
+def _check_transforms(transforms: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    if isinstance(transforms, str):
+        transforms = (transforms,)
+    names = tuple(transforms)
+    unknown = [t for t in names if t not in _DIHEDRAL_PARAMS]
+    if unknown:
+        raise ValueError(f"unknown transform(s) {unknown}: use names from {DIHEDRAL} (the square's eight symmetries)")
+    if not names:
+        raise ValueError(f"transforms is empty: give at least one of {DIHEDRAL}")
+    if len(set(names)) != len(names):
+        raise ValueError(f"transforms {names} repeat a name: give each symmetry once")
+    return names
+
+
+def dihedral_transform(x: Tensor, name: str, *, inverse: bool = False) -> Tensor:
+    """Apply one symmetry of the square (or its inverse) to the last two axes of ``x``.
+
+    Args:
+        x: ``(..., H, W)`` tensor.
+        name: one of :data:`DIHEDRAL`.
+        inverse: undo the symmetry instead: ``dihedral_transform(dihedral_transform(x, g), g,
+            inverse=True)`` is ``x`` exactly (pure index permutations, no interpolation).
+
+    Returns:
+        ``(..., H, W)`` or, for a quarter or three-quarter turn, ``(..., W, H)``.
+    """
+    (name,) = _check_transforms((name,))
+    k, flip = _DIHEDRAL_PARAMS[name]
+    if not inverse:
+        x = torch.flip(x, dims=(-1,)) if flip else x
+        return torch.rot90(x, k, dims=(-2, -1)) if k else x
+    x = torch.rot90(x, -k, dims=(-2, -1)) if k else x
+    return torch.flip(x, dims=(-1,)) if flip else x
+
+
+def predict_tiled_averaged(
+    model: nn.Module,
+    image: np.ndarray | Tensor,
+    transforms: str | tuple[str, ...] | list[str] = DIHEDRAL,
+    *,
+    average: Literal["probabilities", "logits"] = "probabilities",
+    **tiled_kwargs,
+) -> np.ndarray | Tensor:
+    """Overlap-tile prediction averaged over rotated and flipped copies of the input.
+
+    The paper's ISBI 2012 result (Section 4, Table 1) was "averaged over 7 rotated versions of
+    the input data". For every symmetry ``g`` of the square in ``transforms`` the image is
+    transformed, segmented with :func:`predict_tiled`, and the prediction is transformed back
+    with ``g``'s inverse, so that every copy's pixel ``(y, x)`` again refers to the image's
+    pixel ``(y, x)``; the copies are then averaged. Rotations by quarter turns and flips move
+    pixels without interpolation, so undoing them is exact.
+
+    Args:
+        model: as for :func:`predict_tiled`.
+        image: ``(H, W)`` or ``(C, H, W)`` NumPy array or tensor (any ``H, W``; a quarter turn
+            swaps them, which overlap-tiling handles).
+        transforms: names from :data:`DIHEDRAL` (default: all eight, identity included), each at
+            most once; a single name is allowed.
+        average: ``"probabilities"``: the mean of the soft-max over classes of each copy's scores;
+            ``"logits"``: the mean of the raw scores.
+        **tiled_kwargs: passed to :func:`predict_tiled` (``tile_size``, ``batch_size``, ``device``,
+            ``progress`` (default ``False`` here), ``step``, ``margin``, ``pad_mode``).
+
+    Returns:
+        ``(num_classes, H, W)`` float32: mean probabilities (each pixel's classes sum to 1) or
+        mean logits; a NumPy array for a NumPy image, a CPU tensor for a tensor image.
+    """
+    names = _check_transforms(transforms)
+    if average not in ("probabilities", "logits"):
+        raise ValueError(f"average must be 'probabilities' or 'logits', got {average!r}")
+    as_numpy = isinstance(image, np.ndarray)
+    img = _as_image(image, int(model.in_channels))
+    tiled_kwargs.setdefault("progress", False)
+    total: Tensor | None = None
+    for name in names:
+        scores = predict_tiled(model, dihedral_transform(img, name).contiguous(), **tiled_kwargs)
+        scores = dihedral_transform(scores, name, inverse=True)
+        if average == "probabilities":
+            scores = torch.softmax(scores, dim=0)
+        total = scores if total is None else total + scores
+    assert total is not None
+    out = (total / len(names)).contiguous()
     return out.numpy() if as_numpy else out
 
 

@@ -2,7 +2,10 @@
 
 The data set (Cardona et al. 2010; Arganda-Carreras et al. 2015) is the one of Table 1 in the
 U-Net paper. The course cannot ship it; :func:`load_isbi2012` reads it from a folder you name,
-laid out as::
+laid out in one of two ways::
+
+    <root>/train-volume.tif            the challenge's own files: multi-page TIFFs,
+    <root>/train-labels.tif            30 pages of 512 x 512 each (as distributed)
 
     <root>/images/00.png ... 29.png   8-bit grey slices, 512 x 512
     <root>/labels/00.png ... 29.png   8-bit labels: 255 = cell interior, 0 = membrane
@@ -22,12 +25,15 @@ import numpy as np
 DATA_ENV = "UNET_COURSE_DATA"
 MEMBRANE, INTERIOR = 0, 1
 
+TIFF_FILES = ("train-volume.tif", "train-labels.tif")
+
 _HOW_TO_GET = (
     "Get the training set of the ISBI 2012 challenge 'Segmentation of neuronal structures in EM "
-    "stacks' (30 slices, 512 x 512; e.g. from the challenge site or a mirror of its "
-    "train-volume.tif / train-labels.tif), write each slice as an 8-bit PNG to "
-    "<folder>/images/00.png ... 29.png and each label (255 = interior, 0 = membrane) to "
-    "<folder>/labels/00.png ... 29.png, then pass root=<folder> or set the environment variable "
+    "stacks' (30 slices, 512 x 512; from the challenge site or a mirror) and put it in a folder "
+    "in either layout: (1) the challenge's own multi-page TIFFs <folder>/train-volume.tif and "
+    "<folder>/train-labels.tif, as distributed; or (2) one 8-bit PNG per slice, "
+    "<folder>/images/00.png ... 29.png, and per label (255 = interior, 0 = membrane), "
+    "<folder>/labels/00.png ... 29.png. Then pass root=<folder> or set the environment variable "
     f"{DATA_ENV}=<folder>."
 )
 
@@ -50,7 +56,7 @@ def isbi_root(root: str | os.PathLike | None = None) -> Path:
     """The ISBI 2012 folder: ``root`` if given, else ``$UNET_COURSE_DATA``.
 
     Raises ``FileNotFoundError`` with download instructions when neither names a folder that
-    holds ``images/`` and ``labels/``.
+    holds ``images/`` and ``labels/`` or ``train-volume.tif`` and ``train-labels.tif``.
     """
     if root is None:
         env = os.environ.get(DATA_ENV, "").strip()
@@ -60,13 +66,23 @@ def isbi_root(root: str | os.PathLike | None = None) -> Path:
             )
         root = env
     path = Path(root).expanduser()
-    missing = [sub for sub in ("images", "labels") if not (path / sub).is_dir()]
-    if missing:
+    if _layout(path) is None:
+        missing = [sub + "/" for sub in ("images", "labels") if not (path / sub).is_dir()]
+        missing_tif = [name for name in TIFF_FILES if not (path / name).is_file()]
         raise FileNotFoundError(
-            f"The ISBI 2012 folder {str(path)!r} has no {' or '.join(s + '/' for s in missing)} "
-            "sub-folder. " + _HOW_TO_GET
+            f"The ISBI 2012 folder {str(path)!r} has no {' or '.join(missing)} sub-folder and no "
+            f"{' or '.join(missing_tif)}. " + _HOW_TO_GET
         )
     return path
+
+
+def _layout(path: Path) -> str | None:
+    """``"png"`` (images/ and labels/), ``"tif"`` (the challenge's two TIFFs) or ``None``."""
+    if all((path / sub).is_dir() for sub in ("images", "labels")):
+        return "png"
+    if all((path / name).is_file() for name in TIFF_FILES):
+        return "tif"
+    return None
 
 
 def isbi_available(root: str | os.PathLike | None = None) -> bool:
@@ -89,8 +105,10 @@ def load_isbi2012(root: str | os.PathLike | None = None) -> EMStack:
     """Read the 30 ISBI 2012 training slices and their membrane labels.
 
     Args:
-        root: the folder with ``images/NN.png`` and ``labels/NN.png``; default: the environment
-            variable ``UNET_COURSE_DATA``.
+        root: the folder with ``images/NN.png`` and ``labels/NN.png``, or with the challenge's
+            multi-page ``train-volume.tif`` and ``train-labels.tif`` (page ``k`` is slice ``k``;
+            the PNG layout wins when a folder has both); default: the environment variable
+            ``UNET_COURSE_DATA``.
 
     Returns:
         An :class:`EMStack`: ``images`` ``(30, 512, 512)`` float32 in [0, 1] (8-bit value / 255),
@@ -100,10 +118,12 @@ def load_isbi2012(root: str | os.PathLike | None = None) -> EMStack:
     Raises:
         FileNotFoundError: the folder is missing or incomplete; the message says what to
             download and where to put it.
-        ValueError: an image and its label differ in size, or a label holds values other
-            than 0 and 255.
+        ValueError: an image and its label differ in size, a label holds values other
+            than 0 and 255, or a TIFF is not a stack of 8-bit grey pages.
     """
     path = isbi_root(root)
+    if _layout(path) == "tif":
+        return _load_tif(path)
     image_files = sorted((path / "images").glob("*.png"))
     if not image_files:
         raise FileNotFoundError(f"{str(path / 'images')!r} holds no PNG slices. " + _HOW_TO_GET)
@@ -117,16 +137,42 @@ def load_isbi2012(root: str | os.PathLike | None = None) -> EMStack:
         image, label = _read_png(file), _read_png(label_file)
         if image.shape != label.shape:
             raise ValueError(f"{file.name}: image {image.shape} and label {label.shape} differ in size")
-        values = np.unique(label)
-        if not set(values.tolist()) <= {0, 255}:
-            raise ValueError(
-                f"label {file.name} holds values {values[:8].tolist()}; expected 0 (membrane) and "
-                "255 (interior) only"
-            )
+        _check_label(label, file.name)
         images.append(image.astype(np.float32) / 255.0)
         labels.append((label == 255).astype(np.uint8))
         slices.append(int(file.stem) if file.stem.isdigit() else len(slices))
     return EMStack(np.stack(images), np.stack(labels), np.asarray(slices, dtype=np.int64))
+
+
+def _check_label(label: np.ndarray, name: str) -> None:
+    values = np.unique(label)
+    if not set(values.tolist()) <= {0, 255}:
+        raise ValueError(
+            f"label {name} holds values {values[:8].tolist()}; expected 0 (membrane) and "
+            "255 (interior) only"
+        )
+
+
+def _load_tif(path: Path) -> EMStack:
+    """The challenge's ``train-volume.tif`` / ``train-labels.tif``: ``(N, H, W)`` 8-bit stacks."""
+    import tifffile
+
+    volume, labels = (tifffile.imread(path / name) for name in TIFF_FILES)
+    for name, arr in zip(TIFF_FILES, (volume, labels)):
+        if arr.ndim == 2:  # a single page
+            arr = arr[None]
+        if arr.ndim != 3 or arr.dtype != np.uint8:
+            raise ValueError(
+                f"{name} holds an array of shape {arr.shape} and dtype {arr.dtype}; expected a "
+                "multi-page TIFF of 8-bit grey pages, (N, H, W) uint8"
+            )
+    volume = volume[None] if volume.ndim == 2 else volume
+    labels = labels[None] if labels.ndim == 2 else labels
+    if volume.shape != labels.shape:
+        raise ValueError(f"{TIFF_FILES[0]} {volume.shape} and {TIFF_FILES[1]} {labels.shape} differ in shape")
+    _check_label(labels, TIFF_FILES[1])
+    return EMStack(volume.astype(np.float32) / 255.0, (labels == 255).astype(np.uint8),
+                   np.arange(len(volume), dtype=np.int64))
 
 
 def split_by_slice(
