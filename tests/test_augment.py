@@ -363,3 +363,22 @@ def test_viz_data_helpers():
     viz_data.plot_displacement(ax, A.random_coarse_displacement(0), (64, 64), step=16)
     assert len(ax.collections) >= 3  # dense arrows, node arrows, node markers
     plt.close(fig)
+
+
+def test_explorer_draws_only_when_a_control_moves():
+    import ipywidgets as widgets
+
+    from unet_course import viz_data
+
+    calls = []
+    sigma, grid = widgets.FloatSlider(value=10.0, min=0, max=30), widgets.IntSlider(value=3, min=2, max=9)
+    box = viz_data.explorer(lambda sigma, grid: calls.append((sigma, grid)), sigma=sigma, grid=grid)
+    assert calls == []                      # nothing drawn while the notebook executes
+    grid.value = 5
+    sigma.value = 4.0
+    assert calls == [(10.0, 5), (4.0, 5)]
+    assert isinstance(box.children[-1], widgets.Output)
+    with pytest.raises(ValueError, match="at least one control"):
+        viz_data.explorer(lambda: None)
+    with pytest.raises(TypeError, match="ipywidgets value widget"):
+        viz_data.explorer(lambda x: None, x=3)

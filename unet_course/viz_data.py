@@ -75,3 +75,37 @@ def plot_displacement(
     ax.set_ylim(1.05 * h, -0.05 * h)
     ax.set_xticks([])
     ax.set_yticks([])
+
+
+def explorer(draw, **controls):
+    """Sliders that redraw a figure: ``draw(**values)`` runs each time a control changes.
+
+    Args:
+        draw: a function of the controls' values that draws (and shows) a Matplotlib figure.
+        **controls: ipywidgets value widgets by ``draw``'s parameter names, e.g.
+            ``sigma=widgets.FloatSlider(value=10, min=0, max=30)``.
+
+    Returns:
+        An ``ipywidgets.VBox``: the controls above an ``Output`` area. Nothing is drawn until a
+        control moves (the chapter's static figure stands for the first drawing), so executing the
+        notebook headless writes nothing into the ``Output`` widget: nbclient (nbval, nbconvert)
+        can stall for its whole cell timeout on output captured by one, as ``ipywidgets.interact``
+        does.
+    """
+    import ipywidgets as widgets
+
+    if not controls:
+        raise ValueError("explorer needs at least one control, e.g. sigma=widgets.FloatSlider(...)")
+    area = widgets.Output()
+
+    def redraw(_change=None) -> None:
+        with area:
+            area.clear_output(wait=True)
+            draw(**{name: control.value for name, control in controls.items()})
+
+    for control in controls.values():
+        if not hasattr(control, "observe") or not hasattr(control, "value"):
+            raise TypeError(f"each control must be an ipywidgets value widget, got {type(control).__name__}")
+        control.observe(redraw, names="value")
+    hint = widgets.HTML("<i>Move a slider to draw; the figure above shows the start values.</i>")
+    return widgets.VBox([widgets.HBox(list(controls.values())), hint, area])
