@@ -65,6 +65,8 @@ EM_TASKS: tuple[str, ...] = ("isbi", "em_synthetic")
 CELL_TASKS: tuple[str, ...] = ("phase_contrast", "dic", "nuclei")
 TASKS: tuple[str, ...] = EM_TASKS + CELL_TASKS
 EXTRAPOLATIONS: tuple[str, ...] = ("mirror", "zero")
+#: Images up to this side are segmented by a valid U-Net in one input tile (:func:`predict_probability`).
+WHOLE_IMAGE_SIDE = 1024
 
 #: Table 1 of the paper: the ISBI 2012 EM segmentation challenge's leaderboard of March 6th,
 #: 2015, on the challenge's *test* stack (labels never published), sorted by warping error:
@@ -214,7 +216,8 @@ def task_data(
 
 
 def predict_probability(model: nn.Module, image: np.ndarray, extrapolation: str = "mirror",
-                        device: torch.device | str | None = None) -> np.ndarray:
+                        device: torch.device | str | None = None,
+                        transforms: Sequence[str] | None = None) -> np.ndarray:
     """Probability of class 1 (interior / cell) for every pixel of one whole image.
 
     Overlap-tile inference with :func:`unet_course.tiling.predict_tiled`: the image is extended
@@ -225,18 +228,29 @@ def predict_probability(model: nn.Module, image: np.ndarray, extrapolation: str 
         model: a :class:`~unet_course.models.UNet` with 2 classes.
         image: ``(H, W)`` float grey image.
         extrapolation: ``"mirror"`` or ``"zero"``.
+        transforms: ``None``: one prediction; else names of :data:`unet_course.tiling.DIHEDRAL`:
+            the soft-max probabilities averaged over those rotated / flipped copies
+            (:func:`unet_course.tiling.predict_tiled_averaged`, the paper's test-time averaging).
 
     Returns:
         ``(H, W)`` float32 probabilities in [0, 1].
     """
-    from .tiling import predict_tiled
+    from .tiling import predict_tiled, predict_tiled_averaged
 
     if extrapolation not in EXTRAPOLATIONS:
         raise ValueError(f"extrapolation={extrapolation!r}: use one of {EXTRAPOLATIONS}")
     image = np.asarray(image, dtype=np.float32)
     if image.ndim != 2:
         raise ValueError(f"image must be (H, W), got shape {image.shape}")
-    logits = predict_tiled(model, image, device=device, progress=False, pad_mode=extrapolation)
+    tiling: dict[str, Any] = {"device": device, "pad_mode": extrapolation}
+    if getattr(model, "padding", None) == "valid" and max(image.shape) <= WHOLE_IMAGE_SIDE:
+        # one input tile covers the whole image: the same scores as smaller tiles stepped on the
+        # pooling grid (predict_tiled's guarantee), with no tile computed twice
+        tiling["tile_size"] = model.valid_input_size(max(image.shape) + 2 * model.margin)
+    if transforms is not None:
+        probs = predict_tiled_averaged(model, image, tuple(transforms), **tiling)
+        return probs[1].astype(np.float32)
+    logits = predict_tiled(model, image, progress=False, **tiling)
     return torch.softmax(torch.from_numpy(logits), dim=0)[1].numpy().astype(np.float32)
 
 
@@ -247,7 +261,7 @@ def _border_band(shape: tuple[int, int], band: int) -> np.ndarray:
 
 
 def evaluate(model: nn.Module, test: SegmentationSet, task: str, *, extrapolation: str = "mirror",
-             band: int = 16, progress: bool = False) -> dict[str, float]:
+             band: int = 16, progress: bool = False, transforms: Sequence[str] | None = None) -> dict[str, float]:
     """Scores of ``model`` on the held-out images of ``task``.
 
     EM tasks, means over the test slices: ``warping_error``, ``rand_error`` (1 - best Rand
@@ -259,10 +273,19 @@ def evaluate(model: nn.Module, test: SegmentationSet, task: str, *, extrapolatio
     predicted instances (4-connected components of the foreground) matched to the true ones at
     IoU >= 0.5.
 
+    ``transforms`` (names of :data:`unet_course.tiling.DIHEDRAL`) scores the prediction averaged
+    over those rotated / flipped copies of each image (:func:`predict_probability`); ``None``
+    scores a single prediction.
+
     Returns:
         A dict of floats (plus ``images``, the number of test images).
     """
     from tqdm.auto import tqdm
+
+    if transforms is not None:
+        from .tiling import _check_transforms
+
+        transforms = _check_transforms(tuple(transforms))
 
     from .metrics import (
         instances_from_foreground,
@@ -276,7 +299,8 @@ def evaluate(model: nn.Module, test: SegmentationSet, task: str, *, extrapolatio
     rows: list[dict[str, float]] = []
     tp = fp = fn = inter = union = b_inter = b_union = 0
     for k in tqdm(range(len(test)), desc=f"scoring {task}", disable=not progress, leave=False):
-        prob = predict_probability(model, test.images[k], extrapolation)
+        prob = (predict_probability(model, test.images[k], extrapolation) if transforms is None
+                else predict_probability(model, test.images[k], extrapolation, transforms=transforms))
         target = test.targets[k]
         if task in EM_TASKS:
             rows.append({
@@ -337,6 +361,7 @@ class ExperimentRecipe:
     optimizer: str = "adam"
     lr: float = 2e-3
     momentum: float = 0.99
+    lr_schedule: str | None = None
     train_images: int = 4
     test_images: int = 4
     image_size: int = 256
@@ -361,8 +386,9 @@ _CELLS = dict(train_images=4, test_images=4, image_size=256, n_cells=40)
 
 RECIPES: dict[str, ExperimentRecipe] = {
     "ch09_isbi": ExperimentRecipe(
-        "valid U-Net (8 base channels, depth 3) on ISBI 2012 slices 00-24; held out 25-29",
-        task="isbi", steps=1500, tile=196),
+        "valid U-Net (12 base channels, depth 3) on ISBI 2012 slices 00-24, 252 x 252 input tiles, "
+        "cosine learning-rate schedule; held out 25-29", task="isbi", base_channels=12, steps=900,
+        tile=252, lr_schedule="cosine"),
     "ch09_em": ExperimentRecipe(
         "the same U-Net on 8 synthetic EM-like slices (the stand-in where ISBI 2012 is absent)",
         task="em_synthetic", steps=1000, tile=196, train_images=8, test_images=5, image_size=256),
@@ -459,7 +485,10 @@ def run_experiment(
 
     Returns:
         :class:`ExperimentRun` ``(model, meta, history)``; ``meta["scores"]`` holds
-        :func:`evaluate`'s scores (mirror extrapolation) and ``meta["seconds"]`` the training time.
+        :func:`evaluate`'s scores (mirror extrapolation, one prediction per image), for EM tasks
+        ``meta["scores_averaged"]`` the scores of the prediction averaged over the eight
+        symmetries of the square (:data:`unet_course.tiling.DIHEDRAL`; empty for cells), and
+        ``meta["seconds"]`` the training time.
     """
     from .data.tiles import TileDataset
     from .train import fit, save_checkpoint
@@ -478,15 +507,25 @@ def run_experiment(
                         length=recipe.steps * recipe.batch_size, seed=recipe.seed)
     history = fit(model, tiles, steps=n_steps, optimizer=recipe.optimizer, lr=recipe.lr,
                   momentum=recipe.momentum, batch_size=recipe.batch_size, seed=recipe.seed, device=device,
+                  lr_schedule=recipe.lr_schedule,
                   progress=progress, desc=name or recipe.task)
     scores = evaluate(model, test, recipe.task, progress=progress) if score else {}
-    meta = {"recipe": name, **asdict(recipe), "steps": n_steps, "scores": scores,
+    # EM: also the paper's test-time averaging (Table 1), over the square's eight symmetries
+    averaged = (evaluate(model, test, recipe.task, progress=progress, transforms=_all_symmetries())
+                if score and recipe.task in EM_TASKS else {})
+    meta = {"recipe": name, **asdict(recipe), "steps": n_steps, "scores": scores, "scores_averaged": averaged,
             "seconds": history.seconds, "command": f"python -m unet_course.experiments {name}".strip(),
             "torch": str(torch.__version__)}
     if out is not None:
         save_checkpoint(out, model, step=len(history.loss), history=history, meta=meta)
     model.eval()
     return ExperimentRun(model, meta, history)
+
+
+def _all_symmetries() -> tuple[str, ...]:
+    from .tiling import DIHEDRAL
+
+    return DIHEDRAL
 
 
 def load_experiment(name: str, device: torch.device | str | None = None) -> tuple[nn.Module, dict[str, Any]]:

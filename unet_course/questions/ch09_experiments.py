@@ -51,28 +51,75 @@ def _simple_count() -> float:
     return float(isbi.simple_point_table(4).sum())
 
 
+def _rand_fscore_without_singletons() -> float:
+    """A plausible wrong answer: predicted membrane inside a true cell dropped, not counted as a
+    one-pixel cell."""
+    both, pred, true = 3**2 + 1**2 + 1**2, 4**2 + 1**2, 3**2 + 3**2
+    p, r = both / pred, both / true
+    return 2 * p * r / (p + r)
+
+
+def _is_simple_interior_only(window: np.ndarray) -> bool:
+    """A plausible wrong answer: only the interior's 4-components are counted; a flip that
+    closes a membrane hole (or opens one) passes unnoticed."""
+    from scipy import ndimage as ndi
+
+    win = np.asarray(window, dtype=bool)
+    flipped = win.copy()
+    flipped[1, 1] = ~flipped[1, 1]
+    four = ndi.generate_binary_structure(2, 1)
+    return bool(ndi.label(win, four)[1] == ndi.label(flipped, four)[1])
+
+
+def _is_simple_eight_interior(window: np.ndarray) -> bool:
+    """A plausible wrong answer: the other convention, interior 8-connected and membrane 4-connected."""
+    from scipy import ndimage as ndi
+
+    win = np.asarray(window, dtype=bool)
+    flipped = win.copy()
+    flipped[1, 1] = ~flipped[1, 1]
+    four, eight = ndi.generate_binary_structure(2, 1), ndi.generate_binary_structure(2, 2)
+
+    def counts(w):
+        return ndi.label(w, eight)[1], ndi.label(~w, four)[1]
+
+    return bool(counts(win) == counts(flipped))
+
+
+#: Options of "09.predict-tta" (the index is the answer).
+TTA_OPTIONS = [
+    "lower with the averaging than without it",
+    "higher with the averaging than without it",
+    "the same to every digit, with or without",
+]
+
+
 QUESTIONS = [
     quiz.Numeric(
         "09.rand-by-hand",
         "Truth `1 1 1 0 1 1 1` (two cells of 3 pixels), prediction `1 1 1 1 1 0 1` (interior 1, "
         "membrane 0). What is the foreground-restricted Rand F-score, counting ordered pairs "
-        "including a pixel with itself, and predicted membrane inside a true cell as singletons?",
+        "including a pixel with itself, and predicted membrane inside a true cell as singletons? "
+        "Give it to three decimal places.",
         _rand_fscore,
-        rtol=1e-6,
-        hint="Leave out the true membrane pixel. The prediction's segments inside the truth's foreground "
-        "are {0,1,2,4} and the singleton 6 (pixel 5 is predicted membrane: a singleton too). Sum the squared "
-        "overlaps for 'together in both', the squared predicted segment sizes for precision, the squared "
-        "true segment sizes for recall.",
+        rtol=0.0,
+        atol=5e-4,
+        hint="Leave out the true membrane pixel. Inside the truth's foreground the prediction has one "
+        "segment of four pixels, one of one pixel, and a predicted membrane pixel that counts as a "
+        "singleton. Sum the squared overlaps for 'together in both', the squared predicted segment sizes "
+        "for precision, the squared true segment sizes for recall.",
+        wrong=[0.67, 0.666, _rand_fscore_without_singletons()],
     ),
     quiz.Numeric(
         "09.simple-count",
         "With interior 4-connected and membrane 8-connected, for how many of the 256 possible "
-        "8-neighbourhoods is the centre pixel a simple point?",
+        "8-neighbourhoods is the centre pixel a simple point? Answer as an integer.",
         _simple_count,
         rtol=0,
         atol=0.5,
         hint="Whether the centre is simple does not depend on its own value. For each neighbourhood, flip the "
         "centre and compare the numbers of interior and membrane components of the 3 x 3 window.",
+        wrong=[_simple_count() - 1, _simple_count() + 1, 256 - _simple_count()],
     ),
     quiz.CodeExercise(
         "09.is-simple",
@@ -84,6 +131,7 @@ QUESTIONS = [
         compare=_compare_simple,
         hint="scipy.ndimage.label with generate_binary_structure(2, 1) for the interior and (2, 2) for the "
         "membrane; count before and after flipping the centre.",
+        wrong=[_is_simple_interior_only, _is_simple_eight_interior],
     ),
     quiz.Choice(
         "09.topology-only",
@@ -93,5 +141,18 @@ QUESTIONS = [
         ["pixel error", "Rand error", "warping error"],
         2,
         hint="Only one of the three forgives every flip that keeps the number of cells and holes.",
+        wrong=[0, 1],
+    ),
+    quiz.Choice(
+        "09.predict-tta",
+        "Predict before you measure: the chapter's ISBI model segments the held-out slices once, and "
+        "once averaged over the eight rotated and flipped copies of each slice (test-time averaging). "
+        "The Rand error of the averaged prediction is ...",
+        TTA_OPTIONS,
+        0,
+        hint="The network was trained on rotated and flipped tiles, but it is not symmetric by construction: "
+        "its eight answers differ a little, mostly where it is unsure. What does a mean do to errors that "
+        "are not shared?",
+        wrong=[1, 2],
     ),
 ]
