@@ -335,3 +335,38 @@ def test_no_cell_outside_a_solution_needs_a_solution_name(path):
             f"edition that is `...` and 'Run All' stops there. Compute it in an ordinary cell before the "
             f"exercise:\n{cell['text'][:160]}"
         )
+
+
+NOTE_DIFF = re.compile(r"^\((note-diff-\d{2}-[a-z0-9-]+)\)=\s*$", re.M)
+NOTE_DIFF_TITLE = "노트와 논문이 다른 점 (where the note and the paper differ)"
+
+
+def _note_diff_boxes() -> dict[str, str]:
+    """Every note-vs-paper box of the chapters: its label -> the notebook that holds it."""
+    boxes = {}
+    for path in NOTEBOOKS:
+        for cell in json.loads(path.read_text())["cells"]:
+            source = "".join(cell["source"])
+            if cell["cell_type"] != "markdown":
+                continue
+            for match in NOTE_DIFF.finditer(source):
+                after = source[match.end() : match.end() + 300]
+                assert NOTE_DIFF_TITLE in after, (
+                    f"{path.name}: the target ({match.group(1)})= must stand right before an admonition "
+                    f"titled '{NOTE_DIFF_TITLE}'"
+                )
+                boxes[match.group(1)] = path.name
+    return boxes
+
+
+def test_every_note_vs_paper_box_is_linked_from_the_preface():
+    boxes = _note_diff_boxes()
+    assert len(boxes) >= 10, f"only {len(boxes)} boxes where a note and the paper differ"
+    preface = (ROOT / "book" / "preface.md").read_text()
+    missing = [f"{label} ({name})" for label, name in boxes.items() if f"<{label}>" not in preface]
+    assert not missing, (
+        "the preface's note-to-chapter table must link these boxes in its column 'where the note and "
+        f"the paper differ': {missing}"
+    )
+    dangling = set(re.findall(r"<(note-diff-[a-z0-9-]+)>", preface)) - set(boxes)
+    assert not dangling, f"the preface links boxes that no chapter holds: {sorted(dangling)}"
