@@ -273,26 +273,18 @@ def draw_fcn_skips(ax: plt.Axes | None = None) -> plt.Axes:
     node(score["conv7"], rows["32s"], "score 1x1", c)
     arrow((score["conv7"] + 0.5, rows["32s"]), (right - 0.6, rows["32s"]), c)
     node(right, rows["32s"], "x32 up -> FCN-32s", c)
-    # FCN-16s: 2x conv7 scores + pool4 scores, x16
-    c = colors["16s"]
-    arrow((score["pool4"], 2.65), (score["pool4"], rows["16s"] + 0.2), c)
-    node(score["pool4"], rows["16s"], "score 1x1", c)
-    node(score["conv7"], rows["16s"], "+", c)
-    arrow((score["conv7"], rows["32s"] - 0.2), (score["conv7"], rows["16s"] + 0.2), c)
-    ax.text(score["conv7"] + 0.08, (rows["32s"] + rows["16s"]) / 2, "x2 up", fontsize=7, color=c)
-    arrow((score["pool4"] + 0.5, rows["16s"]), (score["conv7"] - 0.2, rows["16s"]), c)
-    arrow((score["conv7"] + 0.2, rows["16s"]), (right - 0.6, rows["16s"]), c)
-    node(right, rows["16s"], "x16 up -> FCN-16s", c)
-    # FCN-8s: 2x (fused 16s) + pool3 scores, x8
-    c = colors["8s"]
-    arrow((score["pool3"], 2.65), (score["pool3"], rows["8s"] + 0.2), c)
-    node(score["pool3"], rows["8s"], "score 1x1", c)
-    node(score["conv7"], rows["8s"], "+", c)
-    arrow((score["conv7"], rows["16s"] - 0.2), (score["conv7"], rows["8s"] + 0.2), c)
-    ax.text(score["conv7"] + 0.08, (rows["16s"] + rows["8s"]) / 2, "x2 up", fontsize=7, color=c)
-    arrow((score["pool3"] + 0.5, rows["8s"]), (score["conv7"] - 0.2, rows["8s"]), c)
-    arrow((score["conv7"] + 0.2, rows["8s"]), (right - 0.6, rows["8s"]), c)
-    node(right, rows["8s"], "x8 up -> FCN-8s", c)
+    # FCN-16s and FCN-8s: the previous row's fused scores upsampled x2, plus the scores of a pool
+    # layer (pool4, then pool3), upsampled x16 or x8 to the input
+    for variant, pool, above, factor in (("16s", "pool4", "32s", 16), ("8s", "pool3", "16s", 8)):
+        c = colors[variant]
+        arrow((score[pool], 2.65), (score[pool], rows[variant] + 0.2), c)
+        node(score[pool], rows[variant], "score 1x1", c)
+        node(score["conv7"], rows[variant], "+", c)
+        arrow((score["conv7"], rows[above] - 0.2), (score["conv7"], rows[variant] + 0.2), c)
+        ax.text(score["conv7"] + 0.08, (rows[above] + rows[variant]) / 2, "x2 up", fontsize=7, color=c)
+        arrow((score[pool] + 0.5, rows[variant]), (score["conv7"] - 0.2, rows[variant]), c)
+        arrow((score["conv7"] + 0.2, rows[variant]), (right - 0.6, rows[variant]), c)
+        node(right, rows[variant], f"x{factor} up -> FCN-{variant}", c)
     for name, x in (("fusion 1\nconv7, stride 32", score["conv7"]), ("fusion 2\npool4, stride 16", score["pool4"]),
                     ("fusion 3\npool3, stride 8", score["pool3"])):
         ax.text(x, 5.9, name, ha="center", va="center", fontsize=8, weight="bold")
