@@ -257,21 +257,27 @@ def train_segmenter(
     gen = torch.Generator().manual_seed(seed)
     losses = []
     for _ in tqdm(range(steps), desc=desc, disable=not progress, leave=False):
-        idx = torch.randint(len(inputs), (batch_size,), generator=gen)
-        x, y = inputs[idx], targets[idx]
-        if flips and y.dim() == 3:
-            if torch.rand(1, generator=gen) < 0.5:
-                x, y = x.flip(-1), y.flip(-1)
-            if torch.rand(1, generator=gen) < 0.5:
-                x, y = x.flip(-2), y.flip(-2)
-        x, y = x.to(dev), y.to(dev)
-        loss = F.cross_entropy(model(x), y)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        losses.append(float(loss.detach()))
+        losses.append(_adam_step(model, opt, inputs, targets, gen, batch_size, flips, dev))
     model.eval()
     return losses
+
+
+def _adam_step(model, opt, inputs, targets, gen, batch_size: int, flips: bool, dev) -> float:
+    """One step of :func:`train_segmenter` and :func:`fcn_learning_curve`: a batch drawn with
+    ``gen`` (random horizontal and vertical flips of dense targets when ``flips``), cross-entropy,
+    one optimiser step; returns the loss."""
+    idx = torch.randint(len(inputs), (batch_size,), generator=gen)
+    x, y = inputs[idx], targets[idx]
+    if flips and y.dim() == 3:
+        if torch.rand(1, generator=gen) < 0.5:
+            x, y = x.flip(-1), y.flip(-1)
+        if torch.rand(1, generator=gen) < 0.5:
+            x, y = x.flip(-2), y.flip(-2)
+    loss = F.cross_entropy(model(x.to(dev)), y.to(dev))
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    opt.step()
+    return float(loss.detach())
 
 
 @torch.no_grad()
@@ -443,16 +449,7 @@ def fcn_learning_curve(
     bar = tqdm(total=max_steps, desc=f"FCN-{variant}", disable=not progress, leave=False)
     while not stop and step < max_steps:
         model.train()
-        idx = torch.randint(len(train), (batch_size,), generator=gen)
-        x, y = train.images[idx], train.labels[idx]
-        if torch.rand(1, generator=gen) < 0.5:
-            x, y = x.flip(-1), y.flip(-1)
-        if torch.rand(1, generator=gen) < 0.5:
-            x, y = x.flip(-2), y.flip(-2)
-        loss = F.cross_entropy(model(x.to(dev)), y.to(dev))
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
+        _adam_step(model, opt, train.images, train.labels, gen, batch_size, True, dev)
         step += 1
         bar.update(1)
         if step % eval_every == 0:
