@@ -154,3 +154,72 @@ def match_instances(pred: ArrayLike, target: ArrayLike, iou_threshold: float = 0
     recall = tp / (tp + fn) if tp + fn else 1.0
     f1 = 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 1.0
     return InstanceMatch(tp, fp, fn, precision, recall, f1, pairs)
+
+
+class InstanceScores(NamedTuple):
+    """Result of :func:`evaluate_instances`: one dict per image and one pooled over all images.
+
+    Each dict holds ``iou`` (foreground IoU, NaN when neither side has foreground), ``precision``,
+    ``recall``, ``f1`` (instances matched one-to-one at IoU >= the threshold), the counts ``tp``,
+    ``fp``, ``fn``, ``true`` and ``predicted`` (instances), and, per image, ``name``.
+    """
+
+    per_image: list[dict]
+    pooled: dict
+
+
+def _scores(inter: int, union: int, tp: int, fp: int, fn: int) -> dict:
+    return {
+        "iou": inter / union if union else float("nan"),
+        "precision": tp / (tp + fp) if tp + fp else 1.0,
+        "recall": tp / (tp + fn) if tp + fn else 1.0,
+        "f1": 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 1.0,
+        "tp": tp, "fp": fp, "fn": fn, "true": tp + fn, "predicted": tp + fp,
+    }
+
+
+def evaluate_instances(
+    predicted: ArrayLike | list[ArrayLike],
+    truth: ArrayLike | list[ArrayLike],
+    iou_threshold: float = 0.5,
+    names: list[str] | None = None,
+) -> InstanceScores:
+    """Foreground IoU and instance precision, recall and F1, per image and pooled.
+
+    The foreground IoU counts pixels with an id > 0 on each side. Instances are matched one-to-one
+    at IoU >= ``iou_threshold`` by :func:`match_instances`. Pooled scores sum the pixel
+    intersections and unions and the ``tp``, ``fp``, ``fn`` counts over all images (a micro
+    average: a large image weighs more than a small one), which is not the mean of the per-image
+    scores.
+
+    Args:
+        predicted: one ``(H, W)`` integer instance label map or a list of them, 0 = background.
+        truth: the true instance label maps, as many as ``predicted``, each of its image's size.
+        iou_threshold: in ``(0, 1]``; 0.5 by default.
+        names: one name per image for the rows (default ``"0"``, ``"1"``, ...).
+
+    Returns:
+        :class:`InstanceScores` ``(per_image, pooled)``.
+    """
+    if not isinstance(predicted, (list, tuple)):
+        predicted = [predicted]
+    if not isinstance(truth, (list, tuple)):
+        truth = [truth]
+    if len(predicted) != len(truth) or not predicted:
+        raise ValueError(f"need one true label map per prediction (at least one), got {len(predicted)} and {len(truth)}")
+    names = [str(k) for k in range(len(predicted))] if names is None else [str(n) for n in names]
+    if len(names) != len(predicted):
+        raise ValueError(f"need one name per image, got {len(names)} for {len(predicted)} images")
+    rows: list[dict] = []
+    totals = np.zeros(5, dtype=np.int64)
+    for name, p, t in zip(names, predicted, truth):
+        p, t = _labels(p, "predicted"), _labels(t, "truth")
+        if p.shape != t.shape:
+            raise ValueError(f"image {name}: predicted labels are {p.shape} but the true labels {t.shape}")
+        m = match_instances(p, t, iou_threshold)
+        inter = int(np.count_nonzero((p > 0) & (t > 0)))
+        union = int(np.count_nonzero((p > 0) | (t > 0)))
+        counts = np.array([inter, union, m.tp, m.fp, m.fn], dtype=np.int64)
+        totals += counts
+        rows.append({"name": name, **_scores(*map(int, counts))})
+    return InstanceScores(rows, _scores(*map(int, totals)))
