@@ -9,10 +9,11 @@ VENDOR := book/_vendor
 export UNET_COURSE_DATA ?= $(abspath ../shared/data/isbi2012)
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help venv vendor book test test-unit test-notebooks outputs student lab clean
+.PHONY: help venv vendor book translations test test-unit test-notebooks outputs student lab clean
 
 help:
-	@echo "make book    build the HTML book (executes the notebooks, cached) and print the page to open"
+	@echo "make book    build the HTML book in English and Korean (executes the notebooks once, cached) and print the pages to open"
+	@echo "make translations  refresh the Korean catalogs (locales/ko) after an English change; count what is left to translate"
 	@echo "make test    unit tests, then every notebook under nbval (quick profile on a CPU)"
 	@echo "make test-browser  the built book in headless Chromium (installs chromium, a Korean font, Playwright)"
 	@echo "make test-gpu  unit tests and every notebook in the full profile (a CUDA GPU; PY=python3 without the venv)"
@@ -44,9 +45,22 @@ $(VENDOR)/.installed: package.json
 	find node_modules/@jupyter-widgets/html-manager/dist -maxdepth 1 -regex '.*\.\(woff2?\|ttf\|eot\|svg\)' -exec cp {} $(VENDOR)/widgets/ \;
 	touch $@
 
+# The English book executes the notebooks (jupyter cache in _build/.jupyter_cache); the Korean book
+# (_build/html/ko) is built from the same sources and the catalogs in locales/ko, taking every
+# notebook's outputs from that cache: it executes nothing (scripts/build_book.py).
 book: venv vendor
 	$(VENV)/bin/jupyter-book build . -W -n --keep-going
+	$(PY) scripts/build_book.py ko
 	@echo "Open the book: file://$(abspath _build/html/index.html)"
+	@echo "한국어판 (the Korean book): file://$(abspath _build/html/ko/index.html)"
+
+# After a change to the English prose: extract its messages (Sphinx's gettext builder, into
+# _build/gettext) and merge them into locales/ko (sphinx-intl): a changed paragraph becomes fuzzy,
+# a new one untranslated. scripts/translation_status.py counts what is left to translate.
+translations: venv
+	$(PY) scripts/translation_status.py --extract-only _build/gettext
+	$(VENV)/bin/sphinx-intl update -p _build/gettext -l ko -d locales
+	$(PY) scripts/translation_status.py
 
 test: venv
 	$(PY) -m pytest tests
