@@ -1,0 +1,240 @@
+"""Read your own images and labels: TIFF stacks, single TIFF or PNG files, or folders of them.
+
+An *image set* is what the command line's ``IMAGES``, ``LABELS`` and ``PREDICTED`` arguments
+name:
+
+- a multi-page TIFF: a stack of 2-D frames (``(N, H, W)``), one frame per page;
+- a single TIFF or PNG file holding one 2-D frame;
+- a folder of such files (``.tif``, ``.tiff``, ``.png``), read in order of their names; files
+  whose names start with ``.`` are skipped, any other file is an error.
+
+Images and labels are paired by file name (the same name without the extension, in two
+folders) or, when the names differ, by frame index (the n-th frame of the images with the n-th
+of the labels). Every check runs before any work: a file that is not an image, frames that are
+not 2-D, colour images, different counts or sizes, and a label set with no object all raise a
+``ValueError`` that says what was wrong and what would be right.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["IMAGE_SUFFIXES", "ImageSet", "image_files", "read_image_set", "read_pairs", "check_labels"]
+
+IMAGE_SUFFIXES: tuple[str, ...] = (".tif", ".tiff", ".png")
+
+
+@dataclass
+class ImageSet:
+    """The 2-D frames of an image set, with where each came from.
+
+    Attributes:
+        frames: one ``(H, W)`` array per frame, in the file's dtype (uint8, uint16, float, ...).
+        files: the files read, in order.
+        origin: for each frame, ``(file number, page number)``.
+    """
+
+    frames: list[np.ndarray]
+    files: list[Path]
+    origin: list[tuple[int, int]] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.frames)
+
+    def name(self, k: int) -> str:
+        """A readable name of frame ``k``: ``file.tif`` or ``stack.tif[3]`` (page 3 of a stack)."""
+        f, p = self.origin[k]
+        many = sum(1 for o in self.origin if o[0] == f) > 1
+        return f"{self.files[f].name}[{p}]" if many else self.files[f].name
+
+    def frames_of(self, f: int) -> list[int]:
+        """The frame numbers that file ``f`` holds, in page order."""
+        return [k for k, o in enumerate(self.origin) if o[0] == f]
+
+
+def image_files(path: str | os.PathLike) -> list[Path]:
+    """The image files of ``path``: the file itself, or a folder's ``.tif``/``.tiff``/``.png`` files
+    sorted by name. Raises ``FileNotFoundError`` when nothing is there and ``ValueError`` for an
+    empty folder or a folder holding other files."""
+    p = Path(path)
+    if not p.exists():
+        raise FileNotFoundError(f"{str(p)!r} does not exist; give a TIFF stack, a TIFF or PNG file, or a folder of them")
+    if p.is_file():
+        return [p]
+    entries = sorted((e for e in p.iterdir() if not e.name.startswith(".")), key=lambda e: e.name)
+    files = [e for e in entries if e.is_file() and e.suffix.lower() in IMAGE_SUFFIXES]
+    others = [e.name for e in entries if e.is_file() and e.suffix.lower() not in IMAGE_SUFFIXES]
+    if others:
+        shown = ", ".join(others[:5]) + (" ..." if len(others) > 5 else "")
+        raise ValueError(
+            f"folder {str(p)!r} holds files that are not images ({shown}); an image folder may hold only "
+            f"{', '.join(IMAGE_SUFFIXES)} files: move the others out"
+        )
+    if not files:
+        raise ValueError(f"folder {str(p)!r} holds no {', '.join(IMAGE_SUFFIXES)} file")
+    return files
+
+
+def _read_file(path: Path) -> list[np.ndarray]:
+    """The 2-D frames of one file."""
+    suffix = path.suffix.lower()
+    if suffix not in IMAGE_SUFFIXES:
+        raise ValueError(f"{str(path)!r} is not a {', '.join(IMAGE_SUFFIXES)} file; convert it to TIFF or PNG")
+    try:
+        if suffix == ".png":
+            from PIL import Image
+
+            with Image.open(path) as im:
+                if im.mode in ("RGB", "RGBA", "LA", "CMYK", "YCbCr"):
+                    raise ValueError(
+                        f"{str(path)!r} is a colour image (mode {im.mode}); give one grey channel "
+                        "(e.g. PIL's .convert('L'), or the channel that holds the signal)"
+                    )
+                array = np.asarray(im)
+            stack = array[None]
+        else:
+            import tifffile
+
+            with tifffile.TiffFile(path) as tif:
+                series = tif.series[0]
+                axes, array = series.axes, series.asarray()
+            if "S" in axes and array.shape[axes.index("S")] > 1:
+                raise ValueError(
+                    f"{str(path)!r} holds colour samples (axes {axes!r}, shape {array.shape}); give one grey "
+                    "channel per frame"
+                )
+            array = np.squeeze(array) if array.ndim > 2 else array
+            if array.ndim == 2:
+                stack = array[None]
+            elif array.ndim == 3:
+                stack = array
+            else:
+                raise ValueError(
+                    f"{str(path)!r} holds a {array.ndim}-D array (axes {axes!r}, shape {array.shape}); "
+                    "give 2-D frames or a stack of 2-D frames (N, H, W)"
+                )
+    except ValueError:
+        raise
+    except Exception as error:  # tifffile / PIL decoding errors of every kind
+        raise ValueError(f"{str(path)!r} is not a readable TIFF or PNG image ({type(error).__name__}: {error})") from None
+    if stack.size == 0 or min(stack.shape[1:]) < 1:
+        raise ValueError(f"{str(path)!r} holds an empty image (shape {stack.shape[1:]})")
+    if stack.dtype == bool:
+        stack = stack.astype(np.uint8)
+    if not (np.issubdtype(stack.dtype, np.integer) or np.issubdtype(stack.dtype, np.floating)):
+        raise ValueError(f"{str(path)!r} holds {stack.dtype} values; images hold integer or float grey values")
+    return [np.asarray(frame) for frame in stack]
+
+
+def read_image_set(path: str | os.PathLike) -> ImageSet:
+    """Read every 2-D frame of a TIFF stack, a TIFF or PNG file, or a folder of them.
+
+    Args:
+        path: a file or a folder (files in name order).
+
+    Returns:
+        An :class:`ImageSet`; frames keep the file's dtype.
+
+    Raises:
+        FileNotFoundError: ``path`` does not exist.
+        ValueError: a file is not an image, is colour, holds more than 2-D frames, or the folder
+            holds other files or none.
+    """
+    files = image_files(path)
+    frames: list[np.ndarray] = []
+    origin: list[tuple[int, int]] = []
+    for f, file in enumerate(files):
+        for page, frame in enumerate(_read_file(file)):
+            frames.append(frame)
+            origin.append((f, page))
+    return ImageSet(frames, files, origin)
+
+
+def check_labels(labels: ImageSet, what: str = "labels") -> None:
+    """Raise ``ValueError`` unless ``labels`` are instance maps: integer (or whole-valued float)
+    ids >= 0, 0 = background, and at least one object in the whole set."""
+    for k, frame in enumerate(labels.frames):
+        if np.issubdtype(frame.dtype, np.floating):
+            if not np.all(np.isfinite(frame)) or np.any(frame != np.round(frame)):
+                raise ValueError(
+                    f"{what} {labels.name(k)} holds fractional values (dtype {frame.dtype}); labels are instance "
+                    "ids: 0 = background, 1, 2, ... = one id per object"
+                )
+        if frame.size and frame.min() < 0:
+            raise ValueError(f"{what} {labels.name(k)} holds negative ids (min {frame.min()}); use 0 for background")
+    if not any(np.any(frame > 0) for frame in labels.frames):
+        raise ValueError(
+            f"the {what} hold no object: every pixel of every frame is 0 (background). Label the objects "
+            "(0 = background, 1, 2, ... = one id per object), or check that the right files were given"
+        )
+
+
+def _stem(path: Path) -> str:
+    return path.name[: -len(path.suffix)] if path.suffix else path.name
+
+
+def read_pairs(
+    images: str | os.PathLike,
+    labels: str | os.PathLike,
+    *,
+    what: tuple[str, str] = ("images", "labels"),
+    require_objects: bool = True,
+) -> tuple[ImageSet, ImageSet]:
+    """Read an image set and its label set and pair them frame by frame.
+
+    Pairing: when both are folders and every file of one has a file of the same name (without
+    the extension) in the other, files are paired by name (the label set is reordered to
+    match). Otherwise frames are paired by index, which needs equal frame counts; folders whose
+    names differ are paired that way with a warning.
+
+    Args:
+        images, labels: paths as for :func:`read_image_set`.
+        what: the two sets' names in messages (``("predicted", "labels")`` for evaluation).
+        require_objects: call :func:`check_labels` on the labels (at least one object).
+
+    Returns:
+        ``(images, labels)`` with ``labels.frames[k]`` the labels of ``images.frames[k]``.
+
+    Raises:
+        ValueError: different counts or sizes, labels that are not instance ids or hold no object,
+            and every error of :func:`read_image_set`.
+    """
+    a_name, b_name = what
+    a, b = read_image_set(images), read_image_set(labels)
+    a_dir, b_dir = Path(images).is_dir(), Path(labels).is_dir()
+    if a_dir and b_dir:
+        a_stems = [_stem(f) for f in a.files]
+        b_stems = {_stem(f): i for i, f in enumerate(b.files)}
+        if set(a_stems) == set(b_stems) and len(b_stems) == len(b.files):
+            order = [b_stems[s] for s in a_stems]
+            frames, origin = [], []
+            for new_f, f in enumerate(order):
+                for k in b.frames_of(f):
+                    frames.append(b.frames[k])
+                    origin.append((new_f, b.origin[k][1]))
+            b = ImageSet(frames, [b.files[f] for f in order], origin)
+        elif len(a) == len(b):
+            warnings.warn(
+                f"the file names in {str(images)!r} and {str(labels)!r} differ; pairing {a_name} and {b_name} by "
+                "frame index (name order). Give both folders the same file names to pair them by name",
+                stacklevel=2,
+            )
+    if len(a) != len(b):
+        raise ValueError(
+            f"{len(a)} {a_name} frame(s) but {len(b)} {b_name} frame(s) ({str(images)!r}, {str(labels)!r}); "
+            f"every {a_name[:-1] if a_name.endswith('s') else a_name} frame needs exactly one {b_name} frame "
+            "(same file names in two folders, or the same frame order)"
+        )
+    for k, (x, y) in enumerate(zip(a.frames, b.frames)):
+        if x.shape != y.shape:
+            raise ValueError(
+                f"{a_name} {a.name(k)} is {x.shape[0]} x {x.shape[1]} pixels but its {b_name} {b.name(k)} is "
+                f"{y.shape[0]} x {y.shape[1]}; a frame and its labels must have the same size"
+            )
+    check_labels(b, b_name) if require_objects else None
+    return a, b
