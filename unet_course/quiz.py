@@ -19,6 +19,12 @@ Five kinds of question:
 The checker never prints the right answer; it says whether an answer is right, how it is off
 (too large, wrong shape, the first differing pixel), and gives the question's hint. An unknown
 id, an answer of the wrong type or a function that raises is a message, not a traceback.
+
+Language: the verdicts, hints, explanations and messages are English by default and Korean with
+``UNET_COURSE_LANG=ko`` (the Korean notebooks set it in their first cell). Every message is
+written once, in English, and passed through :func:`_t`; its Korean version is looked up by the
+English text (``MESSAGES_KO`` below; hints and explanations in ``unet_course/questions/_ko.py``),
+so an English text changed without its Korean one fails ``tests/test_quiz_korean.py``.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ import importlib
 import inspect
 import math
 import numbers
+import os
 import pkgutil
 import re
 import textwrap
@@ -56,6 +63,9 @@ __all__ = [
     "default_compare",
     "show",
     "widget",
+    "language",
+    "localize_feedback",
+    "LANGUAGES",
 ]
 
 ID_PATTERN = re.compile(r"^(\d{2})\.[a-z0-9][a-z0-9_-]*$")
@@ -65,6 +75,186 @@ BANK_PACKAGE = "unet_course.questions"
 RIGHT = "Correct."
 WRONG = "Not yet."
 UNANSWERED = "Not answered yet."
+
+LANGUAGE_VARIABLE = "UNET_COURSE_LANG"
+LANGUAGES = ("en", "ko")
+
+# Korean versions of every message of this module, keyed by the English template (the first
+# argument of _t). Fields in braces are filled in after the look-up, the same in both languages.
+MESSAGES_KO: dict[str, str] = {
+    RIGHT: "정답입니다.",
+    WRONG: "아직 아닙니다.",
+    UNANSWERED: "아직 답하지 않았습니다.",
+    "Hint: {hint}": "힌트: {hint}",
+    "`{name}` still has the empty body `...`: write it in the cell above, run that cell, then run this check again.":
+        "`{name}`의 본문이 아직 비어 있습니다(`...`). 위 셀에서 함수를 작성하고 그 셀을 실행한 다음, 이 확인을 다시 실행하십시오.",
+    "Replace each `...` in the answer cell above with your answer, run that cell, then run this check again.":
+        "위 답 셀의 `...`를 모두 여러분의 답으로 바꾸고 그 셀을 실행한 다음, 이 확인을 다시 실행하십시오.",
+    "This answer could not be graded ({error}); check its type and shape.":
+        "이 답은 채점할 수 없습니다({error}). 답의 자료형과 shape을 확인하십시오.",
+    "{kind} of shape {shape}, {dtype}": "shape {shape}, {dtype}인 {kind}",
+    "tensor": "텐서(tensor)",
+    "array": "배열(array)",
+    "This question wants one number; you gave {kind} {value}.":
+        "이 문제의 답은 숫자 하나입니다. 여러분은 {kind} {value}을(를) 주었습니다.",
+    "Your answer is NaN (not a number); check the computation that produced it.":
+        "답이 NaN(숫자가 아님)입니다. 그 값을 만든 계산을 확인하십시오.",
+    "Your answer {given} is too large.": "답 {given}은(는) 너무 큽니다.",
+    "Your answer {given} is too small.": "답 {given}은(는) 너무 작습니다.",
+    "Give the index of an option (0..{last}) or its text, not {answer}. Options: {listing}":
+        "{answer}가 아니라 보기의 인덱스(0..{last})나 보기의 텍스트를 주십시오. 보기: {listing}",
+    "There is no option {answer}; the options are numbered 0..{last}: {listing}":
+        "{answer}번 보기는 없습니다. 보기 번호는 0..{last}입니다: {listing}",
+    "{answer} is not one of the options. Give its index or its exact text: {listing}":
+        "{answer}은(는) 보기에 없습니다. 보기의 인덱스나 정확한 텍스트를 주십시오: {listing}",
+    "Give the index of an option (an int) or its text; you gave {kind} {value}.":
+        "보기의 인덱스(int)나 텍스트를 주십시오. 여러분은 {kind} {value}을(를) 주었습니다.",
+    "Option {index} ({option}) is not the right one.": "{index}번 보기({option})는 정답이 아닙니다.",
+    "Answer True or False; you gave {kind} {value}.":
+        "True 또는 False로 답하십시오. 여러분은 {kind} {value}을(를) 주었습니다.",
+    "{value} is not right.": "{value}은(는) 정답이 아닙니다.",
+    "Your function must take {count} argument(s) ({wanted}); yours takes ({theirs}).":
+        "함수는 인자 {count}개({wanted})를 받아야 합니다. 여러분의 함수는 ({theirs})를 받습니다.",
+    "{count} arguments": "인자 {count}개",
+    "no arguments": "인자 없음",
+    "Your function raised {detail} on input ({args}).":
+        "입력 ({args})에서 여러분의 함수가 {detail}을(를) 일으켰습니다.",
+    "your function returned None: did you forget `return`?":
+        "함수가 None을 돌려주었습니다. `return`을 빠뜨리지 않았습니까?",
+    "your function returns one value ({value}); it should return {count} values (a tuple)":
+        "함수가 값 하나({value})를 돌려줍니다. 값 {count}개(튜플)를 돌려주어야 합니다",
+    "your function returns {given} values; it should return {count}":
+        "함수가 값 {given}개를 돌려줍니다. {count}개를 돌려주어야 합니다",
+    "the {ordinal} value is right": "{ordinal}번째 값은 맞습니다",
+    "the {ordinal} value {problem}": "{ordinal}번째 값은 {problem}",
+    "should be a number, not {kind} {value}": "{kind} {value}이(가) 아니라 숫자여야 합니다",
+    "({value}) is too large": "({value}) 너무 큽니다",
+    "({value}) is too small": "({value}) 너무 작습니다",
+    "({value}) is not right": "({value}) 맞지 않습니다",
+    "This question wants a function{signature}, e.g. `def rule{signature}: return ...`; you gave {kind} {value}.":
+        "이 문제의 답은 함수{signature}입니다(예: `def rule{signature}: return ...`). 여러분은 {kind} {value}을(를) 주었습니다.",
+    "For {args}: {problem}.": "{args}일 때: {problem}.",
+    "Your formula agrees with the reference on all {count} samples.":
+        "여러분의 식이 표본 {count}개 모두에서 기준 답과 일치합니다.",
+    "Your function returned None: did you forget `return`?":
+        "함수가 None을 돌려주었습니다. `return`을 빠뜨리지 않았습니까?",
+    "Your function returns {given} value(s); it should return {count}.":
+        "함수가 값 {given}개를 돌려줍니다. {count}개를 돌려주어야 합니다.",
+    "In the {ordinal} returned value: {problem}": "돌려준 값 중 {ordinal}번째에서: {problem}",
+    "Your output is {kind} {value}; it should be an array or tensor.":
+        "출력이 {kind} {value}입니다. 배열이나 텐서여야 합니다.",
+    "Your output has shape {given}, it should have shape {expected}.":
+        "출력의 shape이 {given}입니다. shape {expected}이어야 합니다.",
+    "Your output differs at index {index}: yours is {given}, expected {expected}.":
+        "출력이 인덱스 {index}에서 다릅니다: 여러분의 값은 {given}, 기대한 값은 {expected}입니다.",
+    "index {index}": "인덱스 {index}",
+    "the single value": "하나뿐인 값",
+    "Your output differs from the reference at {count} of {size} positions; the first is {where}: yours is {given}, expected {expected}.":
+        "출력이 위치 {size}개 중 {count}개에서 기준 답과 다릅니다. 첫 번째는 {where}이고, 여러분의 값은 {given}, 기대한 값은 {expected}입니다.",
+    "Your output is {kind} {value}; it should be a number.": "출력이 {kind} {value}입니다. 숫자여야 합니다.",
+    "Your output {given} is too large.": "출력 {given}은(는) 너무 큽니다.",
+    "Your output {given} is too small.": "출력 {given}은(는) 너무 작습니다.",
+    "Your output {value} is not right.": "출력 {value}은(는) 맞지 않습니다.",
+    "This question wants a function ({names}); you gave {kind} {value}. Pass the function itself, without calling it.":
+        "이 문제의 답은 함수({names})입니다. 여러분은 {kind} {value}을(를) 주었습니다. 함수를 호출하지 말고 함수 자체를 넘기십시오.",
+    "On input ({args}): {problem}": "입력 ({args})에서: {problem}",
+    "Your function matches the reference on all {count} test cases.":
+        "여러분의 함수가 테스트 케이스 {count}개 모두에서 기준 답과 일치합니다.",
+    "Did you mean {names}?": "{names}을(를) 찾으셨습니까?",
+    " or ": " 또는 ",
+    "Chapter {chapter} has: {ids}": "{chapter}장의 문제: {ids}",
+    "quiz.questions() lists every question.": "quiz.questions()가 모든 문제를 보여 줍니다.",
+    "no question with id {id}. {suggestion}": "id가 {id}인 문제가 없습니다. {suggestion}",
+    "chapter must be a chapter number like 5 or '05', got {chapter}":
+        "chapter는 5나 '05' 같은 장 번호여야 합니다. 받은 값: {chapter}",
+    "The first argument of quiz.check is a question id like '05.conv-count', not {kind}.":
+        "quiz.check의 첫 번째 인자는 '05.conv-count' 같은 문제 id입니다. {kind}이(가) 아닙니다.",
+    "There is no question with id {id}. {suggestion}": "id가 {id}인 문제가 없습니다. {suggestion}",
+    "quiz.widget shows Choice and TrueFalse questions; {id} is a {kind} question: answer it with quiz.check({id}, answer)":
+        "quiz.widget은 Choice와 TrueFalse 문제만 보여 줍니다. {id}는 {kind} 문제이니 quiz.check({id}, answer)로 답하십시오",
+    "Check": "확인",
+    "Pick an option first.": "먼저 보기를 고르십시오.",
+}
+
+
+def language() -> str:
+    """The language of the quiz's feedback: ``UNET_COURSE_LANG`` (``"en"`` when unset or empty,
+    ``"ko"`` for Korean). Any other value is a ``ValueError`` that names the valid ones."""
+    value = os.environ.get(LANGUAGE_VARIABLE, "").strip()
+    if not value:
+        return "en"
+    if value.lower() not in LANGUAGES:
+        raise ValueError(
+            f"{LANGUAGE_VARIABLE}={value!r} is not a language of the course; set it to one of "
+            f"{', '.join(LANGUAGES)} (or leave it unset for English)"
+        )
+    return value.lower()
+
+
+def _t(template: str, **fields: Any) -> str:
+    """``template`` (English) in the current language, with ``fields`` filled in."""
+    if language() == "ko":
+        template = MESSAGES_KO.get(template, template)
+    return template.format(**fields) if fields else template
+
+
+def _ko_texts() -> tuple[dict[str, str], dict[str, str]]:
+    from unet_course.questions import _ko
+
+    return _ko.HINTS, _ko.EXPLANATIONS
+
+
+def _localized(text: str, table: int) -> str:
+    """A hint (``table=0``) or an explanation (``table=1``) in the current language; English
+    when it has no Korean version (the test suite reports such a question)."""
+    if not text or language() != "ko":
+        return text
+    return _ko_texts()[table].get(text, text)
+
+
+def _template_pattern(template: str) -> re.Pattern:
+    parts = re.split(r"\{(\w+)(?::[^}]*)?\}", template)
+    pattern, seen = "", set()
+    for i, part in enumerate(parts):
+        if i % 2 == 0:
+            pattern += re.escape(part)
+        else:
+            pattern += f"(?P={part})" if part in seen else f"(?P<{part}>.+?)"
+            seen.add(part)
+    return re.compile("^" + pattern + "$")
+
+
+def localize_feedback(text: str, lang: str = "ko") -> str:
+    """Printed feedback of :func:`check` (e.g. an English notebook's stored output) put into
+    ``lang``, line by line: verdicts, hints, explanations and this module's messages. Lines that
+    are not the quiz's stay as they are. Used to copy outputs into the Korean notebooks."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"lang must be one of {', '.join(LANGUAGES)}, got {lang!r}")
+    if lang == "en":
+        return text
+    hints, explanations = _ko_texts()
+    verdict = re.compile(r"^(\[\d{2}\.[\w-]+\] )?(" + "|".join(re.escape(v) for v in (RIGHT, UNANSWERED, WRONG)) + r")( (.*))?$")
+
+    def line_ko(line: str) -> str:
+        match = verdict.match(line)
+        if match:
+            rest = line_ko(match.group(4)) if match.group(4) else ""
+            return (match.group(1) or "") + MESSAGES_KO[match.group(2)] + (" " + rest if rest else "")
+        if line.startswith("Hint: "):
+            return MESSAGES_KO["Hint: {hint}"].format(hint=hints.get(line[6:], line[6:]))
+        if line in explanations:
+            return explanations[line]
+        if line in MESSAGES_KO:
+            return MESSAGES_KO[line]
+        for template, korean in MESSAGES_KO.items():
+            if "{" not in template:
+                continue
+            found = _template_pattern(template).match(line)
+            if found:
+                return korean.format(**found.groupdict())
+        return line
+
+    return "\n".join(line_ko(line) for line in text.split("\n"))
 
 
 def _is_stub_function(value: Any) -> bool:
@@ -120,8 +310,8 @@ def unanswered(answer: Any) -> bool:
 def _unanswered_message(answer: Any) -> str:
     if inspect.isfunction(answer) or inspect.isclass(answer):
         name = getattr(answer, "__name__", "your function")
-        return f"`{name}` still has the empty body `...`: write it in the cell above, run that cell, then run this check again."
-    return "Replace each `...` in the answer cell above with your answer, run that cell, then run this check again."
+        return _t("`{name}` still has the empty body `...`: write it in the cell above, run that cell, then run this check again.", name=name)
+    return _t("Replace each `...` in the answer cell above with your answer, run that cell, then run this check again.")
 
 
 class DuplicateIdError(ValueError):
@@ -146,8 +336,8 @@ def _short_repr(value: Any, limit: int = 60) -> str:
     """A compact description of a value for a message: arrays by shape and dtype."""
     shape = getattr(value, "shape", None)
     if shape is not None and getattr(value, "ndim", 0) > 0:
-        kind = "tensor" if _is_tensor(value) else "array"
-        return f"{kind} of shape {tuple(shape)}, {value.dtype}"
+        kind = _t("tensor") if _is_tensor(value) else _t("array")
+        return _t("{kind} of shape {shape}, {dtype}", kind=kind, shape=tuple(shape), dtype=value.dtype)
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
@@ -222,18 +412,23 @@ class Question:
         "Not answered yet." and returns ``False``. Grading never raises: a reader's value that
         breaks the grader is reported as a message.
         """
+        language()  # an unknown UNET_COURSE_LANG is an error before anything is graded
         if unanswered(answer):
-            print(f"[{self.id}] {UNANSWERED} {_unanswered_message(answer)}")
+            print(f"[{self.id}] {_t(UNANSWERED)} {_unanswered_message(answer)}")
             return False
         try:
             correct, message = self.grade(answer)
         except Exception as error:  # noqa: BLE001 - a reader's value may break a comparison
-            correct, message = False, f"This answer could not be graded ({type(error).__name__}: {error}); check its type and shape."
-        lines = [f"[{self.id}] {RIGHT if correct else WRONG}"]
+            correct, message = False, _t(
+                "This answer could not be graded ({error}); check its type and shape.", error=f"{type(error).__name__}: {error}"
+            )
+        if correct and message == getattr(self, "explanation", None):
+            message = _localized(message, 1)
+        lines = [f"[{self.id}] {_t(RIGHT) if correct else _t(WRONG)}"]
         if message:
             lines.append(message)
         if not correct and self.hint:
-            lines.append(f"Hint: {self.hint}")
+            lines.append(_t("Hint: {hint}", hint=_localized(self.hint, 0)))
         print("\n".join(lines))
         return correct
 
@@ -293,14 +488,15 @@ class Numeric(Question):
     def grade(self, answer: Any) -> tuple[bool, str]:
         given = _as_real(answer)
         if given is None:
-            return False, f"This question wants one number; you gave {_type_name(answer)} {_short_repr(answer)}."
+            return False, _t("This question wants one number; you gave {kind} {value}.", kind=_type_name(answer), value=_short_repr(answer))
         if math.isnan(given):
-            return False, "Your answer is NaN (not a number); check the computation that produced it."
+            return False, _t("Your answer is NaN (not a number); check the computation that produced it.")
         ref = self.value
         if math.isclose(given, ref, rel_tol=self.rtol, abs_tol=self.atol):
             return True, ""
-        side = "too large" if given > ref else "too small"
-        return False, f"Your answer {given:g} is {side}."
+        if given > ref:
+            return False, _t("Your answer {given} is too large.", given=f"{given:g}")
+        return False, _t("Your answer {given} is too small.", given=f"{given:g}")
 
 
 class Choice(Question):
@@ -329,18 +525,21 @@ class Choice(Question):
         """The reader's choice as an index, or a message explaining why it is not one."""
         listing = "; ".join(f"{i}: {o}" for i, o in enumerate(self.options))
         if isinstance(answer, (bool, np.bool_)):
-            return f"Give the index of an option (0..{len(self.options) - 1}) or its text, not {answer}. Options: {listing}"
+            return _t("Give the index of an option (0..{last}) or its text, not {answer}. Options: {listing}",
+                      last=len(self.options) - 1, answer=answer, listing=listing)
         if isinstance(answer, (int, np.integer)):
             if 0 <= int(answer) < len(self.options):
                 return int(answer)
-            return f"There is no option {int(answer)}; the options are numbered 0..{len(self.options) - 1}: {listing}"
+            return _t("There is no option {answer}; the options are numbered 0..{last}: {listing}",
+                      answer=int(answer), last=len(self.options) - 1, listing=listing)
         if isinstance(answer, str):
             key = answer.strip().lower()
             for i, option in enumerate(self.options):
                 if option.strip().lower() == key:
                     return i
-            return f"{answer!r} is not one of the options. Give its index or its exact text: {listing}"
-        return f"Give the index of an option (an int) or its text; you gave {_type_name(answer)} {_short_repr(answer)}."
+            return _t("{answer} is not one of the options. Give its index or its exact text: {listing}", answer=repr(answer), listing=listing)
+        return _t("Give the index of an option (an int) or its text; you gave {kind} {value}.",
+                  kind=_type_name(answer), value=_short_repr(answer))
 
     def grade(self, answer: Any) -> tuple[bool, str]:
         index = self._index(answer)
@@ -348,7 +547,7 @@ class Choice(Question):
             return False, index
         if index == self._answer:
             return True, ""
-        return False, f"Option {index} ({self.options[index]!r}) is not the right one."
+        return False, _t("Option {index} ({option}) is not the right one.", index=index, option=repr(self.options[index]))
 
     def to_markdown(self) -> str:
         # Bullets with explicit 0-based numbers: a Markdown ordered list would renumber from 1,
@@ -384,10 +583,10 @@ class TrueFalse(Question):
         if isinstance(value, str) and value.strip().lower() in _TRUE_WORDS | _FALSE_WORDS:
             value = value.strip().lower() in _TRUE_WORDS
         if not isinstance(value, (bool, np.bool_)):
-            return False, f"Answer True or False; you gave {_type_name(answer)} {_short_repr(answer)}."
+            return False, _t("Answer True or False; you gave {kind} {value}.", kind=_type_name(answer), value=_short_repr(answer))
         if bool(value) == self._answer:
             return True, self.explanation
-        return False, f"{bool(value)} is not right."
+        return False, _t("{value} is not right.", value=bool(value))
 
     def to_markdown(self) -> str:
         return f"**{self.id}** (true or false)\n\n{self.prompt}\n\n- True\n- False\n"
@@ -421,9 +620,10 @@ def _arity_problem(fn: Callable, args: tuple, names: Sequence[str]) -> str | Non
     try:
         signature.bind(*args)
     except TypeError:
-        wanted = ", ".join(names) if names else f"{len(args)} arguments"
-        theirs = ", ".join(signature.parameters) or "no arguments"
-        return f"Your function must take {len(args)} argument(s) ({wanted}); yours takes ({theirs})."
+        wanted = ", ".join(names) if names else _t("{count} arguments", count=len(args))
+        theirs = ", ".join(signature.parameters) or _t("no arguments")
+        return _t("Your function must take {count} argument(s) ({wanted}); yours takes ({theirs}).",
+                  count=len(args), wanted=wanted, theirs=theirs)
     return None
 
 
@@ -433,7 +633,7 @@ def _call_reader(fn: Callable, args: tuple, names: Sequence[str]) -> tuple[bool,
         return True, fn(*copy.deepcopy(args))
     except Exception as error:  # noqa: BLE001 - the reader's code may raise anything
         detail = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
-        return False, f"Your function raised {detail} on input ({_describe_args(names, args)})."
+        return False, _t("Your function raised {detail} on input ({args}).", detail=detail, args=_describe_args(names, args))
 
 
 def _cases(cases: Any, qid: str, what: str) -> list[tuple]:
@@ -450,31 +650,35 @@ def _compare_values(yours: Any, ref: Any, rtol: float, atol: float) -> str | Non
     Returns ``None`` when they agree, else a message that does not reveal ``ref``.
     """
     if yours is None and ref is not None:
-        return "your function returned None: did you forget `return`?"
+        return _t("your function returned None: did you forget `return`?")
     if isinstance(ref, (tuple, list)):
         if not isinstance(yours, (tuple, list)):
-            return f"your function returns one value ({_short_repr(yours)}); it should return {len(ref)} values (a tuple)"
+            return _t("your function returns one value ({value}); it should return {count} values (a tuple)",
+                      value=_short_repr(yours), count=len(ref))
         if len(yours) != len(ref):
-            return f"your function returns {len(yours)} values; it should return {len(ref)}"
+            return _t("your function returns {given} values; it should return {count}", given=len(yours), count=len(ref))
         verdicts = []
         wrong = False
         for i, (y, r) in enumerate(zip(yours, ref)):
             problem = _compare_values(y, r, rtol, atol)
             wrong = wrong or problem is not None
-            verdicts.append(f"the {_ordinal(i)} value {'is right' if problem is None else problem}")
+            verdicts.append(_t("the {ordinal} value is right", ordinal=_ordinal(i)) if problem is None
+                            else _t("the {ordinal} value {problem}", ordinal=_ordinal(i), problem=problem))
         return "; ".join(verdicts) if wrong else None
     r = _as_real(ref)
     if r is not None:
         y = _as_real(yours)
         if y is None:
-            return f"should be a number, not {_type_name(yours)} {_short_repr(yours)}"
+            return _t("should be a number, not {kind} {value}", kind=_type_name(yours), value=_short_repr(yours))
         if math.isclose(y, r, rel_tol=rtol, abs_tol=atol):
             return None
-        return f"({y:g}) is {'too large' if y > r else 'too small'}"
+        if y > r:
+            return _t("({value}) is too large", value=f"{y:g}")
+        return _t("({value}) is too small", value=f"{y:g}")
     ref_np, yours_np = _to_numpy(ref), _to_numpy(yours)
     if isinstance(ref_np, np.ndarray):
         return default_compare(yours_np, ref_np, ())
-    return None if yours == ref else f"({_short_repr(yours)}) is not right"
+    return None if yours == ref else _t("({value}) is not right", value=_short_repr(yours))
 
 
 class Formula(Question):
@@ -511,9 +715,9 @@ class Formula(Question):
         names = _param_names(self.reference)
         signature = f"({', '.join(names)})" if names else ""
         if not callable(answer):
-            return False, (
-                f"This question wants a function{signature}, e.g. `def rule{signature}: return ...`; "
-                f"you gave {_type_name(answer)} {_short_repr(answer)}."
+            return False, _t(
+                "This question wants a function{signature}, e.g. `def rule{signature}: return ...`; you gave {kind} {value}.",
+                signature=signature, kind=_type_name(answer), value=_short_repr(answer),
             )
         samples = _cases(self._samples, self.id, "samples")
         problem = _arity_problem(answer, samples[0], names)
@@ -525,8 +729,8 @@ class Formula(Question):
                 return False, yours
             mismatch = _compare_values(yours, self.reference(*args), self.rtol, self.atol)
             if mismatch is not None:
-                return False, f"For {_describe_args(names, args)}: {mismatch}."
-        return True, f"Your formula agrees with the reference on all {len(samples)} samples."
+                return False, _t("For {args}: {problem}.", args=_describe_args(names, args), problem=mismatch)
+        return True, _t("Your formula agrees with the reference on all {count} samples.", count=len(samples))
 
 
 def default_compare(yours: Any, expected: Any, args: tuple) -> str | None:
@@ -538,26 +742,26 @@ def default_compare(yours: Any, expected: Any, args: tuple) -> str | None:
     ``==``.
     """
     if yours is None and expected is not None:
-        return "Your function returned None: did you forget `return`?"
+        return _t("Your function returned None: did you forget `return`?")
     if isinstance(expected, (tuple, list)) and not hasattr(expected, "shape"):
         if not isinstance(yours, (tuple, list)) or len(yours) != len(expected):
             count = len(yours) if isinstance(yours, (tuple, list)) else 1
-            return f"Your function returns {count} value(s); it should return {len(expected)}."
+            return _t("Your function returns {given} value(s); it should return {count}.", given=count, count=len(expected))
         for i, (y, e) in enumerate(zip(yours, expected)):
             problem = default_compare(y, e, args)
             if problem:
-                return f"In the {_ordinal(i)} returned value: {problem}"
+                return _t("In the {ordinal} returned value: {problem}", ordinal=_ordinal(i), problem=problem)
         return None
     exp = _to_numpy(expected)
     got = _to_numpy(yours)
     if isinstance(exp, np.ndarray) or isinstance(got, np.ndarray):
         if not isinstance(got, np.ndarray):
             if _as_real(got) is None:
-                return f"Your output is {_type_name(yours)} {_short_repr(yours)}; it should be an array or tensor."
+                return _t("Your output is {kind} {value}; it should be an array or tensor.", kind=_type_name(yours), value=_short_repr(yours))
             got = np.asarray(got)
         exp = np.asarray(exp)
         if got.shape != exp.shape:
-            return f"Your output has shape {tuple(got.shape)}, it should have shape {tuple(exp.shape)}."
+            return _t("Your output has shape {given}, it should have shape {expected}.", given=tuple(got.shape), expected=tuple(exp.shape))
         try:
             got_f = got.astype(np.float64)
             exp_f = exp.astype(np.float64)
@@ -565,25 +769,28 @@ def default_compare(yours: Any, expected: Any, args: tuple) -> str | None:
             if np.array_equal(got, exp):
                 return None
             index = tuple(int(i) for i in np.argwhere(got != exp)[0])
-            return f"Your output differs at index {index}: yours is {got[index]!r}, expected {exp[index]!r}."
+            return _t("Your output differs at index {index}: yours is {given}, expected {expected}.",
+                      index=index, given=repr(got[index]), expected=repr(exp[index]))
         close = np.isclose(got_f, exp_f, rtol=1e-5, atol=1e-6, equal_nan=True)
         if close.all():
             return None
         bad = np.argwhere(~close)
         index = tuple(int(i) for i in bad[0])
-        where = f"index {index}" if index else "the single value"
-        return (
-            f"Your output differs from the reference at {len(bad)} of {close.size} positions; "
-            f"the first is {where}: yours is {got_f[index]:.6g}, expected {exp_f[index]:.6g}."
+        where = _t("index {index}", index=index) if index else _t("the single value")
+        return _t(
+            "Your output differs from the reference at {count} of {size} positions; the first is {where}: yours is {given}, expected {expected}.",
+            count=len(bad), size=close.size, where=where, given=f"{got_f[index]:.6g}", expected=f"{exp_f[index]:.6g}",
         )
     y, e = _as_real(yours), _as_real(expected)
     if e is not None:
         if y is None:
-            return f"Your output is {_type_name(yours)} {_short_repr(yours)}; it should be a number."
+            return _t("Your output is {kind} {value}; it should be a number.", kind=_type_name(yours), value=_short_repr(yours))
         if math.isclose(y, e, rel_tol=1e-5, abs_tol=1e-6):
             return None
-        return f"Your output {y:g} is {'too large' if y > e else 'too small'}."
-    return None if yours == expected else f"Your output {_short_repr(yours)} is not right."
+        if y > e:
+            return _t("Your output {given} is too large.", given=f"{y:g}")
+        return _t("Your output {given} is too small.", given=f"{y:g}")
+    return None if yours == expected else _t("Your output {value} is not right.", value=_short_repr(yours))
 
 
 class CodeExercise(Question):
@@ -621,9 +828,9 @@ class CodeExercise(Question):
     def grade(self, answer: Any) -> tuple[bool, str]:
         names = _param_names(self.reference)
         if not callable(answer):
-            return False, (
-                f"This question wants a function ({', '.join(names)}); "
-                f"you gave {_type_name(answer)} {_short_repr(answer)}. Pass the function itself, without calling it."
+            return False, _t(
+                "This question wants a function ({names}); you gave {kind} {value}. Pass the function itself, without calling it.",
+                names=", ".join(names), kind=_type_name(answer), value=_short_repr(answer),
             )
         cases = _cases(self._cases, self.id, "cases")
         problem = _arity_problem(answer, cases[0], names)
@@ -636,8 +843,8 @@ class CodeExercise(Question):
             expected = self.reference(*copy.deepcopy(args))
             message = self.compare(yours, expected, args)
             if message:
-                return False, f"On input ({_describe_args(names, args)}): {message}"
-        return True, f"Your function matches the reference on all {len(cases)} test cases."
+                return False, _t("On input ({args}): {problem}", args=_describe_args(names, args), problem=message)
+        return True, _t("Your function matches the reference on all {count} test cases.", count=len(cases))
 
 
 # --- the bank ---------------------------------------------------------------------------------
@@ -684,19 +891,19 @@ def questions(chapter: int | str | None = None) -> list[Question]:
     try:
         number = int(chapter)
     except (TypeError, ValueError):
-        raise ValueError(f"chapter must be a chapter number like 5 or '05', got {chapter!r}") from None
+        raise ValueError(_t("chapter must be a chapter number like 5 or '05', got {chapter}", chapter=repr(chapter))) from None
     return [bank[k] for k in sorted(bank) if bank[k].chapter == number]
 
 
 def _suggest(qid: str, ids: Sequence[str]) -> str:
     close = difflib.get_close_matches(qid, ids, n=3, cutoff=0.6)
     if close:
-        return "Did you mean " + " or ".join(repr(c) for c in close) + "?"
+        return _t("Did you mean {names}?", names=_t(" or ").join(repr(c) for c in close))
     chapter = qid[:2] if isinstance(qid, str) else ""
     same = [i for i in ids if i.startswith(chapter + ".")]
     if same:
-        return f"Chapter {chapter} has: " + ", ".join(same[:12]) + ("" if len(same) <= 12 else ", ...")
-    return "quiz.questions() lists every question."
+        return _t("Chapter {chapter} has: {ids}", chapter=chapter, ids=", ".join(same[:12]) + ("" if len(same) <= 12 else ", ..."))
+    return _t("quiz.questions() lists every question.")
 
 
 def get(id: str) -> Question:
@@ -704,7 +911,7 @@ def get(id: str) -> Question:
     bank = load_bank()
     if id in bank:
         return bank[id]
-    raise KeyError(f"no question with id {id!r}. {_suggest(str(id), list(bank))}")
+    raise KeyError(_t("no question with id {id}. {suggestion}", id=repr(id), suggestion=_suggest(str(id), list(bank))))
 
 
 def check(id: str, answer: Any) -> bool:
@@ -714,11 +921,11 @@ def check(id: str, answer: Any) -> bool:
     message and returns ``False``.
     """
     if not isinstance(id, str):
-        print(f"{WRONG} The first argument of quiz.check is a question id like '05.conv-count', not {_type_name(id)}.")
+        print(_t(WRONG), _t("The first argument of quiz.check is a question id like '05.conv-count', not {kind}.", kind=_type_name(id)))
         return False
     bank = load_bank()
     if id not in bank:
-        print(f"{WRONG} There is no question with id {id!r}. {_suggest(id, list(bank))}")
+        print(_t(WRONG), _t("There is no question with id {id}. {suggestion}", id=repr(id), suggestion=_suggest(id, list(bank))))
         return False
     return bank[id].check(answer)
 
@@ -754,18 +961,18 @@ def widget(id: str | Question) -> Any:
     elif isinstance(question, TrueFalse):
         labels = [("True", True), ("False", False)]
     else:
-        raise TypeError(
-            f"quiz.widget shows Choice and TrueFalse questions; {question.id} is a {question.kind} question: "
-            f"answer it with quiz.check({question.id!r}, answer)"
-        )
+        raise TypeError(_t(
+            "quiz.widget shows Choice and TrueFalse questions; {id} is a {kind} question: answer it with quiz.check({id}, answer)",
+            id=repr(question.id), kind=question.kind,
+        ))
     title = widgets.HTML(f"<b>{html.escape(question.id)}</b>: {html.escape(question.prompt)}")
     radio = widgets.RadioButtons(options=labels, value=None, layout=widgets.Layout(width="auto"))
-    button = widgets.Button(description="Check", button_style="primary")
+    button = widgets.Button(description=_t("Check"), button_style="primary")
     verdict = widgets.HTML("")
 
     def on_click(_: Any) -> None:
         if radio.value is None:
-            verdict.value = "Pick an option first."
+            verdict.value = _t("Pick an option first.")
             return
         buffer = io.StringIO()
         with contextlib.redirect_stdout(buffer):

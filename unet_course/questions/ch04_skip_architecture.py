@@ -9,7 +9,7 @@ import numpy as np
 import torch
 
 from unet_course import quiz
-from unet_course.boundary import boundary_f_score
+from unet_course.metrics.boundary import boundary_f_score
 from unet_course.models import FCN
 
 SKIP_OPTIONS = ["pool4 only", "pool3 and pool4", "pool1 and pool2", "fc7 and pool5"]
@@ -44,7 +44,7 @@ def boundary_f(pred: np.ndarray, target: np.ndarray, tolerance: float) -> float:
 
 
 def _boundary_cases() -> list[tuple]:
-    from unet_course.fcn_experiment import shape_scenes
+    from unet_course.experiments.fcn import shape_scenes
 
     data = shape_scenes(3, 64, seed=40)
     rng = np.random.default_rng(5)
@@ -113,8 +113,8 @@ PLATEAU_OPTIONS = [
 
 def plateau_winner() -> int:
     """Index in PLATEAU_OPTIONS of the variant with the highest held-out boundary F-score at its
-    best step, from the shipped curves of chapter 04 (``python -m unet_course.fcn_experiment``)."""
-    from unet_course.fcn_experiment import load_fcn_curves
+    best step, from the shipped curves of chapter 04 (``python -m unet_course.experiments.fcn``)."""
+    from unet_course.experiments.fcn import load_fcn_curves
 
     result, _ = load_fcn_curves()
     best = {v: c["boundary_f"][c["steps"].index(c["best_step"])] for v, c in result["curves"].items()}
