@@ -80,6 +80,10 @@ def image_files(path: str | os.PathLike) -> list[Path]:
     return files
 
 
+class _Refused(ValueError):
+    """A file this module read and refused (its own message), as opposed to a decoding error."""
+
+
 def _read_file(path: Path) -> list[np.ndarray]:
     """The 2-D frames of one file."""
     suffix = path.suffix.lower()
@@ -91,7 +95,7 @@ def _read_file(path: Path) -> list[np.ndarray]:
 
             with Image.open(path) as im:
                 if im.mode in ("RGB", "RGBA", "LA", "CMYK", "YCbCr"):
-                    raise ValueError(
+                    raise _Refused(
                         f"{str(path)!r} is a colour image (mode {im.mode}); give one grey channel "
                         "(e.g. PIL's .convert('L'), or the channel that holds the signal)"
                     )
@@ -104,9 +108,10 @@ def _read_file(path: Path) -> list[np.ndarray]:
                 series = tif.series[0]
                 axes, array = series.axes, series.asarray()
             if "S" in axes and array.shape[axes.index("S")] > 1:
-                raise ValueError(
+                raise _Refused(
                     f"{str(path)!r} holds colour samples (axes {axes!r}, shape {array.shape}); give one grey "
-                    "channel per frame"
+                    "channel per frame (a stack of grey frames written as RGB by mistake: write it again with "
+                    "tifffile.imwrite(path, stack, photometric='minisblack'))"
                 )
             array = np.squeeze(array) if array.ndim > 2 else array
             if array.ndim == 2:
@@ -114,11 +119,11 @@ def _read_file(path: Path) -> list[np.ndarray]:
             elif array.ndim == 3:
                 stack = array
             else:
-                raise ValueError(
+                raise _Refused(
                     f"{str(path)!r} holds a {array.ndim}-D array (axes {axes!r}, shape {array.shape}); "
                     "give 2-D frames or a stack of 2-D frames (N, H, W)"
                 )
-    except ValueError:
+    except _Refused:
         raise
     except Exception as error:  # tifffile / PIL decoding errors of every kind
         raise ValueError(f"{str(path)!r} is not a readable TIFF or PNG image ({type(error).__name__}: {error})") from None
