@@ -106,6 +106,7 @@ def measure_host(repeats: int = 3) -> dict[str, float]:
     prepares data on the CPU, measured with the package's own code on this machine."""
     from unet_course import experiments as E
     from unet_course import train
+    from unet_course.experiments import weightmap as W
     from unet_course.augment import Augmenter
     from unet_course.data import synthetic_cells
     from unet_course.data.tiles import TileDataset
@@ -126,8 +127,8 @@ def measure_host(repeats: int = 3) -> dict[str, float]:
                         augmenter=aug, length=64, seed=0)
     out["ch07_batch"] = best(lambda: [tiles[i] for i in range(4)])
     # chapter 08: one 380 px training image of touching cells with its weight map (paper_setup)
-    recipe = train.paper_setup(train.RECIPES["ch08_weighted"])
-    out["ch08_image"] = best(lambda: train.TouchingCellsTiles(1, recipe.tile, n_cells=recipe.n_cells, seed=1))
+    recipe = W.paper_setup(W.RECIPES["ch08_weighted"])
+    out["ch08_image"] = best(lambda: W.TouchingCellsTiles(1, recipe.tile, n_cells=recipe.n_cells, seed=1))
     # chapter 09: one augmented 572 px tile of the full profile's phase-contrast recipe
     big = E.full_profile(E.RECIPES["ch09_phc"], steps=10)
     data, _ = big.data()
@@ -135,8 +136,8 @@ def measure_host(repeats: int = 3) -> dict[str, float]:
                         augmenter=E.augmenter(True), length=64, seed=0)
     out["ch09_tile"] = best(lambda: tiles[0])
     # chapter 11: one 188 px image of the ch08 recipe (each rank draws its own)
-    small = train.RECIPES["ch08_weighted"]
-    out["ch11_image"] = best(lambda: train.TouchingCellsTiles(1, small.tile, n_cells=small.n_cells, seed=1))
+    small = W.RECIPES["ch08_weighted"]
+    out["ch11_image"] = best(lambda: W.TouchingCellsTiles(1, small.tile, n_cells=small.n_cells, seed=1))
     return {k: round(v, 4) for k, v in out.items()}
 
 
@@ -144,6 +145,7 @@ def chapters(host: dict[str, float], proposed: bool) -> dict[str, tuple[str, lis
     """``{notebook stem: (what runs, [Work], change)}`` for the full profile; ``proposed`` uses the
     settings this script proposes where the chapter's own do not fit."""
     from unet_course import train
+    from unet_course.experiments import weightmap as W
     from unet_course.tiling import plan_tiles
 
     paper = dict(base_channels=64, depth=4)
@@ -159,11 +161,11 @@ def chapters(host: dict[str, float], proposed: bool) -> dict[str, tuple[str, lis
     tiles_isbi = plan_tiles(paper_net, (512, 512), tile_size=572).num_tiles
 
     small8 = dict(base_channels=8, depth=3)
-    recipe08 = train.paper_setup(train.RECIPES["ch08_weighted"])
+    recipe08 = W.paper_setup(W.RECIPES["ch08_weighted"])
     seeds08 = 3
     images08 = recipe08.train_images + recipe08.test_images
     ch09 = {"ISBI 2012": 800, "phase contrast": 400, "DIC": 400, "nuclei": 400}
-    d11 = train.RECIPES["ch08_weighted"]
+    d11 = W.RECIPES["ch08_weighted"]
     return {
         "01_segmentation_basics": ("no training", [], ""),
         "02_fcn_convolutionalization": ("patch classifier, batch 64 of 34 px", [

@@ -294,7 +294,7 @@ def test_elastic_torch_on_cuda_equals_cpu(sample):
 
 
 def test_predict_image_covers_every_pixel():
-    from unet_course.experiments_augment import predict_image
+    from unet_course.experiments.augmentation import predict_image
     from unet_course.models import UNet
 
     torch.manual_seed(0)
@@ -317,7 +317,7 @@ def test_predict_image_covers_every_pixel():
 
 
 def test_compare_augmentation_runs_and_restores_threads():
-    from unet_course.experiments_augment import compare_augmentation
+    from unet_course.experiments.augmentation import compare_augmentation
 
     rng = np.random.default_rng(0)
     images = [ndi.gaussian_filter(rng.random((64, 64)), 2).astype(np.float32) for _ in range(3)]
@@ -345,22 +345,22 @@ def test_viz_data_helpers():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from unet_course import viz_data
+    from unet_course import viz
 
     labels = np.zeros((12, 12), np.int32)
     labels[3:9, 3:9] = 1
-    rgb = viz_data.outline(np.full((12, 12), 0.5), labels)
+    rgb = viz.outline(np.full((12, 12), 0.5), labels)
     assert rgb.shape == (12, 12, 3)
     red = np.all(rgb == (1.0, 0.2, 0.1), axis=-1)
     ring = (labels == 1) & ~np.pad(np.ones((4, 4), bool), 4)  # the inner border of the square
     np.testing.assert_array_equal(red, ring)
     with pytest.raises(ValueError, match="one shape"):
-        viz_data.outline(np.zeros((3, 3)), labels)
-    pattern = viz_data.grid_pattern((64, 64), spacing=16, width=2)
+        viz.outline(np.zeros((3, 3)), labels)
+    pattern = viz.grid_pattern((64, 64), spacing=16, width=2)
     assert pattern.dtype == np.float32 and set(np.unique(pattern)) == {0.0, 1.0}
     assert (pattern[:, 8:10] == 0).all() and (pattern[24:26] == 0).all() and pattern[0, 0] == 1.0
     fig, ax = plt.subplots()
-    viz_data.plot_displacement(ax, A.random_coarse_displacement(0), (64, 64), step=16)
+    viz.plot_displacement(ax, A.random_coarse_displacement(0), (64, 64), step=16)
     assert len(ax.collections) >= 3  # dense arrows, node arrows, node markers
     plt.close(fig)
 
@@ -368,17 +368,17 @@ def test_viz_data_helpers():
 def test_explorer_draws_only_when_a_control_moves():
     import ipywidgets as widgets
 
-    from unet_course import viz_data
+    from unet_course import viz
 
     calls = []
     sigma, grid = widgets.FloatSlider(value=10.0, min=0, max=30), widgets.IntSlider(value=3, min=2, max=9)
-    box = viz_data.explorer(lambda sigma, grid: calls.append((sigma, grid)), sigma=sigma, grid=grid)
+    box = viz.explorer(lambda sigma, grid: calls.append((sigma, grid)), sigma=sigma, grid=grid)
     assert calls == []                      # nothing drawn while the notebook executes
     grid.value = 5
     sigma.value = 4.0
     assert calls == [(10.0, 5), (4.0, 5)]
     assert isinstance(box.children[-1], widgets.Output)
     with pytest.raises(ValueError, match="at least one control"):
-        viz_data.explorer(lambda: None)
+        viz.explorer(lambda: None)
     with pytest.raises(TypeError, match="ipywidgets value widget"):
-        viz_data.explorer(lambda x: None, x=3)
+        viz.explorer(lambda x: None, x=3)

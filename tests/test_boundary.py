@@ -8,7 +8,7 @@ import torch
 from scipy.spatial.distance import cdist
 from skimage.segmentation import find_boundaries
 
-from unet_course.boundary import boundary_f_score, label_boundaries
+from unet_course.metrics.boundary import boundary_f_score, label_boundaries
 from unet_course.data import synthetic_cells
 
 

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 import torch
 
-from unet_course import experiments as E
+from unet_course.experiments import paper as E
 from unet_course.data import isbi_available
 from unet_course.models import UNet
 

@@ -8,7 +8,7 @@ import torch
 from scipy import ndimage as ndi
 from torch import nn
 
-from unet_course.fcn_experiment import (
+from unet_course.experiments.fcn import (
     SegmentationData,
     cell_scenes,
     center_patches,
@@ -111,7 +111,7 @@ def test_shipped_fcn_curves_rederive_their_start():
     evaluation after ``eval_every`` steps of FCN-32s comes out the same again (cheap: 100 steps),
     the shipped networks score on the test images what the file says, and every curve stopped on
     its plateau rule."""
-    from unet_course.fcn_experiment import (
+    from unet_course.experiments.fcn import (
         CURVE_RECIPE, _recipe_data, evaluate_segmenter, fcn_learning_curve, load_fcn_curves,
     )
 
@@ -138,7 +138,7 @@ def test_shipped_fcn_curves_rederive_their_start():
 
 
 def test_learning_curve_refuses_bad_settings():
-    from unet_course.fcn_experiment import fcn_learning_curve
+    from unet_course.experiments.fcn import fcn_learning_curve
 
     data = shape_scenes(2, 64, seed=1)
     with pytest.raises(ValueError, match="patience"):

@@ -222,7 +222,7 @@ def test_no_context_sees_only_its_own_pixels() -> None:
 
 
 def test_peak_memory_sees_a_large_allocation() -> None:
-    from unet_course.tiling import PeakMemory
+    from unet_course.runtime import PeakMemory
 
     with PeakMemory("cpu") as peak:
         block = np.ones(40_000_000, np.float32)  # 160 MB

@@ -8,6 +8,7 @@ import torch
 from torch import nn
 
 from unet_course import train
+from unet_course.experiments import weightmap as W
 from unet_course.models import UNet
 
 
@@ -216,10 +217,10 @@ def test_meta_is_stored_as_plain_data(tmp_path):
 
 
 def test_paper_setup_is_sgd_099_batch_1_large_tiles():
-    recipe = train.paper_setup(train.RECIPES["ch08_weighted"])
+    recipe = W.paper_setup(W.RECIPES["ch08_weighted"])
     assert (recipe.optimizer, recipe.momentum, recipe.tile) == ("sgd", 0.99, 380)
     assert UNet(**recipe.model).valid_input_size(recipe.tile) == recipe.tile
-    assert recipe.w0 == train.RECIPES["ch08_weighted"].w0
+    assert recipe.w0 == W.RECIPES["ch08_weighted"].w0
 
 
 # ---------------------------------------------------------------------------------------------
@@ -230,16 +231,16 @@ def test_paper_setup_is_sgd_099_batch_1_large_tiles():
 @pytest.mark.parametrize("name", ["ch08_weighted", "ch08_unweighted"])
 def test_recipe_reproduces_the_shipped_checkpoint(name):
     shipped = train.load_checkpoint(train.CHECKPOINT_DIR / f"{name}.pt")
-    assert shipped.meta["recipe"] == name and shipped.step == train.RECIPES[name].steps
+    assert shipped.meta["recipe"] == name and shipped.step == W.RECIPES[name].steps
     assert (train.CHECKPOINT_DIR / f"{name}.pt").stat().st_size < 2e6
     # the shipped weights score what their metadata says on the recipe's held-out images
-    test_tiles = train.RECIPES[name].data("test")
-    now = train.evaluate_separation(shipped.model, test_tiles)
+    test_tiles = W.RECIPES[name].data("test")
+    now = W.evaluate_separation(shipped.model, test_tiles)
     assert now["split_rate"] == pytest.approx(shipped.meta["scores"]["split_rate"], abs=0.01)
     assert now["iou"] == pytest.approx(shipped.meta["scores"]["iou"], abs=1e-3)
     # and training from scratch gets there again (other threads or hardware change the last bits
     # of every step, so the run differs; the seeds 1, 2 of the metadata show the spread)
-    again = train.run_recipe(name, out="", device="cpu", progress=False).meta["scores"]
+    again = W.run_recipe(name, out="", device="cpu", progress=False).meta["scores"]
     ref = shipped.meta["scores"]
     if shipped.meta["w0"] > 0:
         assert again["split_rate"] >= ref["split_rate"] - 0.15, again
@@ -251,7 +252,7 @@ def test_recipe_reproduces_the_shipped_checkpoint(name):
 
 def test_run_recipe_restores_the_thread_count():
     before = torch.get_num_threads()
-    run = train.run_recipe("ch08_weighted", out="", device="cpu", progress=False, steps=2, train_images=1,
+    run = W.run_recipe("ch08_weighted", out="", device="cpu", progress=False, steps=2, train_images=1,
                            test_images=1)
     assert torch.get_num_threads() == before
     assert run.step == 2 and run.meta["steps"] == 2 and set(run.meta["scores"]) == {"split_rate", "iou", "f1", "pairs"}

@@ -338,9 +338,9 @@ def spawn(fn: Callable[..., Any], nproc: int, *args: Any) -> None:
 def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="torchrun --nproc-per-node N -m unet_course.distributed",
-        description="Train a recipe of unet_course.train with DistributedDataParallel (one process per GPU/rank).",
+        description="Train a chapter 08 recipe (unet_course.experiments.weightmap) with DistributedDataParallel (one process per GPU/rank).",
     )
-    parser.add_argument("--recipe", default="ch08_weighted", help=f"one of {', '.join(train.RECIPES)}")
+    parser.add_argument("--recipe", default="ch08_weighted", help="ch08_weighted or ch08_unweighted")
     parser.add_argument("--steps", type=int, default=None, help="optimisation steps (default: the recipe's)")
     parser.add_argument("--train-images", type=int, default=None, help="override the recipe's number of images")
     parser.add_argument("--tile", type=int, default=None, help="override the recipe's input tile side")
@@ -357,11 +357,15 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> None:
     """The entry point ``torchrun`` runs on every rank (see the module docstring)."""
     args = _parse(argv)
-    if args.recipe not in train.RECIPES:
-        raise SystemExit(f"unknown recipe {args.recipe!r}; the recipes are {', '.join(train.RECIPES)}")
+    from .experiments.weightmap import RECIPES
+
+    try:
+        runtime.look_up_option(args.recipe, RECIPES, what="recipe")
+    except ValueError as err:
+        raise SystemExit(str(err)) from None
     changes = {k: v for k, v in (("train_images", args.train_images), ("tile", args.tile), ("lr", args.lr),
                                  ("seed", args.seed), ("steps", args.steps)) if v is not None}
-    recipe = dataclasses.replace(train.RECIPES[args.recipe], **changes)
+    recipe = dataclasses.replace(RECIPES[args.recipe], **changes)
     env = init(args.backend)
     out = Path(args.out) if args.out else None
     try:

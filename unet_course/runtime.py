@@ -19,10 +19,11 @@ keeps it off everywhere (for tests that need bit-exact repeats on a GPU).
 
 from __future__ import annotations
 
+import difflib
 import os
 import platform
 import random
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
@@ -179,3 +180,116 @@ def banner() -> str:
         f"unet_course | device: {dev.type} ({where}, {threads} threads) | profile: {profile()} | "
         f"torch {torch.__version__} | numpy {np.__version__}"
     )
+
+
+@contextmanager
+def eval_mode(*models: torch.nn.Module, no_grad: bool = True) -> Iterator[None]:
+    """Run a block with ``models`` in evaluation mode and without gradients, then restore each
+    model's previous mode (like MONAI's ``eval_mode``).
+
+    Evaluation mode turns drop-out off and makes batch norm use its running statistics, as the
+    U-Net paper does at test time (section 3; chapters 04-09 predict inside this block). With
+    ``no_grad=False`` gradients are kept (chapter 02's empirical receptive field needs them).
+    """
+    if not all(isinstance(m, torch.nn.Module) for m in models):
+        raise TypeError("eval_mode takes torch.nn.Module objects, got "
+                        + ", ".join(type(m).__name__ for m in models))
+    modes = [m.training for m in models]
+    for m in models:
+        m.eval()
+    try:
+        if no_grad:
+            with torch.no_grad():
+                yield
+        else:
+            yield
+    finally:
+        for m, mode in zip(models, modes):
+            m.train(mode)
+
+
+def look_up_option(value: T, options: Iterable[T], *, what: str = "option") -> T:
+    """``value`` when it is one of ``options``; otherwise a ``ValueError`` that names the nearest
+    valid option and lists them all (like MONAI's ``look_up_option``).
+
+    Every string option of the package goes through it: a padding mode (``"mirror"`` or
+    ``"zero"``, paper Fig. 2, chapter 06), a profile, a task or a recipe name (chapters 04-09).
+
+    >>> look_up_option("mirror", ("mirror", "zero"))
+    'mirror'
+    """
+    options = list(options)
+    if value in options:
+        return value
+    names = [str(o) for o in options]
+    close = difflib.get_close_matches(str(value), names, n=1, cutoff=0.5)
+    hint = f"; did you mean {close[0]!r}?" if close else "."
+    raise ValueError(f"unknown {what} {value!r}{hint} The {what}s are: {', '.join(map(repr, options))}")
+
+
+def _proc_status_kib(key: str) -> int | None:
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+class PeakMemory:
+    """Measure the peak memory a block of code uses, in bytes above what was in use before.
+
+    Chapter 06 measures the memory of whole-image against tiled inference (paper Fig. 2) with it,
+    and the benchmarks of the Performance appendix use it.
+
+    ``with PeakMemory(device) as peak: ...`` then ``peak.bytes`` and ``peak.method``:
+
+    - on a CUDA device, the peak of torch's CUDA allocator (``torch.cuda.max_memory_allocated``);
+    - on the CPU under Linux, the peak resident set size of the process (``VmHWM``, reset at
+      entry through ``/proc/self/clear_refs``): every allocation, torch's and NumPy's;
+    - elsewhere, ``tracemalloc`` (allocations through Python's allocator, NumPy included,
+      torch's CPU tensors not).
+    """
+
+    def __init__(self, device: torch.device | str | None = None) -> None:
+        self.device = torch.device(device) if device is not None else torch.device("cpu")
+        self.bytes = 0
+        self.method = ""
+
+    def __enter__(self) -> "PeakMemory":
+        if self.device.type == "cuda":
+            torch.cuda.synchronize(self.device)
+            torch.cuda.reset_peak_memory_stats(self.device)
+            self._base = torch.cuda.memory_allocated(self.device)
+            self.method = "torch CUDA allocator peak"
+            return self
+        try:
+            with open("/proc/self/clear_refs", "w") as f:
+                f.write("5")  # reset VmHWM to the current resident set size
+            base = _proc_status_kib("VmRSS")
+        except OSError:
+            base = None
+        if base is not None:
+            self._base = base * 1024
+            self.method = "process peak resident memory (VmHWM)"
+        else:
+            import tracemalloc
+
+            tracemalloc.start()
+            self._base = 0
+            self.method = "tracemalloc (Python and NumPy allocations only)"
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.device.type == "cuda":
+            torch.cuda.synchronize(self.device)
+            self.bytes = torch.cuda.max_memory_allocated(self.device) - self._base
+        elif self.method.startswith("process"):
+            self.bytes = (_proc_status_kib("VmHWM") or 0) * 1024 - self._base
+        else:
+            import tracemalloc
+
+            self.bytes = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()

@@ -41,7 +41,6 @@ __all__ = [
     "predict_tiled_averaged",
     "DIHEDRAL",
     "dihedral_transform",
-    "PeakMemory",
 ]
 
 # Output side a default tile aims at: the paper's 388 x 388 output tile.
@@ -566,69 +565,3 @@ def predict_whole(
         model.train(was_training)
     out = scores[:, :h, :w].contiguous()
     return out.numpy() if as_numpy else out
-
-
-# --------------------------------------------------------------------------- memory
-def _proc_status_kib(key: str) -> int | None:
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith(key + ":"):
-                    return int(line.split()[1])
-    except OSError:
-        return None
-    return None
-
-
-class PeakMemory:
-    """Measure the peak memory a block of code uses, in bytes above what was in use before.
-
-    ``with PeakMemory(device) as peak: ...`` then ``peak.bytes`` and ``peak.method``:
-
-    - on a CUDA device, the peak of torch's CUDA allocator (``torch.cuda.max_memory_allocated``);
-    - on the CPU under Linux, the peak resident set size of the process (``VmHWM``, reset at
-      entry through ``/proc/self/clear_refs``): every allocation, torch's and NumPy's;
-    - elsewhere, ``tracemalloc`` (allocations through Python's allocator, NumPy included,
-      torch's CPU tensors not).
-    """
-
-    def __init__(self, device: torch.device | str | None = None) -> None:
-        self.device = torch.device(device) if device is not None else torch.device("cpu")
-        self.bytes = 0
-        self.method = ""
-
-    def __enter__(self) -> "PeakMemory":
-        if self.device.type == "cuda":
-            torch.cuda.synchronize(self.device)
-            torch.cuda.reset_peak_memory_stats(self.device)
-            self._base = torch.cuda.memory_allocated(self.device)
-            self.method = "torch CUDA allocator peak"
-            return self
-        try:
-            with open("/proc/self/clear_refs", "w") as f:
-                f.write("5")  # reset VmHWM to the current resident set size
-            base = _proc_status_kib("VmRSS")
-        except OSError:
-            base = None
-        if base is not None:
-            self._base = base * 1024
-            self.method = "process peak resident memory (VmHWM)"
-        else:
-            import tracemalloc
-
-            tracemalloc.start()
-            self._base = 0
-            self.method = "tracemalloc (Python and NumPy allocations only)"
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.device.type == "cuda":
-            torch.cuda.synchronize(self.device)
-            self.bytes = torch.cuda.max_memory_allocated(self.device) - self._base
-        elif self.method.startswith("process"):
-            self.bytes = (_proc_status_kib("VmHWM") or 0) * 1024 - self._base
-        else:
-            import tracemalloc
-
-            self.bytes = tracemalloc.get_traced_memory()[1]
-            tracemalloc.stop()

@@ -20,12 +20,12 @@ import numpy as np
 import torch
 from torch import nn
 
-from . import runtime
-from .augment import Augmenter
-from .data.tiles import TileDataset
-from .metrics import iou_per_class
-from .models import UNet
-from .train import History, fit
+from .. import runtime
+from ..augment import Augmenter
+from ..data.tiles import TileDataset
+from ..metrics import iou_per_class
+from ..models import UNet
+from ..train import History, fit
 
 
 def predict_image(model: UNet, image: np.ndarray) -> np.ndarray:

@@ -22,10 +22,10 @@ from scipy import ndimage as ndi
 from torch import nn
 from tqdm.auto import tqdm
 
-from . import metrics, runtime
-from .boundary import boundary_f_score
-from .data import CellSample, synthetic_cells
-from .data.cells import render_fluorescence
+from .. import metrics, runtime
+from ..metrics.boundary import boundary_f_score
+from ..data import CellSample, synthetic_cells
+from ..data.cells import render_fluorescence
 
 __all__ = [
     "SegmentationData",
@@ -343,7 +343,7 @@ def compare_fcn_variants(
     """
     import time
 
-    from .models import FCN
+    from ..models import FCN
 
     results, models = {}, {}
     for variant in variants:
@@ -418,7 +418,7 @@ def fcn_learning_curve(
         ``"plateau"`` (True when stopped by ``patience``, False at ``max_steps``); ``model``
         carries the weights of the best evaluation (eval mode).
     """
-    from .models import FCN
+    from ..models import FCN
 
     if max_steps < 1 or eval_every < 1 or patience < 1:
         raise ValueError(f"max_steps, eval_every and patience must be >= 1, got {max_steps}, {eval_every}, {patience}")
@@ -499,14 +499,14 @@ def fcn_plateau_curves(
 
 def curves_path() -> "Path":
     """``unet_course/checkpoints/ch04_fcn_curves.pt``: the shipped curves and best weights."""
-    from pathlib import Path
+    from ..train import CHECKPOINT_DIR
 
-    return Path(__file__).parent / "checkpoints" / "ch04_fcn_curves.pt"
+    return CHECKPOINT_DIR / "ch04_fcn_curves.pt"
 
 
 def load_fcn_curves(path: "str | Path | None" = None) -> tuple[dict, dict[str, nn.Module]]:
     """The shipped result of :func:`fcn_plateau_curves` and its three networks (CPU, eval mode)."""
-    from .models import FCN
+    from ..models import FCN
 
     blob = torch.load(curves_path() if path is None else path, map_location="cpu", weights_only=False)
     result = blob["result"]

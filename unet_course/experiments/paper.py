@@ -39,7 +39,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from . import runtime
+from .. import runtime
 
 __all__ = [
     "CELL_TASKS",
@@ -119,7 +119,7 @@ class SegmentationSet:
 
 
 def _cell_split(images, instances, weighted: bool) -> SegmentationSet:
-    from .weightmap import separate_instances, weight_map
+    from ..weightmap import separate_instances, weight_map
 
     targets, weights, kept = [], [], []
     for inst in instances:
@@ -166,18 +166,18 @@ def task_data(
     Returns:
         ``(train, test)`` :class:`SegmentationSet`.
     """
-    from .weightmap import class_balance_weights
+    from ..weightmap import class_balance_weights
 
     if task not in TASKS:
         raise ValueError(f"task={task!r} is unknown; use one of {', '.join(TASKS)}")
     if task in EM_TASKS:
         if task == "isbi":
-            from .data import load_isbi2012, split_by_slice
+            from ..data import load_isbi2012, split_by_slice
 
             train, test = split_by_slice(load_isbi2012(root), 5)
             train_x, train_y, test_x, test_y = train.images, train.labels, test.images, test.labels
         else:
-            from .data import synthetic_em
+            from ..data import synthetic_em
 
             tr = [synthetic_em(image_size, seed=1000 * seed + k) for k in range(0 if test_only else train_images)]
             te = [synthetic_em(image_size, seed=1000 * seed + 500 + k) for k in range(test_images)]
@@ -189,7 +189,7 @@ def task_data(
     if task == "nuclei":
         from skimage.segmentation import relabel_sequential
 
-        from .data import load_nuclei
+        from ..data import load_nuclei
 
         sample = load_nuclei()
         cut = sample.image.shape[1] * 3 // 4
@@ -197,7 +197,7 @@ def task_data(
         right = relabel_sequential(sample.instances[:, cut:])[0]
         return (None if test_only else _cell_split([sample.image[:, :cut]], [left], weighted),
                 _cell_split([sample.image[:, cut:]], [right], weighted))
-    from .data import synthetic_cells
+    from ..data import synthetic_cells
 
     def draw(k: int):
         return synthetic_cells(image_size, n_cells, rendering=task, seed=k)
@@ -235,7 +235,7 @@ def predict_probability(model: nn.Module, image: np.ndarray, extrapolation: str 
     Returns:
         ``(H, W)`` float32 probabilities in [0, 1].
     """
-    from .tiling import predict_tiled, predict_tiled_averaged
+    from ..tiling import predict_tiled, predict_tiled_averaged
 
     if extrapolation not in EXTRAPOLATIONS:
         raise ValueError(f"extrapolation={extrapolation!r}: use one of {EXTRAPOLATIONS}")
@@ -283,11 +283,11 @@ def evaluate(model: nn.Module, test: SegmentationSet, task: str, *, extrapolatio
     from tqdm.auto import tqdm
 
     if transforms is not None:
-        from .tiling import _check_transforms
+        from ..tiling import _check_transforms
 
         transforms = _check_transforms(tuple(transforms))
 
-    from .metrics import (
+    from ..metrics import (
         instances_from_foreground,
         match_instances,
         pixel_error,
@@ -370,7 +370,7 @@ class ExperimentRecipe:
 
     def model(self) -> nn.Module:
         """A freshly initialised U-Net of this recipe (seeded by :func:`run_experiment`)."""
-        from .models import UNet
+        from ..models import UNet
 
         return UNet(in_channels=1, num_classes=2, base_channels=self.base_channels, depth=self.depth,
                     padding=self.padding, dropout=self.dropout)
@@ -419,7 +419,7 @@ RECIPES: dict[str, ExperimentRecipe] = {
 def augmenter(elastic: bool = True):
     """The chapter's training augmentation: random rotation (any angle), flips, grey values and,
     when ``elastic``, the paper's elastic deformation (3x3 grid, 10 px standard deviation)."""
-    from .augment import Augmenter
+    from ..augment import Augmenter
 
     return Augmenter(max_shift=0.0, max_angle=180.0, flips=True, elastic_sigma=10.0 if elastic else 0.0,
                      gray=True)
@@ -445,7 +445,7 @@ def full_profile(recipe: ExperimentRecipe, *, steps: int | None = None) -> Exper
 
 def checkpoint_path(name: str) -> Path:
     """Where recipe ``name``'s checkpoint lives: ``unet_course/checkpoints/NAME.pt``."""
-    from .train import CHECKPOINT_DIR
+    from ..train import CHECKPOINT_DIR
 
     return CHECKPOINT_DIR / f"{name}.pt"
 
@@ -490,8 +490,8 @@ def run_experiment(
         symmetries of the square (:data:`unet_course.tiling.DIHEDRAL`; empty for cells), and
         ``meta["seconds"]`` the training time.
     """
-    from .data.tiles import TileDataset
-    from .train import fit, save_checkpoint
+    from ..data.tiles import TileDataset
+    from ..train import fit, save_checkpoint
 
     if recipe.task not in TASKS:
         raise ValueError(f"recipe task {recipe.task!r} is unknown; use one of {', '.join(TASKS)}")
@@ -523,14 +523,14 @@ def run_experiment(
 
 
 def _all_symmetries() -> tuple[str, ...]:
-    from .tiling import DIHEDRAL
+    from ..tiling import DIHEDRAL
 
     return DIHEDRAL
 
 
 def load_experiment(name: str, device: torch.device | str | None = None) -> tuple[nn.Module, dict[str, Any]]:
     """The shipped checkpoint of recipe ``name``: ``(model, meta)``, the model in eval mode."""
-    from .train import load_checkpoint
+    from ..train import load_checkpoint
 
     path = checkpoint_path(name)
     if not path.is_file():

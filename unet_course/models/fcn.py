@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..ops import bilinear_kernel, bilinear_upsampling_layout
+from ..ops.upsampling import bilinear_kernel, bilinear_upsampling_layout
 
 __all__ = ["FCN", "VARIANTS", "convolutionalize", "patch_classifier"]
 

@@ -7,7 +7,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from skimage.segmentation import find_boundaries
 
-from .augment import dense_displacement
+from ..augment import dense_displacement
 
 
 def outline(image: np.ndarray, labels: np.ndarray, color: tuple[float, float, float] = (1.0, 0.2, 0.1)) -> np.ndarray:

@@ -16,8 +16,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import FancyArrowPatch, Rectangle
 
-from .models.unet import UNet
-from .tiling import TilePlan, mirror_indices
+from ..models.unet import UNet
+from ..tiling import TilePlan, mirror_indices
 
 __all__ = ["draw_unet", "size_table", "size_explorer", "draw_copy_and_crop", "draw_tiling",
            "plot_activation_moments", "draw_fcn_skips", "plot_fcn_curves"]
@@ -69,7 +69,7 @@ def draw_unet(model: UNet, n: int = 572, ax: plt.Axes | None = None) -> plt.Axes
         ax.add_patch(FancyArrowPatch((sx + sw, sy), (ux, uy), arrowstyle="-|>", mutation_scale=8,
                                      color=ARROWS["copy"][0], lw=1.0, linestyle="--"))
     try:  # Hangul labels need the NanumGothic fallback font
-        from .fonts import use_korean_font
+        from ..fonts import use_korean_font
 
         use_korean_font()
         names = ("contracting path (수축 경로)", "bottleneck (병목)", "expanding path (확장 경로)")

@@ -1,0 +1,5 @@
+"""``python -m unet_course.experiments NAME... [--out DIR] [--into-package] [--list]``."""
+
+from .registry import main
+
+main()
