@@ -9,7 +9,7 @@ VENDOR := book/_vendor
 export UNET_COURSE_DATA ?= $(abspath ../shared/data/isbi2012)
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help venv vendor book translations test test-unit test-notebooks outputs student lab clean
+.PHONY: help venv vendor book translations test test-unit test-notebooks outputs student korean lab clean
 
 help:
 	@echo "make book    build the HTML book in English and Korean (executes the notebooks once, cached) and print the pages to open"
@@ -20,7 +20,8 @@ help:
 	@echo "make gpu-check OUT=dir  the same plus the benchmarks in under 10 minutes, logs and times to dir (a CUDA GPU)"
 	@echo "make bench   every benchmark in one table (BENCH_ARGS=--quick for a short run)"
 	@echo "make lab     start JupyterLab in the course's environment"
-	@echo "make student write the learner's edition (notebooks without solutions) to learner/; commit it"
+	@echo "make student write the learner's edition (notebooks without solutions) to learner/ and learner/ko/; commit it"
+	@echo "make korean  rebuild the Korean notebooks (notebooks/ko/) from notebooks/ and locales/ko/; commit them"
 	@echo "make outputs re-execute every notebook in place (refresh stored outputs)"
 
 venv: $(VENV)/.installed
@@ -64,7 +65,7 @@ translations: venv
 
 test: venv
 	$(PY) -m pytest tests
-	$(PY) -m pytest --nbval-lax --nbval-sanitize-with tests/sanitize.cfg -p no:cacheprovider notebooks
+	$(PY) -m pytest --nbval-lax --nbval-sanitize-with tests/sanitize.cfg -p no:cacheprovider notebooks/*.ipynb notebooks/ko
 
 # The browser tests (tests/browser): the built book in headless Chromium. Debian's chromium and a
 # Korean font come from apt-get (as root, else with sudo) when missing; Playwright's Python
@@ -123,11 +124,21 @@ outputs: venv
 
 # The learner's edition (learner/, committed: the book's Binder and Colab buttons open it; the
 # download button serves the same transformation, made during `make book`).
-student: venv
-	$(PY) scripts/make_student.py notebooks learner
+# The Korean edition's runnable notebooks (notebooks/ko/, committed): the English code cells and
+# outputs, the Markdown rebuilt from the catalogs in locales/ko/ (scripts/make_korean.py).
+korean: venv
+	$(PY) scripts/make_korean.py notebooks notebooks/ko
 
+student: venv korean
+	$(PY) scripts/make_student.py notebooks learner
+	$(PY) scripts/make_student.py notebooks/ko learner/ko
+
+# `make lab LANG=ko` opens the Korean notebooks. LANG is also the locale variable, and make hands
+# a command-line LANG to the recipe: with LANG=ko, Jupyter starts without it (ko is no locale),
+# so the locale comes from LC_ALL/LC_* or Python's UTF-8 default. Plain `make lab` is unchanged.
+LAB_KO := $(filter ko,$(LANG))
 lab: venv
-	$(VENV)/bin/jupyter lab notebooks
+	$(if $(LAB_KO),env -u LANG) $(VENV)/bin/jupyter lab $(if $(LAB_KO),notebooks/ko,notebooks)
 
 clean:
 	rm -rf _build student

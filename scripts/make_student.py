@@ -1,6 +1,7 @@
 """Write the learner's edition: copies of the notebooks without solutions, outputs cleared.
 
     python scripts/make_student.py notebooks learner      # what `make student` runs
+    python scripts/make_student.py notebooks/ko learner/ko   # the Korean learner's edition
 
 The course commits the result (``learner/``): the book's Binder and Colab buttons open it, and
 ``tests/test_student_edition.py`` fails when it is stale. The book's download button serves
@@ -15,6 +16,9 @@ sphinx-exercise ``{solution}`` blocks and every Markdown cell of a gated block (
 ``solution-start`` and ``solution-end`` markers included) are dropped. The check cells lose
 ``remove-output`` (the learner must see the verdict). All outputs, execution counts and stored
 widget states go.
+
+A Korean notebook (``scripts/make_korean.py`` marks it with ``unet_course_language: ko``) gets
+the note and the answer cells' comment in Korean; everything else is the same transformation.
 """
 
 from __future__ import annotations
@@ -44,6 +48,8 @@ NOTE_TAG = "learner-note"
 EDITION_KEY = "unet_course_edition"
 ANSWER_TAG = "student-answer"
 ANSWER_COMMENT = "# Your answer: replace each ... below, then run the check in the next cell."
+LANGUAGE_KEY = "unet_course_language"  # set by scripts/make_korean.py on the Korean notebooks
+ANSWER_COMMENTS = {"ko": "# 여러분의 답: 아래의 ...를 모두 바꾸고, 다음 셀의 확인을 실행하십시오."}
 
 
 def _tags(cell: dict) -> list[str]:
@@ -80,7 +86,7 @@ def _target_names(target: ast.expr) -> list[str]:
     return []
 
 
-def answer_stub(source: str) -> str:
+def answer_stub(source: str, language: str = "en") -> str:
     """The student's version of a solution cell: its top-level names bound to ``...``.
 
     ``def f(a, b): ...`` keeps the signature (the body becomes ``...``), classes become
@@ -129,7 +135,7 @@ def answer_stub(source: str) -> str:
     visit(tree.body if tree else [])
     if not lines:
         lines.append("answer = ...")
-    return ANSWER_COMMENT + "\n" + "\n".join(lines) + "\n"
+    return ANSWER_COMMENTS.get(language, ANSWER_COMMENT) + "\n" + "\n".join(lines) + "\n"
 
 
 def _gate(cell: dict) -> str | None:
@@ -182,6 +188,7 @@ def student_notebook(nb: nbformat.NotebookNode, full_notebook: str | None = None
     With ``full_notebook`` (Markdown naming where the full notebook is), a note under the title
     says that this is the learner's edition and where the solutions are."""
     out = nbformat.from_dict(nb)
+    language = out.metadata.get(LANGUAGE_KEY, "en")
     cells = []
     gated = False
     for cell in out.cells:
@@ -195,7 +202,7 @@ def student_notebook(nb: nbformat.NotebookNode, full_notebook: str | None = None
             hidden = (SOLUTION_TAG, "hide-input", "hide-cell", "hide-output", "remove-input", "remove-cell",
                       "remove-output", "nbval-check-output")
             tags = [t for t in _tags(cell) if t not in hidden]
-            stub = nbformat.v4.new_code_cell(answer_stub(cell.source), metadata={"tags": tags + [ANSWER_TAG]})
+            stub = nbformat.v4.new_code_cell(answer_stub(cell.source, language), metadata={"tags": tags + [ANSWER_TAG]})
             if "id" in cell:
                 stub["id"] = cell["id"]  # the same id: the edition is reproducible, byte for byte
             else:
@@ -215,7 +222,7 @@ def student_notebook(nb: nbformat.NotebookNode, full_notebook: str | None = None
     if gated:
         raise ValueError("a ```{solution-start} block has no ```{solution-end}: the rest of the notebook would be dropped")
     if full_notebook:
-        note = nbformat.v4.new_markdown_cell(learner_note(full_notebook), metadata={"tags": [NOTE_TAG]})
+        note = nbformat.v4.new_markdown_cell(learner_note(full_notebook, language), metadata={"tags": [NOTE_TAG]})
         if (out.nbformat, out.nbformat_minor) >= (4, 5):
             note["id"] = NOTE_TAG
         else:
@@ -228,8 +235,14 @@ def student_notebook(nb: nbformat.NotebookNode, full_notebook: str | None = None
     return out
 
 
-def learner_note(full_notebook: str) -> str:
+def learner_note(full_notebook: str, language: str = "en") -> str:
     """The Markdown cell under the title of every learner's notebook."""
+    if language == "ko":
+        return (
+            "**학습용 판** (learner's edition): 풀이를 뺀 연습 문제입니다. 각 답을 `...` 자리에 쓰고 그 셀을 "
+            "실행한 다음, 아래의 확인 셀을 실행하십시오. 답하지 않은 확인은 \"아직 답하지 않았습니다.\"라고 "
+            f"알려 주고 노트북은 계속 실행됩니다. 모든 풀이가 담긴 전체 노트북은 {full_notebook}입니다."
+        )
     return (
         "**Learner's edition** (학습용): the exercises without their solutions. Write each answer in "
         "place of `...`, run its cell, then run the check below it; an unanswered check says "
@@ -238,9 +251,10 @@ def learner_note(full_notebook: str) -> str:
     )
 
 
-def full_notebook_link(path: Path) -> str:
+def full_notebook_link(path: Path, language: str = "en") -> str:
     """Where the full notebook of ``path`` is: its place in the course repository (from
     ``_config.yml``), as a Markdown link."""
+    where = "과정 저장소의 {link}" if language == "ko" else "{link} in the course repository"
     try:
         relative = path.resolve().relative_to(ROOT).as_posix()
     except ValueError:
@@ -248,14 +262,15 @@ def full_notebook_link(path: Path) -> str:
     try:
         url, branch = repository(ROOT / "_config.yml")
     except (SystemExit, OSError):
-        return f"`{relative}` in the course repository"
-    return f"[`{relative}`]({url}/blob/{branch}/{relative}) in the course repository"
+        return where.format(link=f"`{relative}`")
+    return where.format(link=f"[`{relative}`]({url}/blob/{branch}/{relative})")
 
 
 def learner_edition_of(path: Path) -> nbformat.NotebookNode:
     """The learner's edition of the notebook at ``path``, with the note that links to it."""
     try:
-        return student_notebook(nbformat.read(path, as_version=4), full_notebook_link(path))
+        nb = nbformat.read(path, as_version=4)
+        return student_notebook(nb, full_notebook_link(path, nb.metadata.get(LANGUAGE_KEY, "en")))
     except ValueError as error:
         raise ValueError(f"{path}: {error}") from None
 
