@@ -122,13 +122,14 @@ bench: bench-deps
 outputs: venv
 	$(PY) scripts/run_notebooks.py notebooks/*.ipynb
 
-# The learner's edition (learner/, committed: the book's Binder and Colab buttons open it; the
-# download button serves the same transformation, made during `make book`).
 # The Korean edition's runnable notebooks (notebooks/ko/, committed): the English code cells and
 # outputs, the Markdown rebuilt from the catalogs in locales/ko/ (scripts/make_korean.py).
 korean: venv
 	$(PY) scripts/make_korean.py notebooks notebooks/ko
 
+# The learner's edition (learner/, committed: the book's Binder and Colab buttons open it; the
+# download button serves the same transformation, made during `make book`); learner/ko/ is the
+# Korean one, made from notebooks/ko/.
 student: venv korean
 	$(PY) scripts/make_student.py notebooks learner
 	$(PY) scripts/make_student.py notebooks/ko learner/ko
