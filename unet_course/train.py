@@ -340,6 +340,19 @@ def _prefetch(data: Data, batch_size: int, seed: int, start: int, steps: int, wo
         collate_fn=_same, prefetch_factor=4, multiprocessing_context=context, generator=torch.Generator()))
 
 
+def _check_classes(target: torch.Tensor, classes: int, step: int) -> None:
+    """Raise before a step whose targets hold a class id outside ``0 .. classes - 1``."""
+    low, high = int(target.min()), int(target.max())
+    if low < 0 or high >= classes:
+        likely = (" They look like instance ids (one id per object): turn instance labels into class "
+                  "targets first, e.g. unet_course.data.targets.instance_targets(instances).target "
+                  "(1 = object, 0 = background)") if high >= classes and high > 2 else ""
+        raise ValueError(
+            f"the targets of step {step + 1} hold class ids {low}..{high}, but the model predicts {classes} "
+            f"classes (ids 0..{classes - 1}).{likely}"
+        )
+
+
 def _schedule(lr_schedule: str | Callable[[int, int], float] | None) -> Callable[[int, int], float] | None:
     if lr_schedule is None or callable(lr_schedule):
         return lr_schedule
@@ -374,6 +387,7 @@ def fit(
     channels_last: bool | None = None,
     autotune: bool | None = None,
     workers: int | None = None,
+    max_seconds: float | None = None,
 ) -> History:
     """Train ``model`` for ``steps`` optimisation steps and return the :class:`History`.
 
@@ -424,6 +438,11 @@ def fit(
             weight maps) while the device trains; ``0``: in the loop. A sample depends only on
             ``(seed, step)``, so the run is the same either way. ``None`` (default):
             :func:`unet_course.runtime.data_workers` (0 except in the full profile on CUDA).
+        max_seconds: a time budget for this call, in seconds of wall-clock time (training steps and
+            evaluations): the run stops cleanly after the step that reaches it, evaluates and saves
+            as after a last step (``steps`` stays the upper limit). The progress bar then counts
+            seconds and shows the time left. ``None`` (default): no budget. A run stopped by the
+            budget depends on the machine's speed; a run of ``steps`` does not.
 
     Returns:
         The :class:`History` (of the whole run, when resumed). The model ends in the mode
@@ -439,6 +458,9 @@ def fit(
         raise ValueError("checkpoint_every needs checkpoint=PATH and a value >= 1")
     if workers is not None and (not isinstance(workers, (int, np.integer)) or workers < 0):
         raise ValueError(f"workers must be an int >= 0 or None, got {workers!r}")
+    if max_seconds is not None and not (isinstance(max_seconds, (int, float, np.integer, np.floating))
+                                        and math.isfinite(max_seconds) and max_seconds > 0):
+        raise ValueError(f"max_seconds must be a number of seconds > 0 or None, got {max_seconds!r}")
     if precision not in PRECISIONS:
         extra = (" (fp16 is not offered: its narrow exponent range overflows in U-Net training; "
                  "bf16 has float32's range)") if str(precision).lower() in ("fp16", "float16", "half") else ""
@@ -467,10 +489,8 @@ def fit(
     was_training = model.training
 
     def run_eval(step: int) -> None:
-        model.eval()
-        with torch.no_grad():
+        with runtime.eval_mode(model):
             metrics = evaluate(model)
-        model.train()
         history.evals.append({"step": step, **{k: float(v) for k, v in metrics.items()}})
 
     autocast = precision == "bf16"
@@ -479,12 +499,21 @@ def fit(
     model.train()
     workers = runtime.data_workers(device) if workers is None else int(workers)
     ahead = _prefetch(data, batch_size, seed, start, steps, workers) if workers > 0 and steps > start else None
-    bar = tqdm(range(start, steps), desc=desc, disable=not progress, initial=start, total=steps, leave=False)
+    timed = max_seconds is not None
+    if timed:  # the bar counts seconds of the budget: its ETA is the time left
+        bar = tqdm(total=float(max_seconds), desc=desc, disable=not progress, unit="s", leave=False,
+                   bar_format="{l_bar}{bar}| {n:.0f}/{total:.0f} s [{elapsed}<{remaining}{postfix}]")
+    else:
+        bar = tqdm(total=steps, desc=desc, disable=not progress, initial=start, leave=False)
+    t0, last = time.perf_counter(), start
+    classes = getattr(model, "num_classes", None) if loss_fn is weighted_cross_entropy else None
     with runtime.cudnn_autotune(tune):
-        for step in bar:
+        for step in range(start, steps):
             _seed_step(seed, step)
             samples = next(ahead) if ahead is not None else _draw(data, step, batch_size, seed)
             x, y, w = _collate(samples, device)
+            if classes is not None:
+                _check_classes(y, classes, step)
             if channels_last:
                 x = x.contiguous(memory_format=torch.channels_last)
             if schedule is not None:
@@ -509,19 +538,29 @@ def fit(
             opt.step()
             history.step.append(step + 1)
             history.loss.append(float(loss.detach()))
+            last = step + 1
             if progress and (step % 10 == 0 or step + 1 == steps):
-                bar.set_postfix(loss=f"{history.loss[-1]:.4f}")
+                bar.set_postfix(**({"step": step + 1} if timed else {}), loss=f"{history.loss[-1]:.4f}", refresh=False)
             if evaluate is not None and eval_every is not None and (step + 1) % eval_every == 0 and step + 1 < steps:
                 run_eval(step + 1)
             if checkpoint_every is not None and (step + 1) % checkpoint_every == 0 and step + 1 < steps:
                 history.seconds += time.perf_counter() - began
                 began = time.perf_counter()
                 save_checkpoint(checkpoint, model, opt, step=step + 1, history=history)
+            if timed:
+                used = time.perf_counter() - t0
+                bar.update(min(used, float(max_seconds)) - bar.n)
+                if used >= max_seconds:
+                    break
+            else:
+                bar.update(1)
         bar.close()
-        if evaluate is not None and (not history.evals or history.evals[-1]["step"] != steps):
-            run_eval(steps)
+        if ahead is not None:
+            del ahead  # stops the worker processes of a run cut short by the budget
+        if evaluate is not None and (not history.evals or history.evals[-1]["step"] != last):
+            run_eval(last)
     history.seconds += time.perf_counter() - began
     if checkpoint is not None:
-        save_checkpoint(checkpoint, model, opt, step=steps, history=history)
+        save_checkpoint(checkpoint, model, opt, step=last, history=history)
     model.train(was_training)
     return history
