@@ -216,3 +216,28 @@ def test_hint_does_not_give_the_answer(question):
             f"{question.id}: the hint contains the right option's text ({question.options[question._answer]!r}); "
             "hint at the reasoning without naming the option"
         )
+
+
+# Korean hints (UNET_COURSE_LANG=ko, unet_course/questions/_ko.py) follow the same rule. A number
+# in Korean text is followed by Hangul ("34픽셀"), which NUMBER's \w look-ahead would skip.
+NUMBER_KO = re.compile(r"(?<![A-Za-z0-9_.])-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?(?![A-Za-z0-9_])")
+
+
+@pytest.mark.parametrize("question", BANK, ids=ids)
+def test_korean_hint_does_not_give_the_answer(question):
+    from unet_course.questions import _ko
+
+    hint = _ko.HINTS.get(question.hint, "") if question.hint else ""
+    if not hint:
+        return  # a missing Korean hint fails tests/test_quiz_korean.py, by question id
+    if isinstance(question, quiz.Numeric):
+        for token in NUMBER_KO.findall(hint):
+            assert not grade(question, float(token)), (
+                f"{question.id}: the Korean hint contains {token}, which the check accepts as the answer; "
+                "hint at the method, not the result"
+            )
+    if isinstance(question, quiz.Choice):
+        right = _normalise(question.options[question._answer])
+        assert right not in _normalise(hint), (
+            f"{question.id}: the Korean hint contains the right option's text ({question.options[question._answer]!r})"
+        )

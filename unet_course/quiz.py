@@ -246,13 +246,15 @@ def localize_feedback(text: str, lang: str = "ko") -> str:
             return explanations[line]
         if line in MESSAGES_KO:
             return MESSAGES_KO[line]
-        for template, korean in MESSAGES_KO.items():
-            if "{" not in template:
-                continue
+        for template in templates:
             found = _template_pattern(template).match(line)
             if found:
-                return korean.format(**found.groupdict())
+                # a field may hold a message itself ("On input (...): {problem}")
+                return MESSAGES_KO[template].format(**{k: line_ko(v) for k, v in found.groupdict().items()})
         return line
+
+    # the most specific templates (the most fixed text) first
+    templates = sorted((t for t in MESSAGES_KO if "{" in t), key=lambda t: -len(re.sub(r"\{[^}]*\}", "", t)))
 
     return "\n".join(line_ko(line) for line in text.split("\n"))
 

@@ -1,0 +1,168 @@
+"""The quiz's feedback in Korean (UNET_COURSE_LANG=ko): verdicts, hints, explanations, messages.
+
+The Korean texts are keyed to the English ones (hints and explanations in
+``unet_course/questions/_ko.py``, the checker's messages in ``quiz.MESSAGES_KO``): an English text
+that changes without its Korean version fails here, naming the question or the message.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import string
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from unet_course import quiz
+from unet_course.questions import _ko
+
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+BANK = quiz.questions()
+
+
+@pytest.fixture
+def korean(monkeypatch):
+    monkeypatch.setenv("UNET_COURSE_LANG", "ko")
+
+
+# --- the tables are complete and current --------------------------------------------------------
+
+@pytest.mark.parametrize("question", BANK, ids=[q.id for q in BANK])
+def test_every_hint_and_explanation_has_its_korean_version(question):
+    if question.hint:
+        assert question.hint in _ko.HINTS, (
+            f"{question.id}: its English hint has no Korean version in unet_course/questions/_ko.py (HINTS); "
+            f"if the English changed, update the Korean entry keyed by the old text:\n{question.hint}"
+        )
+        korean = _ko.HINTS[question.hint]
+        assert HANGUL.search(korean) and korean != question.hint, f"{question.id}: the Korean hint is not Korean"
+    explanation = getattr(question, "explanation", "")
+    if explanation:
+        assert explanation in _ko.EXPLANATIONS, (
+            f"{question.id}: its English explanation has no Korean version in unet_course/questions/_ko.py "
+            f"(EXPLANATIONS):\n{explanation}"
+        )
+        assert HANGUL.search(_ko.EXPLANATIONS[explanation])
+
+
+def test_no_korean_text_without_its_question():
+    hints = {q.hint for q in BANK}
+    explanations = {getattr(q, "explanation", "") for q in BANK}
+    stale = [k for k in _ko.HINTS if k not in hints] + [k for k in _ko.EXPLANATIONS if k not in explanations]
+    assert not stale, f"_ko.py holds Korean texts for English ones no question has (changed or removed): {stale[:3]}"
+
+
+def _templates_in_quiz() -> list[str]:
+    """Every literal first argument of ``_t(...)`` in quiz.py."""
+    tree = ast.parse(Path(quiz.__file__).read_text(encoding="utf-8"))
+    return [
+        node.args[0].value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "_t"
+        and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)
+    ]
+
+
+def _fields(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def test_every_message_has_its_korean_version():
+    used = _templates_in_quiz()
+    assert len(used) > 40, "quiz.py passes its messages through _t"
+    missing = sorted({t for t in used if t not in quiz.MESSAGES_KO})
+    assert not missing, f"quiz.py messages without a Korean version in MESSAGES_KO: {missing[:5]}"
+    unused = sorted(set(quiz.MESSAGES_KO) - set(used) - {quiz.RIGHT, quiz.WRONG, quiz.UNANSWERED})
+    assert not unused, f"MESSAGES_KO holds messages quiz.py no longer uses: {unused[:5]}"
+    for english, korean in quiz.MESSAGES_KO.items():
+        assert _fields(english) == _fields(korean), f"the Korean of {english!r} has other fields: {korean!r}"
+        assert HANGUL.search(korean), f"the Korean of {english!r} is not Korean: {korean!r}"
+
+
+# --- what a reader sees -----------------------------------------------------------------------
+
+def test_english_stays_the_default(monkeypatch, capsys):
+    monkeypatch.delenv("UNET_COURSE_LANG", raising=False)
+    assert quiz.language() == "en"
+    assert quiz.check("01.iou-by-hand", -1.0) is False
+    out = capsys.readouterr().out
+    assert out.startswith("[01.iou-by-hand] Not yet.\n") and "Hint: Count the pixels" in out
+    assert not HANGUL.search(out)
+
+
+def test_korean_verdicts_hints_and_messages(korean, capsys):
+    question = quiz.get("01.iou-by-hand")
+    assert quiz.check("01.iou-by-hand", -1.0) is False
+    out = capsys.readouterr().out
+    assert out == (
+        "[01.iou-by-hand] 아직 아닙니다.\n답 -1은(는) 너무 작습니다.\n"
+        f"힌트: {_ko.HINTS[question.hint]}\n"
+    )
+    assert quiz.check("01.iou-by-hand", question.value) is True
+    assert capsys.readouterr().out == "[01.iou-by-hand] 정답입니다.\n"
+    assert quiz.check("01.iou-by-hand", ...) is False
+    assert capsys.readouterr().out.startswith("[01.iou-by-hand] 아직 답하지 않았습니다. 위 답 셀의 `...`를")
+
+
+def test_korean_explanation_once_right(korean, capsys):
+    question = quiz.get("05.conv-23")
+    assert quiz.check("05.conv-23", question._answer) is True
+    assert capsys.readouterr().out == f"[05.conv-23] 정답입니다.\n{_ko.EXPLANATIONS[question.explanation]}\n"
+
+
+def test_korean_messages_of_each_kind(korean, capsys):
+    choice = quiz.get("01.which-segmentation")
+    quiz.check(choice.id, 99)
+    assert "99번 보기는 없습니다" in capsys.readouterr().out
+    formula = quiz.get("02.heatmap-size")
+    quiz.check(formula.id, "not a function")
+    assert "이 문제의 답은 함수" in capsys.readouterr().out
+    code = quiz.get("03.bilinear-kernel")
+    quiz.check(code.id, lambda k: np.zeros((1, 2)))
+    assert "출력의 shape이 (1, 2)입니다" in capsys.readouterr().out
+    quiz.check("01.no-such-question", 1)
+    assert capsys.readouterr().out.startswith("아직 아닙니다. id가 '01.no-such-question'인 문제가 없습니다.")
+    with pytest.raises(KeyError, match="문제가 없습니다"):
+        quiz.get("01.no-such-question")
+
+
+def test_language_is_read_at_check_time(monkeypatch, capsys):
+    monkeypatch.setenv("UNET_COURSE_LANG", "ko")
+    quiz.check("01.iou-by-hand", -1.0)
+    monkeypatch.setenv("UNET_COURSE_LANG", "en")
+    quiz.check("01.iou-by-hand", -1.0)
+    out = capsys.readouterr().out
+    assert "아직 아닙니다." in out and "Not yet." in out
+
+
+@pytest.mark.parametrize("value", ["fr", "korean", "kr"])
+def test_unknown_language_is_a_clear_error(monkeypatch, value):
+    monkeypatch.setenv("UNET_COURSE_LANG", value)
+    with pytest.raises(ValueError, match=rf"UNET_COURSE_LANG='{value}'.*en, ko"):
+        quiz.check("01.iou-by-hand", 1.0)
+
+
+def test_localize_feedback_matches_what_check_prints_in_korean(monkeypatch, capsys):
+    """The stored English outputs put into Korean (scripts/make_korean.py) equal what the check
+    prints in a Korean notebook."""
+    cases = [
+        ("02.compose-rule", quiz.get("02.compose-rule").reference),
+        ("01.iou-by-hand", -1.0),
+        ("05.crop-same", quiz.get("05.crop-same")._answer),
+        ("01.which-segmentation", 99),
+        ("03.bilinear-kernel", lambda k: np.zeros((1, 2))),
+        ("01.iou-by-hand", ...),
+    ]
+    for qid, answer in cases:
+        monkeypatch.setenv("UNET_COURSE_LANG", "en")
+        quiz.check(qid, answer)
+        english = capsys.readouterr().out
+        monkeypatch.setenv("UNET_COURSE_LANG", "ko")
+        quiz.check(qid, answer)
+        korean = capsys.readouterr().out
+        assert quiz.localize_feedback(english, "ko") == korean, qid
+    assert quiz.localize_feedback("plain text\n[x] Correct-ish", "ko") == "plain text\n[x] Correct-ish"
+    with pytest.raises(ValueError, match="en, ko"):
+        quiz.localize_feedback("x", "de")
