@@ -454,8 +454,14 @@ class Augmenter:
         *,
         rng: np.random.Generator | int,
     ) -> Augmented:
-        """Augment one sample; the output has the input's shape. Deterministic for a seeded ``rng``."""
+        """Augment one sample; the output has the input's shape. Deterministic for a seeded ``rng``.
+
+        ``image`` must hold grey values in [0, 1] (a ``ValueError`` says how to scale a raw image);
+        only the cubic interpolation's small overshoot beyond [0, 1] is clipped."""
+        from ..data.scaling import check_unit_range
+
         h, w = _check_sample(image, labels, weights)
+        check_unit_range(image, "the image given to the augmenter")
         r = _rng(rng)
         out = apply_coordinates(image, labels, weights, self.coordinates((h, w), r))
         return Augmented(self.gray_values(np.clip(out.image, 0.0, 1.0), r), out.labels, out.weights)

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Scaling", "scale_image"]
+__all__ = ["Scaling", "check_unit_range", "scale_image"]
 
 _RULE = "percentile"
 
@@ -99,3 +99,22 @@ def scale_image(image: np.ndarray, low: float = 1.0, high: float = 99.8, clip: b
         float32 array of the input's shape.
     """
     return Scaling(low, high, clip)(image)
+
+
+def check_unit_range(image: np.ndarray, what: str = "image", tol: float = 1e-6) -> None:
+    """Raise ``ValueError`` when ``image`` holds grey values outside [0, 1] (beyond ``tol``).
+
+    For the code that takes grey values in [0, 1] (the tile sampler, the augmentation): a raw
+    image must not be clipped there in silence. The message names the rule to apply instead.
+    """
+    x = np.asarray(image)
+    if x.size == 0:
+        return
+    lo, hi = float(np.min(x)), float(np.max(x))
+    if lo < -tol or hi > 1.0 + tol:
+        raise ValueError(
+            f"{what} holds grey values in [{lo:.4g}, {hi:.4g}], outside [0, 1]; they would be clipped. "
+            "Scale raw images with a stated rule first, e.g. unet_course.data.scaling.Scaling() "
+            "(percentiles 1 and 99.8 of each image to 0 and 1); do not divide by a fixed 255, "
+            "which is wrong for 16-bit and float data"
+        )
