@@ -284,6 +284,20 @@ def weight_map(
     d2 = np.full(labels.shape, np.inf)
     ids = np.unique(labels)
     ids = ids[ids > 0]
+    if w0 > 0 and len(ids) == 1:
+        from .data.targets import looks_binary
+
+        if looks_binary(labels):
+            import warnings
+
+            warnings.warn(
+                "weight_map got what looks like a binary mask (one id, several separate objects): with one id "
+                "there is no second-nearest cell, so the map has no border term at all. Give instance labels "
+                "(one id per object), e.g. unet_course.data.targets.as_instances(mask) for the connected "
+                "components (touching objects still merge)",
+                UserWarning,
+                stacklevel=2,
+            )
     if len(ids) >= 2 and w0 > 0:
         margin = border_window(w0, sigma, tol)
         # consecutive ids for find_objects, whatever the input's ids
