@@ -23,6 +23,7 @@ from scipy import ndimage as ndi
 from torch.utils.data import Dataset
 
 from ..augment import Augmenter, identity_coordinates, warp
+from .scaling import check_unit_range
 
 
 def _pair(size: int | tuple[int, int], name: str) -> tuple[int, int]:
@@ -37,7 +38,8 @@ class TileDataset(Dataset):
 
     Args:
         images: ``(N, H, W)`` array or a sequence of ``(H, W)`` / ``(C, H, W)`` float images
-            (sizes may differ from image to image).
+            with grey values in [0, 1] (sizes may differ from image to image); others raise a
+            ``ValueError`` (scale raw images with :class:`unet_course.data.scaling.Scaling`).
         labels: matching ``(H, W)`` integer label maps (class ids).
         weights: optional matching ``(H, W)`` float weight maps (e.g. the paper's weight map).
         input_size: side (or ``(h, w)``) of the input tile.
@@ -90,6 +92,7 @@ class TileDataset(Dataset):
                 image = image[None]
             if image.ndim != 3:
                 raise ValueError(f"image {k} must be (H, W) or (C, H, W), got shape {image.shape}")
+            check_unit_range(image, f"image {k} of the tile sampler")  # raw values are never clipped here
             shape = image.shape[-2:]
             if self.labels[k].shape != shape or (self.weights is not None and self.weights[k].shape != shape):
                 raise ValueError(f"image {k} is {shape} but its labels/weights are not")
