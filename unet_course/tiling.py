@@ -280,14 +280,20 @@ def _as_image(image: np.ndarray | Tensor, in_channels: int) -> Tensor:
         if image.dtype == bool or not (np.issubdtype(image.dtype, np.floating)):
             raise TypeError(
                 f"image must hold floating-point grey values, got dtype {image.dtype}; "
-                f"scale integer images to floats first, e.g. image.astype(np.float32) / 255"
+                "scale raw images to floats in [0, 1] with a stated rule first, e.g. "
+                "unet_course.data.scaling.Scaling()(image) (percentiles 1 and 99.8 of each image to 0 and 1), "
+                "the rule the model was trained with (unet_course.segment.segment_image applies a model's "
+                "stored rule); a fixed / 255 is wrong for 16-bit images"
             )
         tensor = torch.from_numpy(np.ascontiguousarray(image))
     elif isinstance(image, Tensor):
         if not image.is_floating_point():
             raise TypeError(
                 f"image must hold floating-point grey values, got dtype {image.dtype}; "
-                f"scale integer images to floats first, e.g. image.float() / 255"
+                "scale raw images to floats in [0, 1] with a stated rule first, e.g. "
+                "unet_course.data.scaling.Scaling()(image) (percentiles 1 and 99.8 of each image to 0 and 1), "
+                "the rule the model was trained with (unet_course.segment.segment_image applies a model's "
+                "stored rule); a fixed / 255 is wrong for 16-bit images"
             )
         tensor = image.detach()
     else:
