@@ -90,3 +90,11 @@ def test_weight_map_warns_on_a_binary_looking_mask():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         weight_map(inst)
+
+
+def test_predict_tiled_on_integers_names_a_scaling_rule_not_255():
+    from unet_course.tiling import predict_tiled
+
+    with pytest.raises(TypeError, match=r"Scaling.*wrong for 16-bit") as info:
+        predict_tiled(_tiny().eval(), (_raw_image()).astype(np.uint16), progress=False)
+    assert "e.g. image.astype(np.float32) / 255" not in str(info.value)
