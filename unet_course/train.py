@@ -388,6 +388,7 @@ def fit(
     autotune: bool | None = None,
     workers: int | None = None,
     max_seconds: float | None = None,
+    checkpoint_meta: dict[str, Any] | None = None,
 ) -> History:
     """Train ``model`` for ``steps`` optimisation steps and return the :class:`History`.
 
@@ -443,6 +444,9 @@ def fit(
             as after a last step (``steps`` stays the upper limit). The progress bar then counts
             seconds and shows the time left. ``None`` (default): no budget. A run stopped by the
             budget depends on the machine's speed; a run of ``steps`` does not.
+        checkpoint_meta: plain data stored in every checkpoint this run writes (``meta`` of
+            :func:`save_checkpoint`), e.g. the preprocessing the images went through:
+            ``{"scaling": unet_course.data.scaling.Scaling().to_dict()}``.
 
     Returns:
         The :class:`History` (of the whole run, when resumed). The model ends in the mode
@@ -546,7 +550,7 @@ def fit(
             if checkpoint_every is not None and (step + 1) % checkpoint_every == 0 and step + 1 < steps:
                 history.seconds += time.perf_counter() - began
                 began = time.perf_counter()
-                save_checkpoint(checkpoint, model, opt, step=step + 1, history=history)
+                save_checkpoint(checkpoint, model, opt, step=step + 1, history=history, meta=checkpoint_meta)
             if timed:
                 used = time.perf_counter() - t0
                 bar.update(min(used, float(max_seconds)) - bar.n)
@@ -561,6 +565,6 @@ def fit(
             run_eval(last)
     history.seconds += time.perf_counter() - began
     if checkpoint is not None:
-        save_checkpoint(checkpoint, model, opt, step=last, history=history)
+        save_checkpoint(checkpoint, model, opt, step=last, history=history, meta=checkpoint_meta)
     model.train(was_training)
     return history
