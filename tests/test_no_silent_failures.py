@@ -98,3 +98,11 @@ def test_predict_tiled_on_integers_names_a_scaling_rule_not_255():
     with pytest.raises(TypeError, match=r"Scaling.*wrong for 16-bit") as info:
         predict_tiled(_tiny().eval(), (_raw_image()).astype(np.uint16), progress=False)
     assert "e.g. image.astype(np.float32) / 255" not in str(info.value)
+
+
+def test_fit_checkpoints_record_the_preprocessing(tmp_path):
+    from unet_course.data.scaling import Scaling
+
+    rule = Scaling(1, 99.8).to_dict()
+    fit(_tiny(), _sample, steps=2, progress=False, checkpoint=tmp_path / "c.pt", checkpoint_meta={"scaling": rule})
+    assert Scaling.from_dict(load_checkpoint(tmp_path / "c.pt", _tiny()).meta["scaling"]) == Scaling(1, 99.8)
