@@ -245,3 +245,35 @@ def test_output_verdicts_are_korean():
     assert quiz.localize_feedback(text, "ko") == (
         "[02.compose-rule] 정답입니다.\n여러분의 식이 표본 25개 모두에서 기준 답과 일치합니다.\n"
     )
+
+
+def _structure(source: str, md) -> list[tuple]:
+    """The block structure of a Markdown cell: token types and tags, directive names (not their
+    titles), recursing into directive bodies; the text itself left out."""
+    shape = []
+    for token in md.parse(source):
+        if token.type == "inline":
+            continue
+        if token.type in make_korean.FENCE_TYPES:
+            directive = make_korean._directive(token.info)
+            name = directive[0] if directive else token.info
+            shape.append((token.type, name))
+            if directive and name not in make_korean.LITERAL_DIRECTIVES:
+                body = token.content.split("\n")
+                shape += _structure("\n".join(body[make_korean._body_start(body):]), md)
+            continue
+        shape.append((token.type, token.tag))
+    return shape
+
+
+@pytest.mark.parametrize("path", ENGLISH, ids=lambda p: p.stem)
+def test_korean_markdown_has_the_english_structure(path):
+    """Headings, lists, quotes, tables, math, directives and their nesting are the English ones:
+    a translation cannot turn a paragraph into a list or break a fence."""
+    md = make_korean.parser()
+    english = [c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "markdown"]
+    korean = [c for c in nbformat.read(KOREAN / path.name, as_version=4).cells if c.cell_type == "markdown"]
+    for i, (e, k) in enumerate(zip(english, korean)):
+        assert _structure(k.source, md) == _structure(e.source, md), (
+            f"notebooks/ko/{path.name}: Markdown cell {i} is built differently from the English one:\n{k.source[:300]}"
+        )
