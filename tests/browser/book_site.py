@@ -46,8 +46,23 @@ def pages() -> list[str]:
     return sorted(
         p.relative_to(HTML).as_posix()
         for p in HTML.rglob("*.html")
-        if not p.relative_to(HTML).parts[0].startswith(("_", "."))
+        # _static/, _sources/ and the like, also inside the Korean book (ko/_static/)
+        if not any(part.startswith(("_", ".")) for part in p.relative_to(HTML).parts)
     )
+
+
+# The Korean book: the same pages under ko/ (make book); KOREAN_EDITION is its folder in HTML
+KOREAN_EDITION = "ko"
+
+
+def english_pages() -> list[str]:
+    """The pages of the English book (``pages()`` without the Korean book's)."""
+    return [page for page in pages() if not page.startswith(f"{KOREAN_EDITION}/")]
+
+
+def korean_pages() -> list[str]:
+    """The pages of the Korean book, relative to _build/html (``ko/book/preface.html``)."""
+    return [page for page in pages() if page.startswith(f"{KOREAN_EDITION}/")]
 
 
 @functools.lru_cache(maxsize=None)

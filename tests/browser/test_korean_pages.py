@@ -1,0 +1,224 @@
+"""The Korean book (``_build/html/ko``, built by ``make book`` from ``locales/ko``).
+
+Checks of the HTML (no browser): every English page has its Korean counterpart; no Korean page's
+prose is mostly English (code cells and their outputs, which stay English, left out); every page
+of either book links to the same page of the other. In headless Chromium: the Korean text is drawn
+in the Korean font of ``course.css``; the language switch works both ways; the Korean search finds
+a Korean word (오버랩 → chapter 06); screenshots of three Korean pages go to
+``_build/screenshots/ko-*.png``.
+
+The other tests of this folder run over every page of both books (``book_site.pages()``): pages
+load offline with no remote request, images load, math is typeset, Korean text has a Korean
+font. The checks of chapters (downloads, solutions folded) and the English searches look at the
+English book only.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import PurePosixPath
+from typing import Any
+
+import matplotlib.image
+import pytest
+from bs4 import BeautifulSoup
+from book_site import (
+    HTML,
+    KOREAN_EDITION,
+    PAGE_TIMEOUT_MS,
+    SCREENSHOTS,
+    english_pages,
+    korean_font_families,
+    korean_pages,
+    open_page,
+    page_text,
+)
+
+HANGUL = re.compile("[\uac00-\ud7a3]")
+LATIN = re.compile("[A-Za-z]")
+EN_PAGES = [p for p in english_pages() if p not in ("genindex.html", "search.html")]
+KO_PAGES = korean_pages()
+KO_ARTICLES = [p for p in KO_PAGES if "<article" in page_text(p) and not p.endswith(("/genindex.html", "/search.html"))]
+PREFACE, OVERLAP_TILE, QUIZ = "book/preface", "notebooks/06_overlap_tile", "notebooks/10_quiz_review"
+# prose that is not translated: code, its outputs, math, the switch itself; tables hold the
+# glossary's and the preface's English columns by design
+NOT_PROSE = ".cell_output, .cell_input, pre, code, .math, nav.language-switch, script, style, table"
+MIN_LETTERS = 20  # a block shorter than this (a label, a number) says nothing about its language
+
+
+def _params(selected: list[str], what: str) -> list[Any]:
+    if selected:
+        return selected
+    return [pytest.param(None, marks=pytest.mark.skip(reason=f"no page {what} (is the book built? `make book`)"), id="none")]
+
+
+def ko(page: str) -> str:
+    return f"{KOREAN_EDITION}/{page}"
+
+
+def prose_blocks(page: str) -> list[str]:
+    """The text of the article's paragraphs, headings and captions, without code and outputs."""
+    article = BeautifulSoup(page_text(page), "html.parser").find("article")
+    if article is None:
+        return []
+    for element in article.select(NOT_PROSE):
+        element.decompose()
+    blocks = (e.get_text(" ", strip=True) for e in article.find_all(["p", "h1", "h2", "h3", "h4", "figcaption"]))
+    return [b for b in blocks if len(LATIN.findall(b)) + len(HANGUL.findall(b)) >= MIN_LETTERS]
+
+
+def test_the_korean_book_is_built():
+    assert (HTML / "index.html").is_file(), "the book is not built: `make book`"
+    assert (HTML / KOREAN_EDITION / "index.html").is_file(), (
+        f"_build/html/{KOREAN_EDITION} is missing: `make book` builds the Korean book after the English one")
+
+
+@pytest.mark.parametrize("page", _params(EN_PAGES, "in the English book"))
+def test_every_english_page_has_a_korean_counterpart(page):
+    target = HTML / ko(page)
+    assert target.is_file(), f"{page} has no Korean counterpart {ko(page)}"
+    if "<html" in page_text(ko(page)):  # index.html is a bare redirect to the preface
+        assert re.search(r'<html[^>]*\blang="ko"', page_text(ko(page))), f"{ko(page)} is not marked lang=\"ko\""
+
+
+@pytest.mark.parametrize("page", _params(KO_ARTICLES, "in the Korean book"))
+def test_no_korean_page_is_mostly_english(page):
+    blocks = prose_blocks(page)
+    english = [b for b in blocks if not HANGUL.search(b)]
+    assert len(english) * 2 <= len(blocks), (
+        f"{page}: {len(english)} of {len(blocks)} paragraphs have no Korean (untranslated or stale "
+        f"catalog entries? `python scripts/translation_status.py --list`); the first: {english[0][:120]!r}")
+
+
+def _switch_href(page: str) -> str | None:
+    link = BeautifulSoup(page_text(page), "html.parser").select_one("nav.language-switch a[href]")
+    return link["href"] if link else None
+
+
+@pytest.mark.parametrize("page", _params([p for p in EN_PAGES + KO_ARTICLES if "<article" in page_text(p)], "built"))
+def test_every_page_links_to_the_same_page_in_the_other_language(page):
+    href = _switch_href(page)
+    assert href, f"{page}: no language switch (nav.language-switch, book/_ext/language_switch.py)"
+    target = PurePosixPath(page).parent / href
+    resolved = PurePosixPath(*[part for part in _normalise(target.parts)])
+    other = page.removeprefix(f"{KOREAN_EDITION}/") if page.startswith(f"{KOREAN_EDITION}/") else ko(page)
+    assert resolved.as_posix() == other, f"{page}: the switch leads to {resolved}, not {other}"
+    assert (HTML / other).is_file(), f"{page}: the switch leads to the missing page {other}"
+
+
+def _normalise(parts: tuple[str, ...]) -> list[str]:
+    out: list[str] = []
+    for part in parts:
+        if part == "..":
+            assert out, f"a link climbs above the site's root: {'/'.join(parts)}"
+            out.pop()
+        elif part not in (".", ""):
+            out.append(part)
+    return out
+
+
+# --- in the browser -----------------------------------------------------------------------------
+
+FONT_PROBE_JS = """
+() => {
+  const p = Array.from(document.querySelectorAll("article p")).find(
+    (e) => /[\\uac00-\\ud7a3]/.test(e.textContent) && e.getBoundingClientRect().width > 0);
+  if (!p) return null;
+  p.setAttribute("data-ko-font-probe", "1");
+  return {text: p.textContent.trim().slice(0, 60), fontFamily: getComputedStyle(p).fontFamily,
+          lang: document.documentElement.lang};
+}
+"""
+
+
+@pytest.mark.parametrize("page", [PREFACE, OVERLAP_TILE, QUIZ])
+def test_korean_pages_use_the_korean_font(browser, site, page):
+    families = korean_font_families()
+    assert families, "no font that covers Korean is installed (fc-list :lang=ko): `make browser-deps`"
+    if not (HTML / ko(page + ".html")).is_file():
+        pytest.skip(f"{ko(page)} is not built")
+    tab = open_page(browser, site, ko(page + ".html"))
+    try:
+        probe = tab.evaluate(FONT_PROBE_JS)
+        assert probe is not None, f"{ko(page)}: no visible paragraph with Korean text"
+        cdp = browser.new_cdp_session(tab)
+        try:
+            cdp.send("DOM.enable")
+            cdp.send("CSS.enable")
+            root = cdp.send("DOM.getDocument", {"depth": 0})["root"]["nodeId"]
+            node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": "[data-ko-font-probe]"})["nodeId"]
+            fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+        finally:
+            cdp.detach()
+    finally:
+        tab.close()
+    assert probe["lang"] == "ko", f"{ko(page)}: <html lang={probe['lang']!r}>, not ko"
+    first = probe["fontFamily"].split(",")[0].strip().strip('"')
+    assert first == "NanumGothic", (
+        f"{ko(page)}: the paragraph's font-family is {probe['fontFamily']!r}; book/_assets/course.css "
+        "puts NanumGothic first for :lang(ko)")
+    drawn = {f["familyName"]: f["glyphCount"] for f in fonts}
+    korean = sum(count for family, count in drawn.items() if family in families)
+    assert korean > sum(drawn.values()) / 2, f"{ko(page)}: {probe['text']!r} drawn mostly by non-Korean fonts: {drawn}"
+
+
+def test_language_switch_works_both_ways(browser, site):
+    if not (HTML / ko(OVERLAP_TILE + ".html")).is_file():
+        pytest.skip("the Korean book is not built")
+    tab = open_page(browser, site, OVERLAP_TILE + ".html")
+    try:
+        assert tab.evaluate("document.documentElement.lang") == "en"
+        tab.click("nav.language-switch a")
+        tab.wait_for_url(f"**/{ko(OVERLAP_TILE)}.html", wait_until="load")
+        assert tab.evaluate("document.documentElement.lang") == "ko"
+        assert HANGUL.search(tab.inner_text("article h1")), "the Korean chapter 06 has no Korean title"
+        tab.click("nav.language-switch a")
+        tab.wait_for_url(re.compile(rf"/{re.escape(OVERLAP_TILE)}\.html$"), wait_until="load")
+        assert tab.evaluate("document.documentElement.lang") == "en"
+        assert f"/{KOREAN_EDITION}/" not in tab.url
+    finally:
+        tab.close()
+
+
+def test_korean_search_finds_a_korean_word(browser, site):
+    """Searching 오버랩 (overlap) finds the overlap-tile chapter (book/_ext/korean_search.py)."""
+    if not (HTML / KOREAN_EDITION / "search.html").is_file():
+        pytest.skip("the Korean book is not built")
+    tab = browser.new_page()
+    tab.set_default_timeout(PAGE_TIMEOUT_MS)
+    try:
+        tab.goto(f"{site}/{KOREAN_EDITION}/search.html?q=오버랩", wait_until="load", timeout=PAGE_TIMEOUT_MS)
+        tab.wait_for_function(
+            """() => {
+              const s = document.querySelector("#search-results .search-summary");
+              const items = document.querySelectorAll("#search-results ul.search li");
+              return s && (items.length > 0 || s.textContent.trim().length > 0)
+                && !document.querySelector("#search-progress:not(:empty)");
+            }""",
+            timeout=PAGE_TIMEOUT_MS,
+        )
+        hits = tab.eval_on_selector_all("#search-results ul.search li a", "as => as.map(a => a.getAttribute('href'))")
+    finally:
+        tab.close()
+    found = {h.split("?")[0].split("#")[0].removesuffix(".html") for h in hits}
+    assert OVERLAP_TILE in found, f"searching 오버랩 in the Korean book found {sorted(found)}, not {OVERLAP_TILE}"
+
+
+@pytest.mark.parametrize(("page", "name"), [(PREFACE, "ko-preface"), (OVERLAP_TILE, "ko-06_overlap_tile"), (QUIZ, "ko-10_quiz_review")])
+def test_screenshot_of_korean_page(browser, site, page, name):
+    """Saves _build/screenshots/ko-*.png: the top of the Korean page, 1280 px wide."""
+    if not (HTML / ko(page + ".html")).is_file():
+        pytest.skip(f"{ko(page)} is not built")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    target = SCREENSHOTS / f"{name}.png"
+    target.unlink(missing_ok=True)
+    tab = open_page(browser, site, ko(page + ".html"))
+    try:
+        tab.set_viewport_size({"width": 1280, "height": 1800})
+        tab.screenshot(path=str(target), animations="disabled")
+        title = tab.inner_text("article h1")
+    finally:
+        tab.close()
+    assert HANGUL.search(title), f"{target}: the page's title {title!r} is not Korean"
+    pixels = matplotlib.image.imread(target)
+    assert pixels.shape[:2] == (1800, 1280) and pixels[..., :3].std() > 0.05, f"{target} is blank"
