@@ -446,6 +446,7 @@ def time_to_rand(device: torch.device, quick: bool, target: float, budget_s: flo
     from unet_course import experiments, train
     from unet_course.data import isbi_available
     from unet_course.metrics import rand_error
+    from unet_course.tiling import predict_probability
 
     group = "training to a Rand error"
     cuda = device.type == "cuda"
@@ -476,7 +477,7 @@ def time_to_rand(device: torch.device, quick: bool, target: float, budget_s: flo
     def evaluate(net: torch.nn.Module) -> dict[str, float]:
         start = time.perf_counter()
         state["step"] += eval_every
-        err = float(np.mean([rand_error(experiments.predict_probability(net, im), t)
+        err = float(np.mean([rand_error(predict_probability(net, im), t)
                              for im, t in zip(test.images, test.targets)]))
         state["best"] = min(state["best"], err)
         state["eval_s"] += time.perf_counter() - start

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 import torch
 
+from unet_course import tiling
 from unet_course.experiments import paper as E
 from unet_course.data import isbi_available
 from unet_course.models import UNet
@@ -113,8 +114,8 @@ def test_prediction_covers_the_image_and_zero_extrapolation_differs_at_the_borde
     torch.manual_seed(0)
     model = UNet(base_channels=4, depth=2, padding="valid", dropout=0.0)
     image = np.random.default_rng(0).random((50, 70)).astype(np.float32)
-    mirror = E.predict_probability(model, image, "mirror")
-    zero = E.predict_probability(model, image, "zero")
+    mirror = tiling.predict_probability(model, image, "mirror")
+    zero = tiling.predict_probability(model, image, "zero")
     assert mirror.shape == zero.shape == image.shape
     assert np.all((mirror >= 0) & (mirror <= 1))
     # far enough from the border (the margin plus the pooling grid's slack) the context lies
@@ -123,8 +124,8 @@ def test_prediction_covers_the_image_and_zero_extrapolation_differs_at_the_borde
     inner = (slice(far, -far), slice(far, -far))
     np.testing.assert_allclose(mirror[inner], zero[inner], atol=1e-6)
     assert np.abs(mirror - zero).max() > 1e-4
-    with pytest.raises(ValueError, match="extrapolation"):
-        E.predict_probability(model, image, "edge")
+    with pytest.raises(ValueError, match="pad_mode"):
+        tiling.predict_probability(model, image, "edge")
 
 
 def test_task_data_shapes_and_conventions():
@@ -147,10 +148,10 @@ def test_evaluate_scores_a_perfect_cell_model_as_perfect(monkeypatch):
     _, test = E.task_data("dic", test_images=2, image_size=96, n_cells=8, test_only=True)
     lookup = {id(img): tgt for img, tgt in zip(test.images, test.targets)}
 
-    def oracle(model, image, extrapolation="mirror", device=None):
+    def oracle(model, image, pad_mode="mirror", device=None, transforms=None):
         return lookup[id(image)].astype(np.float32)
 
-    monkeypatch.setattr(E, "predict_probability", oracle)
+    monkeypatch.setattr(tiling, "predict_probability", oracle)
     scores = E.evaluate(None, test, "dic")
     # the target has the separation borders cut: every cell is its own component
     assert scores["f1"] == 1.0 and scores["precision"] == 1.0
@@ -170,14 +171,14 @@ def test_prediction_averaged_over_symmetries():
     torch.manual_seed(0)
     model = UNet(base_channels=4, depth=2, padding="valid", dropout=0.0)
     image = np.random.default_rng(1).random((40, 56)).astype(np.float32)
-    plain = E.predict_probability(model, image)
+    plain = tiling.predict_probability(model, image)
     # one whole-image tile gives what the default tiles give
     ref = torch.softmax(torch.from_numpy(predict_tiled(model, image, progress=False)), 0)[1].numpy()
     np.testing.assert_allclose(plain, ref, atol=1e-6)
-    averaged = E.predict_probability(model, image, transforms=DIHEDRAL)
+    averaged = tiling.predict_probability(model, image, transforms=DIHEDRAL)
     np.testing.assert_allclose(averaged, predict_tiled_averaged(model, image)[1], atol=1e-6)
     assert np.abs(averaged - plain).max() > 1e-4
-    np.testing.assert_allclose(E.predict_probability(model, image, transforms=["identity"]), plain, atol=1e-6)
+    np.testing.assert_allclose(tiling.predict_probability(model, image, transforms=["identity"]), plain, atol=1e-6)
     _, test = E.task_data("em_synthetic", test_images=1, image_size=64, test_only=True)
     scores = E.evaluate(model, test, "em_synthetic", transforms=("identity", "rot180"))
     assert set(scores) >= {"warping_error", "rand_error", "pixel_error"}

@@ -118,3 +118,57 @@ def test_full_profile_budget_fits_and_is_current():
     assert (root / "book" / "_gpu_budget.md").read_text() == text
     # the paper's U-Net: 301 GFLOP a 572 px tile, from the model's own counter
     assert budget.unet_flops(572, base_channels=64, depth=4) == pytest.approx(300.9e9, rel=1e-3)
+
+
+def test_eval_mode_switches_and_restores_each_model():
+    import torch.nn as nn
+
+    from unet_course.runtime import eval_mode
+
+    a, b = nn.Dropout(0.5), nn.Dropout(0.5).eval()
+    with eval_mode(a, b):
+        assert not a.training and not b.training, "inside eval_mode every model is in evaluation mode"
+        assert not torch.is_grad_enabled(), "inside eval_mode no gradients are recorded"
+    assert a.training and not b.training, "eval_mode restores each model's own previous mode"
+    with pytest.raises(RuntimeError):
+        with eval_mode(a):
+            raise RuntimeError("boom")
+    assert a.training, "the mode is restored even when the block fails"
+    with eval_mode(a, no_grad=False):
+        assert torch.is_grad_enabled()
+    with pytest.raises(TypeError, match="nn.Module"):
+        with eval_mode("model"):
+            pass
+
+
+def test_look_up_option_names_the_nearest_valid_option():
+    from unet_course.runtime import look_up_option
+
+    assert look_up_option("mirror", ("mirror", "zero")) == "mirror"
+    with pytest.raises(ValueError, match=r"did you mean 'mirror'\?.*'zero'"):
+        look_up_option("mirorr", ("mirror", "zero"), what="pad_mode")
+    with pytest.raises(ValueError, match=r"unknown recipe 'xyz'\. The recipes are"):
+        look_up_option("xyz", ["ch08_weighted"], what="recipe")
+
+
+def test_as_pair():
+    from unet_course.runtime import as_pair
+
+    assert as_pair(3, "size") == (3, 3) and as_pair((2, 5), "size") == (2, 5)
+    with pytest.raises(TypeError, match="pair of ints"):
+        as_pair(True, "size")
+    with pytest.raises(TypeError, match="pair of ints"):
+        as_pair((1, 2, 3), "size")
+    with pytest.raises(ValueError, match=">= 1"):
+        as_pair(0, "size", 1)
+
+
+def test_mirror_index_numpy_and_torch_agree_with_numpy_pad():
+    from unet_course.mirror import mirror_index, mirror_indices
+
+    for n in (1, 2, 5):
+        i = np.arange(-13, n + 13)
+        expected = np.pad(np.arange(n), 13, mode="reflect") if n > 1 else np.zeros_like(i)
+        np.testing.assert_array_equal(mirror_index(i, n), expected)
+        np.testing.assert_array_equal(mirror_index(torch.from_numpy(i), n).numpy(), expected)
+        np.testing.assert_array_equal(mirror_indices(n, 13, 13), expected)

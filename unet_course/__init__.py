@@ -8,6 +8,7 @@ One home for each job, named after the paper's sections and the course's chapter
 - ``ops``: upsampling (chapter 03) and receptive fields (chapters 02, 04) by hand.
 - ``data``: synthetic cells and EM, ISBI 2012, the nuclei image, training tiles.
 - ``augment``: section 3.1's augmentation, a NumPy core and its batched torch version (chapter 07).
+- ``mirror``: mirror extrapolation, shared by tiling (Fig. 2) and augmentation (section 3.1).
 - ``tiling``: Fig. 2's overlap-tile strategy and the only inference code (chapter 06).
 - ``weightmap`` (eq. 2) and ``losses`` (eq. 1): chapter 08.
 - ``metrics``: IoU, instance matching, boundary F-score, the ISBI 2012 errors (chapters 01, 04, 09).
@@ -17,6 +18,7 @@ One home for each job, named after the paper's sections and the course's chapter
 - ``viz``: all plotting; ``fonts``: the Korean font for figures.
 - ``quiz`` and ``questions``: exercise checks and their banks (every chapter).
 - ``distributed``: data-parallel training under torchrun (appendix, chapter 11).
+- ``segment`` and ``cli``: ``python -m unet_course train | segment | evaluate`` on your own images.
 
 Import the module you need:
 

@@ -8,7 +8,7 @@ The paper's soft-max over the ``K`` feature channels of the last layer,
 
 A valid U-Net (unpadded convolutions) answers with a smaller map than its input: 388 x 388 for
 a 572 x 572 tile. Its target and weight map are the matching centre crop of the full-size
-labels: :func:`center_crop` and :func:`crop_to_output` cut them.
+labels: :func:`crop_to_output` cuts them with :func:`unet_course.models.unet.center_crop`.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from unet_course.models.unet import center_crop as _crop_centre
+from .models.unet import center_crop
 
-__all__ = ["WeightedCrossEntropyLoss", "center_crop", "crop_to_output", "pixel_softmax", "weighted_cross_entropy"]
+__all__ = ["WeightedCrossEntropyLoss", "crop_to_output", "pixel_softmax", "weighted_cross_entropy"]
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -31,35 +31,18 @@ def pixel_softmax(logits: torch.Tensor) -> torch.Tensor:
     return torch.softmax(logits, dim=1)
 
 
-def center_crop(x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
-    """The centre ``(h, w)`` of the last two dimensions of ``x`` (any leading dimensions).
-
-    The margins must be even (the same number of pixels off each side), as a valid U-Net
-    removes them; a map smaller than ``size`` or an odd margin raises ``ValueError``.
-    """
-    h, w = int(size[0]), int(size[1])
-    if x.ndim < 2:
-        raise ValueError(f"cannot crop a tensor of shape {tuple(x.shape)}: it needs (..., H, W)")
-    H, W = x.shape[-2:]
-    if H < h or W < w:
-        raise ValueError(
-            f"the map to crop is {H}x{W}, smaller than the network output {h}x{w}; the labels must "
-            "cover at least the output (for a valid U-Net, give labels of the input tile's size)"
-        )
-    if (H - h) % 2 or (W - w) % 2:
-        raise ValueError(
-            f"cannot centre-crop {H}x{W} to {h}x{w}: the margins {H - h} and {W - w} must be even "
-            "(a valid U-Net removes the same number of pixels on each side)"
-        )
-    return _crop_centre(x, (h, w))
-
-
 def crop_to_output(logits: torch.Tensor, *maps: torch.Tensor | None) -> tuple[torch.Tensor | None, ...]:
     """Centre-crop each of ``maps`` (targets ``(N, H, W)``, weights ``(N, H, W)``; ``None`` passes
     through) to the spatial size of ``logits`` ``(N, K, h, w)``. Returns a tuple in order.
     """
-    size = tuple(logits.shape[-2:])
-    return tuple(None if m is None else center_crop(m, size) for m in maps)
+    h, w = logits.shape[-2:]
+    for m in maps:
+        if m is not None and (m.ndim < 2 or m.shape[-2] < h or m.shape[-1] < w):
+            raise ValueError(
+                f"the map to crop is {'x'.join(map(str, m.shape[-2:]))}, smaller than the network output {h}x{w}; "
+                "the labels must cover at least the output (for a valid U-Net, give labels of the input tile's size)"
+            )
+    return tuple(None if m is None else center_crop(m, (h, w), even=True) for m in maps)
 
 
 def weighted_cross_entropy(

@@ -182,6 +182,27 @@ def banner() -> str:
     )
 
 
+def as_pair(value: int | tuple[int, int], name: str, minimum: int = 0) -> tuple[int, int]:
+    """``value`` as ``(rows, cols)``: an int means a square; a pair of ints is kept.
+
+    Every size, stride and padding of the package that may differ along the two axes goes
+    through it (tile sides of Fig. 2, chapter 06; strides and paddings of chapter 03).
+
+    Raises:
+        TypeError: not an int or a pair of ints (``True`` is not a size).
+        ValueError: a value below ``minimum``.
+    """
+    def is_int(v: object) -> bool:
+        return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+
+    pair = (value, value) if is_int(value) else tuple(value) if isinstance(value, (tuple, list)) else ()
+    if len(pair) != 2 or not all(is_int(v) for v in pair):
+        raise TypeError(f"{name} must be an int or a pair of ints, got {value!r}")
+    if any(v < minimum for v in pair):
+        raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
+    return int(pair[0]), int(pair[1])
+
+
 @contextmanager
 def eval_mode(*models: torch.nn.Module, no_grad: bool = True) -> Iterator[None]:
     """Run a block with ``models`` in evaluation mode and without gradients, then restore each

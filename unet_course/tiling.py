@@ -28,6 +28,9 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from . import runtime
+from .mirror import mirror_indices, mirror_pad
+
 PadMode = Literal["mirror", "zero", "no-context"]
 PAD_MODES: tuple[str, ...] = ("mirror", "zero", "no-context")
 
@@ -38,6 +41,8 @@ __all__ = [
     "TilePlan",
     "predict_tiled",
     "predict_whole",
+    "predict_probability",
+    "predict_batch",
     "predict_tiled_averaged",
     "DIHEDRAL",
     "dihedral_transform",
@@ -56,64 +61,6 @@ class TileableNet(Protocol):
 
     def output_size(self, n: int) -> int: ...
     def valid_input_size(self, n: int) -> int: ...
-
-
-# --------------------------------------------------------------------------- mirroring
-def mirror_indices(n: int, before: int, after: int) -> np.ndarray:
-    """Indices into an axis of length ``n`` that mirror it by ``before`` and ``after`` pixels.
-
-    Mirroring reflects about the border pixel without repeating it (``numpy.pad``'s
-    ``"reflect"``: ``c b | a b c d | c b``), and repeats the reflection for pads longer than
-    the axis, so any pad works, even on an axis of 1 pixel (then the pixel is repeated).
-
-    Returns an ``int64`` array of length ``before + n + after`` with values in ``[0, n)``.
-    """
-    if n < 1:
-        raise ValueError(f"cannot mirror an empty axis (length {n})")
-    if before < 0 or after < 0:
-        raise ValueError(f"pads must be >= 0, got before={before}, after={after}")
-    i = np.arange(-before, n + after, dtype=np.int64)
-    if n == 1:
-        return np.zeros_like(i)
-    period = 2 * n - 2
-    j = np.mod(i, period)
-    return np.where(j >= n, period - j, j)
-
-
-def _pads(pad: int | tuple[int, int, int, int]) -> tuple[int, int, int, int]:
-    if isinstance(pad, (int, np.integer)):
-        pads = (int(pad),) * 4
-    else:
-        pads = tuple(int(p) for p in pad)
-        if len(pads) != 4:
-            raise ValueError(f"pad must be an int or (top, bottom, left, right), got {pad!r}")
-    if min(pads) < 0:
-        raise ValueError(f"pads must be >= 0, got {pad!r}")
-    return pads  # type: ignore[return-value]
-
-
-def mirror_pad(image: np.ndarray | Tensor, pad: int | tuple[int, int, int, int]) -> np.ndarray | Tensor:
-    """Extend the last two axes of ``image`` by mirroring it at its borders.
-
-    Args:
-        image: array or tensor ``(..., H, W)`` of any dtype.
-        pad: pixels added on every side, or ``(top, bottom, left, right)``. Pads may exceed the
-            image (the mirror is then repeated), unlike ``torch.nn.functional.pad``.
-
-    Returns:
-        The same kind of object (NumPy array or tensor), ``(..., top + H + bottom,
-        left + W + right)``; equal to ``numpy.pad(image, ..., mode="reflect")``.
-    """
-    top, bottom, left, right = _pads(pad)
-    if image.ndim < 2:
-        raise ValueError(f"mirror_pad needs an array with at least 2 axes (H, W), got shape {tuple(image.shape)}")
-    rows = mirror_indices(image.shape[-2], top, bottom)
-    cols = mirror_indices(image.shape[-1], left, right)
-    if isinstance(image, Tensor):
-        r = torch.as_tensor(rows, device=image.device)
-        c = torch.as_tensor(cols, device=image.device)
-        return image.index_select(-2, r).index_select(-1, c)
-    return image[..., rows[:, None], cols[None, :]]
 
 
 # --------------------------------------------------------------------------- planning
@@ -168,14 +115,6 @@ class TilePlan:
         return self._owned(self.xs, self.keep[1], self.step[1], self.image_shape[1])
 
 
-def _pair(value: int | tuple[int, int], name: str) -> tuple[int, int]:
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-        return int(value), int(value)
-    if isinstance(value, (tuple, list)) and len(value) == 2 and all(isinstance(v, (int, np.integer)) for v in value):
-        return int(value[0]), int(value[1])
-    raise TypeError(f"{name} must be an int or a pair of ints, got {value!r}")
-
-
 def _valid_margin(model: TileableNet) -> int:
     n = model.valid_input_size(1)
     return (n - model.output_size(n)) // 2
@@ -208,7 +147,7 @@ def plan_tiles(
     Returns:
         A :class:`TilePlan`.
     """
-    h, w = _pair(image_shape, "image_shape")
+    h, w = runtime.as_pair(image_shape, "image_shape")
     if h < 1 or w < 1:
         raise ValueError(f"image_shape must be positive, got {(h, w)}")
     period = 2 ** int(model.depth)
@@ -233,7 +172,7 @@ def plan_tiles(
         cap = model.valid_input_size(DEFAULT_OUTPUT + 2 * margin)
         tiles = tuple(min(model.valid_input_size(s + 2 * margin), cap) for s in (h, w))
     else:
-        tiles = _pair(tile_size, "tile_size")
+        tiles = runtime.as_pair(tile_size, "tile_size")
         for t in tiles:
             if t < 1 or model.valid_input_size(t) != t:
                 below = model.valid_input_size(max(t - period + 1, 1))
@@ -252,7 +191,7 @@ def plan_tiles(
     if step is None:
         steps = tuple(k // period * period if k >= period else k for k in keeps)
     else:
-        steps = _pair(step, "step")
+        steps = runtime.as_pair(step, "step")
         for s, k in zip(steps, keeps):
             if not 1 <= s <= k:
                 raise ValueError(f"step must be between 1 and the kept output tile ({k} px), got {s}")
@@ -353,8 +292,8 @@ def predict_tiled(
 
     Args:
         model: a U-Net (``unet_course.models.UNet`` or anything with the same size methods).
-            It runs in eval mode (drop-out off) under ``torch.inference_mode``; its previous
-            mode is restored afterwards.
+            It runs in eval mode (drop-out off) without gradients
+            (:func:`unet_course.runtime.eval_mode`); its previous mode is restored afterwards.
         image: ``(H, W)`` or ``(C, H, W)`` floating-point NumPy array or tensor, any ``H, W >= 1``
             (also smaller than the context margin), ``C == model.in_channels``; no NaNs.
         tile_size: input tile side(s); see :func:`plan_tiles`.
@@ -374,8 +313,7 @@ def predict_tiled(
         Class scores (logits) ``(num_classes, H, W)`` float32, a NumPy array for a NumPy image
         and a CPU tensor for a tensor image.
     """
-    if pad_mode not in PAD_MODES:
-        raise ValueError(f"pad_mode must be one of {PAD_MODES}, got {pad_mode!r}")
+    runtime.look_up_option(pad_mode, PAD_MODES, what="pad_mode")
     if not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"batch_size must be an int >= 1, got {batch_size!r}")
     from tqdm.auto import tqdm
@@ -396,41 +334,36 @@ def predict_tiled(
     owned_r, owned_c = plan.owned_rows, plan.owned_cols
     out: Tensor | None = None
 
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.inference_mode(), tqdm(total=len(boxes), desc="tiles", unit="tile", disable=not progress) as bar:
-            for start in range(0, len(boxes), batch_size):
-                chunk = boxes[start : start + batch_size]
-                tiles = []
-                for i, j in chunk:
-                    y, x = plan.ys[i], plan.xs[j]
-                    r = torch.from_numpy(rows[y : y + th])
-                    c = torch.from_numpy(cols[x : x + tw])
-                    tile = img.index_select(1, r).index_select(2, c)
-                    if pad_mode != "mirror":
-                        r_ok, c_ok = row_ok[y : y + th].copy(), col_ok[x : x + tw].copy()
-                        if pad_mode == "no-context":
-                            # The kept output of a tile predicts its input rows/cols
-                            # [offset, offset + keep) (valid and same networks alike).
-                            r_ok[: plan.offset] = False
-                            r_ok[plan.offset + plan.keep[0] :] = False
-                            c_ok[: plan.offset] = False
-                            c_ok[plan.offset + plan.keep[1] :] = False
-                        mask = torch.from_numpy(r_ok[:, None] & c_ok[None, :])
-                        tile = tile * mask.to(dtype)
-                    tiles.append(tile)
-                scores = model(torch.stack(tiles).to(device)).float().cpu()
-                if out is None:
-                    out = torch.empty((scores.shape[1], h, w), dtype=torch.float32)
-                k0 = plan.crop
-                for (i, j), s in zip(chunk, scores):
-                    (a, b), (c0, c1) = owned_r[i], owned_c[j]
-                    y, x = plan.ys[i], plan.xs[j]
-                    out[:, a:b, c0:c1] = s[:, k0 + a - y : k0 + b - y, k0 + c0 - x : k0 + c1 - x]
-                bar.update(len(chunk))
-    finally:
-        model.train(was_training)
+    with runtime.eval_mode(model), tqdm(total=len(boxes), desc="tiles", unit="tile", disable=not progress) as bar:
+        for start in range(0, len(boxes), batch_size):
+            chunk = boxes[start : start + batch_size]
+            tiles = []
+            for i, j in chunk:
+                y, x = plan.ys[i], plan.xs[j]
+                r = torch.from_numpy(rows[y : y + th])
+                c = torch.from_numpy(cols[x : x + tw])
+                tile = img.index_select(1, r).index_select(2, c)
+                if pad_mode != "mirror":
+                    r_ok, c_ok = row_ok[y : y + th].copy(), col_ok[x : x + tw].copy()
+                    if pad_mode == "no-context":
+                        # The kept output of a tile predicts its input rows/cols
+                        # [offset, offset + keep) (valid and same networks alike).
+                        r_ok[: plan.offset] = False
+                        r_ok[plan.offset + plan.keep[0] :] = False
+                        c_ok[: plan.offset] = False
+                        c_ok[plan.offset + plan.keep[1] :] = False
+                    mask = torch.from_numpy(r_ok[:, None] & c_ok[None, :])
+                    tile = tile * mask.to(dtype)
+                tiles.append(tile)
+            scores = model(torch.stack(tiles).to(device)).float().cpu()
+            if out is None:
+                out = torch.empty((scores.shape[1], h, w), dtype=torch.float32)
+            k0 = plan.crop
+            for (i, j), s in zip(chunk, scores):
+                (a, b), (c0, c1) = owned_r[i], owned_c[j]
+                y, x = plan.ys[i], plan.xs[j]
+                out[:, a:b, c0:c1] = s[:, k0 + a - y : k0 + b - y, k0 + c0 - x : k0 + c1 - x]
+            bar.update(len(chunk))
     assert out is not None
     return out.numpy() if as_numpy else out
 
@@ -562,12 +495,46 @@ def predict_whole(
     canvas = img.to(dtype).index_select(1, torch.from_numpy(rows)).index_select(2, torch.from_numpy(cols))
     if pad_mode == "zero":
         canvas = canvas * torch.from_numpy(row_ok[:, None] & col_ok[None, :]).to(dtype)
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.inference_mode():
-            scores = model(canvas[None].to(device))[0].float().cpu()
-    finally:
-        model.train(was_training)
+    with runtime.eval_mode(model):
+        scores = model(canvas[None].to(device))[0].float().cpu()
     out = scores[:, :h, :w].contiguous()
     return out.numpy() if as_numpy else out
+
+
+#: Images up to this side are segmented by a valid U-Net in one input tile (:func:`predict_probability`).
+WHOLE_IMAGE_SIDE = 1024
+
+
+def predict_probability(model: nn.Module, image: np.ndarray, pad_mode: PadMode = "mirror",
+                        device: torch.device | str | None = None,
+                        transforms: tuple[str, ...] | list[str] | None = None) -> np.ndarray:
+    """Probability of class 1 (cell, or membrane-free interior) at every pixel of one whole
+    ``(H, W)`` image, as chapter 09 scores the paper's experiments (section 4): the soft-max of
+    :func:`predict_tiled`'s scores, or with ``transforms`` (names of :data:`DIHEDRAL`) the mean
+    over those symmetries (:func:`predict_tiled_averaged`, the paper's test-time averaging).
+    Returns ``(H, W)`` float32 in [0, 1]."""
+    runtime.look_up_option(pad_mode, ("mirror", "zero"), what="pad_mode")
+    image = np.asarray(image, dtype=np.float32)
+    if image.ndim != 2:
+        raise ValueError(f"image must be (H, W), got shape {image.shape}")
+    kwargs: dict = {"device": device, "pad_mode": pad_mode}
+    if getattr(model, "padding", None) == "valid" and max(image.shape) <= WHOLE_IMAGE_SIDE:
+        # one input tile covers the image: the scores of smaller tiles on the pooling grid, faster
+        kwargs["tile_size"] = model.valid_input_size(max(image.shape) + 2 * _valid_margin(model))
+    if transforms is not None:
+        return predict_tiled_averaged(model, image, tuple(transforms), **kwargs)[1].astype(np.float32)
+    logits = predict_tiled(model, image, progress=False, **kwargs)
+    return torch.softmax(torch.from_numpy(logits), dim=0)[1].numpy().astype(np.float32)
+
+
+def predict_batch(model: nn.Module, images: Tensor | np.ndarray, batch_size: int = 16) -> Tensor:
+    """Scores of a batch of input tiles as they are, ``(N, C, H, W)`` -> ``(N, K, h, w)`` float32
+    on the CPU: no extension, so a valid U-Net gives only the centre of each tile (its output
+    window, ``h = model.output_size(H)``) and an FCN (chapters 02-04) the whole tile. Runs in
+    eval mode without gradients, on the model's device, ``batch_size`` tiles a pass."""
+    x = torch.as_tensor(np.asarray(images, dtype=np.float32) if isinstance(images, np.ndarray) else images)
+    if x.dim() != 4:
+        raise ValueError(f"images must be (N, C, H, W), got shape {tuple(x.shape)}")
+    dev = next(model.parameters()).device
+    with runtime.eval_mode(model):
+        return torch.cat([model(x[i : i + batch_size].to(dev)).float().cpu() for i in range(0, len(x), batch_size)])

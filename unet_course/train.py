@@ -12,10 +12,9 @@ the He initialisation come with the model.
   output). Seeded, with a progress bar, a history, an evaluation hook and checkpoints. The fast
   path for a GPU: ``precision="bf16"`` (autocast, the loss in fp32), channels-last tensors and
   cuDNN autotuning (both on CUDA by default; see :data:`PRECISIONS`).
-- :func:`save_checkpoint`, :func:`load_checkpoint`: atomic save, load into a model or rebuild it.
-
-Chapter 08's touching-cells experiment and the recipes of every shipped checkpoint live in
-:mod:`unet_course.experiments`.
+- :func:`save_checkpoint`, :func:`load_checkpoint`: atomic save, load into a model or rebuild it
+  (from its ``config()``). Chapters 08, 09 and 11; the recipes of the shipped checkpoints live in
+  :mod:`unet_course.experiments`.
 """
 
 from __future__ import annotations
@@ -38,16 +37,8 @@ from torch import nn
 from . import runtime
 from .losses import weighted_cross_entropy
 
-__all__ = [
-    "CHECKPOINT_DIR",
-    "PRECISIONS",
-    "Checkpoint",
-    "History",
-    "fit",
-    "load_checkpoint",
-    "make_optimizer",
-    "save_checkpoint",
-]
+__all__ = ["CHECKPOINT_DIR", "PRECISIONS", "Checkpoint", "History", "fit", "load_checkpoint", "make_optimizer",
+           "save_checkpoint"]
 
 CHECKPOINT_DIR = Path(__file__).resolve().parent / "checkpoints"
 FORMAT = "unet_course.checkpoint/1"
@@ -122,15 +113,9 @@ class Checkpoint:
 def _model_config(model: nn.Module) -> dict[str, Any] | None:
     """How to rebuild ``model``: its class path and constructor arguments, when known."""
     cls = type(model)
-    if hasattr(model, "config") and callable(model.config):
-        kwargs = dict(model.config())
-    elif cls.__name__ == "UNet" and cls.__module__.startswith("unet_course."):
-        p = getattr(getattr(model, "dropout", None), "p", 0.0)
-        kwargs = dict(in_channels=model.in_channels, num_classes=model.num_classes,
-                      base_channels=model.base_channels, depth=model.depth, padding=model.padding,
-                      dropout=float(p))
-    else:
+    if not callable(getattr(model, "config", None)):
         return None
+    kwargs = dict(model.config())
     return {"class": f"{cls.__module__}.{cls.__qualname__}", "kwargs": kwargs}
 
 

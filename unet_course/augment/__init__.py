@@ -9,39 +9,8 @@
 Everything is importable from here: ``from unet_course import augment; augment.elastic_deform``.
 """
 
-from .batched import augment_batch_torch, dense_displacement_torch, elastic_deform_torch, warp_torch
-from .core import (
-    Augmented,
-    Augmenter,
-    apply_coordinates,
-    dense_displacement,
-    elastic_coordinates,
-    elastic_deform,
-    flip,
-    gray_value,
-    identity_coordinates,
-    random_coarse_displacement,
-    rotate,
-    shift,
-    warp,
-)
+from . import batched, core
+from .batched import *  # noqa: F403  (the names of batched.__all__)
+from .core import *  # noqa: F403  (the names of core.__all__)
 
-__all__ = [
-    "Augmented",
-    "Augmenter",
-    "identity_coordinates",
-    "warp",
-    "apply_coordinates",
-    "random_coarse_displacement",
-    "dense_displacement",
-    "elastic_coordinates",
-    "elastic_deform",
-    "shift",
-    "rotate",
-    "flip",
-    "gray_value",
-    "dense_displacement_torch",
-    "warp_torch",
-    "elastic_deform_torch",
-    "augment_batch_torch",
-]
+__all__ = [*core.__all__, *batched.__all__]

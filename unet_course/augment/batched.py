@@ -17,6 +17,7 @@ import torch
 from scipy import ndimage as ndi
 from torch import Tensor
 
+from ..mirror import mirror_index
 from .core import Augmenter, _grid_interpolation_matrix, _rotate_points, _shape2
 
 __all__ = [
@@ -56,15 +57,6 @@ def dense_displacement_torch(coarse: Tensor, shape: tuple[int, int] | int) -> Te
     rows = _as_tensor("grid", h, coarse, int(coarse.shape[2]))
     cols = _as_tensor("grid", w, coarse, int(coarse.shape[3]))
     return rows @ coarse @ cols.T
-
-
-def _mirror_index(i: Tensor, n: int) -> Tensor:
-    """Map integer positions into ``0..n-1`` by mirroring without repeating the border pixel."""
-    if n == 1:
-        return torch.zeros_like(i)
-    period = 2 * n - 2
-    i = torch.remainder(i, period)
-    return torch.where(i >= n, period - i, i)
 
 
 def _mirror_coordinate(c: Tensor, n: int) -> Tensor:
@@ -115,8 +107,8 @@ def warp_torch(x: Tensor, coordinates: Tensor, order: int) -> Tensor:
         return torch.gather(flat, 2, index.unsqueeze(1).expand(b, ch, -1))
 
     if order == 0:
-        rows = _mirror_index(torch.floor(cy + 0.5).long(), h)
-        return gather(rows * w + _mirror_index(torch.floor(cx + 0.5).long(), w)).reshape(b, ch, out_h, out_w)
+        rows = mirror_index(torch.floor(cy + 0.5).long(), h)
+        return gather(rows * w + mirror_index(torch.floor(cx + 0.5).long(), w)).reshape(b, ch, out_h, out_w)
     fy, fx = torch.floor(cy), torch.floor(cx)
     ty, tx = (cy - fy).unsqueeze(1), (cx - fx).unsqueeze(1)
     iy, ix = fy.long(), fx.long()
@@ -125,8 +117,8 @@ def warp_torch(x: Tensor, coordinates: Tensor, order: int) -> Tensor:
     else:
         wy, wx, first = _bspline_weights(ty), _bspline_weights(tx), -1
     # mirror each tap row and column once, then combine them into flat indices
-    rows = [_mirror_index(iy + (first + j), h) * w for j in range(len(wy))]
-    cols = [_mirror_index(ix + (first + k), w) for k in range(len(wx))]
+    rows = [mirror_index(iy + (first + j), h) * w for j in range(len(wy))]
+    cols = [mirror_index(ix + (first + k), w) for k in range(len(wx))]
     out = None
     for row, wyj in zip(rows, wy):
         line = None

@@ -24,13 +24,7 @@ from torch.utils.data import Dataset
 
 from ..augment import Augmenter, identity_coordinates, warp
 from .scaling import check_unit_range
-
-
-def _pair(size: int | tuple[int, int], name: str) -> tuple[int, int]:
-    h, w = (size, size) if isinstance(size, (int, np.integer)) else (int(size[0]), int(size[1]))
-    if h < 1 or w < 1:
-        raise ValueError(f"{name} must be positive, got {size!r}")
-    return int(h), int(w)
+from ..runtime import as_pair
 
 
 class TileDataset(Dataset):
@@ -67,8 +61,8 @@ class TileDataset(Dataset):
         length: int = 1000,
         seed: int = 0,
     ) -> None:
-        self.input_size = _pair(input_size, "input_size")
-        self.output_size = self.input_size if output_size is None else _pair(output_size, "output_size")
+        self.input_size = as_pair(input_size, "input_size", 1)
+        self.output_size = self.input_size if output_size is None else as_pair(output_size, "output_size", 1)
         margins = [(i - o) / 2 for i, o in zip(self.input_size, self.output_size)]
         if any(m < 0 or m != int(m) for m in margins):
             raise ValueError(

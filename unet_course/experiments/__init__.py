@@ -14,57 +14,11 @@ The names chapters 08 and 09 use are importable from here:
 ``from unet_course import experiments as E; E.RECIPES["ch09_phc"]``.
 """
 
-from . import augmentation, fcn, paper, weightmap
-from .paper import (
-    CELL_TASKS,
-    EM_TASKS,
-    PAPER_TABLE1,
-    PAPER_TABLE2,
-    ExperimentRecipe,
-    ExperimentRun,
-    SegmentationSet,
-    augmenter,
-    checkpoint_path,
-    evaluate,
-    full_profile,
-    load_experiment,
-    markdown_table,
-    predict_probability,
-    run_experiment,
-    task_data,
-)
+from . import augmentation, fcn, paper, registry, weightmap
+from .paper import *  # noqa: F403  (chapter 09's names, paper.__all__)
 from .registry import RECIPES, describe, main, retrain
-from .weightmap import Recipe, TouchingCellsTiles, evaluate_separation, paper_setup, predict_foreground, run_recipe
+from .weightmap import Recipe, TouchingCellsTiles, evaluate_separation, paper_setup, run_recipe
 
-__all__ = [
-    "augmentation",
-    "fcn",
-    "paper",
-    "weightmap",
-    "RECIPES",
-    "describe",
-    "main",
-    "retrain",
-    "CELL_TASKS",
-    "EM_TASKS",
-    "PAPER_TABLE1",
-    "PAPER_TABLE2",
-    "ExperimentRecipe",
-    "ExperimentRun",
-    "SegmentationSet",
-    "augmenter",
-    "checkpoint_path",
-    "evaluate",
-    "full_profile",
-    "load_experiment",
-    "markdown_table",
-    "predict_probability",
-    "run_experiment",
-    "task_data",
-    "Recipe",
-    "TouchingCellsTiles",
-    "evaluate_separation",
-    "paper_setup",
-    "predict_foreground",
-    "run_recipe",
-]
+__all__ = ["augmentation", "fcn", "paper", "registry", "weightmap", *registry.__all__,
+           *(name for name in paper.__all__ if name != "RECIPES"),
+           "Recipe", "TouchingCellsTiles", "evaluate_separation", "paper_setup", "run_recipe"]

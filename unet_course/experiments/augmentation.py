@@ -8,7 +8,8 @@ the same optimiser, steps and tile positions, once on plain crops and once on au
 
 Training uses :func:`unet_course.train.fit`; tiles come from
 :class:`~unet_course.data.TileDataset`; whole held-out images are predicted with
-:func:`predict_image`, which mirrors the image border as the paper's overlap-tile strategy does.
+:func:`unet_course.tiling.predict_whole`, which mirrors the image border as the paper's
+overlap-tile strategy does.
 """
 
 from __future__ import annotations
@@ -25,34 +26,13 @@ from ..augment import Augmenter
 from ..data.tiles import TileDataset
 from ..metrics import iou_per_class
 from ..models import UNet
+from ..tiling import predict_whole
 from ..train import History, fit
-
-
-def predict_image(model: UNet, image: np.ndarray) -> np.ndarray:
-    """Class map of a whole ``(H, W)`` image: ``(H, W)`` int64.
-
-    The image is mirrored by the network's margin (0 for same padding) and padded up to a
-    valid input size at the bottom and right, so the output covers every pixel.
-    """
-    image = np.asarray(image, dtype=np.float32)
-    if image.ndim != 2:
-        raise ValueError(f"image must be (H, W), got shape {image.shape}")
-    h, w = image.shape
-    m = model.margin
-    n_h, n_w = model.valid_input_size(h + 2 * m), model.valid_input_size(w + 2 * m)
-    padded = np.pad(image, ((m, n_h - h - m), (m, n_w - w - m)), mode="reflect")
-    device = next(model.parameters()).device
-    was_training = model.training
-    model.eval()
-    with torch.no_grad():
-        logits = model(torch.from_numpy(padded)[None, None].to(device))
-    model.train(was_training)
-    return logits[0].argmax(0)[:h, :w].cpu().numpy().astype(np.int64)
 
 
 def held_out_iou(model: UNet, images: Sequence[np.ndarray], labels: Sequence[np.ndarray], num_classes: int = 2) -> np.ndarray:
     """Per-class IoU of ``model`` on whole images, pooled over all pixels: ``(num_classes,)`` float64."""
-    preds = np.stack([predict_image(model, im) for im in images])
+    preds = np.stack([predict_whole(model, np.asarray(im, dtype=np.float32)).argmax(0) for im in images])
     return iou_per_class(preds, np.stack([np.asarray(lab) for lab in labels]), num_classes)
 
 
@@ -64,7 +44,7 @@ class AugmentationResult:
         iou_plain, iou_augmented: ``(num_classes,)`` held-out IoU per class without and with
             augmentation.
         history_plain, history_augmented: the training histories (loss per step).
-        model_plain, model_augmented: the trained networks (eval mode, on the CPU).
+        model_plain, model_augmented: the trained networks (on the CPU; predict with :mod:`unet_course.tiling`).
     """
 
     iou_plain: np.ndarray
@@ -131,7 +111,7 @@ def compare_augmentation(
                 model, tiles, steps=steps, batch_size=batch_size, optimizer="adam", lr=lr, seed=seed,
                 device=device, progress=progress, desc=f"training ({name})",
             )
-            model.cpu().eval()
+            model.cpu()
             results[name] = (held_out_iou(model, test_images, test_labels, num_classes), history, model)
     return AugmentationResult(
         iou_plain=results["plain"][0],

@@ -6,14 +6,16 @@
   :func:`unet_course.data.synthetic_cells`) with semantic labels, as tensors.
 - :func:`center_patches`: patches cut around random pixels, labelled by the class of their
   centre pixel: the classification data set of chapter 02.
-- :func:`train_segmenter`: a short, seeded training run (Adam, pixel-wise cross-entropy,
-  random flips) with a progress bar.
+- :func:`train_segmenter`: a short, seeded training run with :func:`unet_course.train.fit`
+  (Adam, pixel-wise cross-entropy, random flips from :class:`RandomDraws`).
 - :func:`evaluate_segmenter`: mean IoU and boundary F-score of a model on a data set.
 """
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -24,6 +26,8 @@ from tqdm.auto import tqdm
 
 from .. import metrics, runtime
 from ..metrics.boundary import boundary_f_score
+from ..tiling import predict_batch
+from ..train import fit
 from ..data import CellSample, synthetic_cells
 from ..data.cells import render_fluorescence
 
@@ -33,8 +37,8 @@ __all__ = [
     "shape_scenes",
     "cell_scenes",
     "center_patches",
+    "RandomDraws",
     "train_segmenter",
-    "predict",
     "evaluate_segmenter",
     "compare_fcn_variants",
     "CURVE_RECIPE",
@@ -221,6 +225,33 @@ def center_patches(
     return patches, labels
 
 
+class RandomDraws:
+    """Training samples for :func:`unet_course.train.fit` (chapters 02-04): called with a seeded
+    ``numpy.random.Generator``, returns one ``(image, target)`` drawn uniformly with replacement
+    and, with ``flips`` and dense ``(H, W)`` targets, flipped left-right and/or up-down at random,
+    image and target alike (FCN trains on few images, so flips double their variety)."""
+
+    def __init__(self, inputs: torch.Tensor, targets: torch.Tensor, flips: bool = True) -> None:
+        if len(inputs) != len(targets) or len(inputs) == 0:
+            raise ValueError(f"need as many targets as inputs, and at least one: got {len(inputs)} and {len(targets)}")
+        self.inputs, self.targets, self.flips = inputs, targets, flips
+
+    def __call__(self, rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        i = int(rng.integers(len(self.inputs)))
+        x, y = self.inputs[i], self.targets[i]
+        if self.flips and y.dim() == 2:
+            if rng.random() < 0.5:
+                x, y = x.flip(-1), y.flip(-1)
+            if rng.random() < 0.5:
+                x, y = x.flip(-2), y.flip(-2)
+        return x, y
+
+
+def _cross_entropy(logits: torch.Tensor, target: torch.Tensor, weights: torch.Tensor | None = None) -> torch.Tensor:
+    """Unweighted cross-entropy for pixel maps ``(B, K, H, W)`` and patch scores ``(B, K)`` alike."""
+    return F.cross_entropy(logits, target)
+
+
 def train_segmenter(
     model: nn.Module,
     data: SegmentationData | tuple[torch.Tensor, torch.Tensor],
@@ -235,9 +266,11 @@ def train_segmenter(
 ) -> list[float]:
     """Train ``model`` with Adam on pixel-wise (or patch-wise) cross-entropy; return the losses.
 
-    Each step draws ``batch_size`` samples with replacement (seeded by ``seed``) and, with
-    ``flips``, flips the batch left-right and/or up-down at random, image and labels alike.
-    Parameters with ``requires_grad=False`` (fixed upsampling) are not trained.
+    The course's one training loop, :func:`unet_course.train.fit`, with :class:`RandomDraws`:
+    each step draws ``batch_size`` samples with replacement (seeded by ``seed`` and the step)
+    and, with ``flips``, flips each at random, image and labels alike. Parameters with
+    ``requires_grad=False`` (fixed upsampling) get no gradient and stay as they are. Chapters
+    02-04 (FCN paper section 4.1's training, in miniature).
 
     Args:
         model: maps ``(B, C, H, W)`` to ``(B, K, H, W)`` scores, or to ``(B, K)`` for patches.
@@ -245,48 +278,15 @@ def train_segmenter(
         steps: number of optimisation steps.
 
     Returns:
-        the loss of every step (floats).
+        the loss of every step (floats). The model stays on :func:`unet_course.runtime.device`.
     """
     if steps < 1 or batch_size < 1:
         raise ValueError(f"steps and batch_size must be >= 1, got {steps} and {batch_size}")
     inputs, targets = (data.images, data.labels) if isinstance(data, SegmentationData) else data
-    dev = runtime.device()
-    model.to(dev).train()
-    params = [p for p in model.parameters() if p.requires_grad]
-    opt = torch.optim.Adam(params, lr=lr)
-    gen = torch.Generator().manual_seed(seed)
-    losses = []
-    for _ in tqdm(range(steps), desc=desc, disable=not progress, leave=False):
-        losses.append(_adam_step(model, opt, inputs, targets, gen, batch_size, flips, dev))
-    model.eval()
-    return losses
-
-
-def _adam_step(model, opt, inputs, targets, gen, batch_size: int, flips: bool, dev) -> float:
-    """One step of :func:`train_segmenter` and :func:`fcn_learning_curve`: a batch drawn with
-    ``gen`` (random horizontal and vertical flips of dense targets when ``flips``), cross-entropy,
-    one optimiser step; returns the loss."""
-    idx = torch.randint(len(inputs), (batch_size,), generator=gen)
-    x, y = inputs[idx], targets[idx]
-    if flips and y.dim() == 3:
-        if torch.rand(1, generator=gen) < 0.5:
-            x, y = x.flip(-1), y.flip(-1)
-        if torch.rand(1, generator=gen) < 0.5:
-            x, y = x.flip(-2), y.flip(-2)
-    loss = F.cross_entropy(model(x.to(dev)), y.to(dev))
-    opt.zero_grad(set_to_none=True)
-    loss.backward()
-    opt.step()
-    return float(loss.detach())
-
-
-@torch.no_grad()
-def predict(model: nn.Module, images: torch.Tensor, batch_size: int = 16) -> torch.Tensor:
-    """Class map ``(N, H, W)`` int64 (argmax of the scores) of ``images`` ``(N, C, H, W)``, on the CPU."""
-    model.eval()
-    dev = next(model.parameters()).device
-    out = [model(images[i : i + batch_size].to(dev)).argmax(1).cpu() for i in range(0, len(images), batch_size)]
-    return torch.cat(out)
+    history = fit(model, RandomDraws(inputs, targets, flips), steps=steps, optimizer="adam", lr=lr,
+                  batch_size=batch_size, seed=seed, loss_fn=_cross_entropy, progress=progress,
+                  desc=desc or "training")
+    return [float(v) for v in history.loss]
 
 
 def evaluate_segmenter(model: nn.Module, data: SegmentationData, *, tolerance: float = 2.0) -> dict[str, float]:
@@ -297,7 +297,7 @@ def evaluate_segmenter(model: nn.Module, data: SegmentationData, *, tolerance: f
     Returns:
         ``{"mean_iou": ..., "boundary_f": ..., "boundary_precision": ..., "boundary_recall": ...}``
     """
-    pred = predict(model, data.images).numpy()
+    pred = predict_batch(model, data.images).argmax(1).numpy()
     target = data.labels.numpy()
     ious, scores = [], []
     for p, t in zip(pred, target):
@@ -405,9 +405,9 @@ def fcn_learning_curve(
 ) -> tuple[dict, nn.Module]:
     """Train one FCN variant and record its held-out score every ``eval_every`` steps.
 
-    The model starts from ``runtime.seed_everything(seed)`` and draws its batches (with random
-    flips) from a generator seeded with ``seed``, exactly as :func:`train_segmenter` does, but
-    keeps one Adam optimiser over the whole run and evaluates ``val`` (mean IoU and boundary
+    The model starts from ``runtime.seed_everything(seed)`` and trains exactly as
+    :func:`train_segmenter` does (:func:`unet_course.train.fit`, Adam, :class:`RandomDraws`),
+    ``eval_every`` steps at a time, evaluating ``val`` (mean IoU and boundary
     F-score, :func:`evaluate_segmenter`) at step 0 and every ``eval_every`` steps. Training stops
     when the best validation mean IoU has not improved by more than ``min_delta`` for
     ``patience`` evaluations in a row, or at ``max_steps``.
@@ -416,7 +416,7 @@ def fcn_learning_curve(
         ``(curve, model)``: ``curve`` has ``"steps"``, ``"mean_iou"``, ``"boundary_f"``
         (lists, one entry per evaluation), ``"best_step"``, ``"stopped_at"`` and
         ``"plateau"`` (True when stopped by ``patience``, False at ``max_steps``); ``model``
-        carries the weights of the best evaluation (eval mode).
+        carries the weights of the best evaluation.
     """
     from ..models import FCN
 
@@ -424,10 +424,7 @@ def fcn_learning_curve(
         raise ValueError(f"max_steps, eval_every and patience must be >= 1, got {max_steps}, {eval_every}, {patience}")
     runtime.seed_everything(seed)
     model = FCN(variant, train.images.shape[1], train.num_classes, **model_options)
-    dev = runtime.device()
-    model.to(dev)
-    opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=lr)
-    gen = torch.Generator().manual_seed(seed)
+    draws = RandomDraws(train.images, train.labels, flips=True)
     curve = {"variant": variant, "steps": [], "mean_iou": [], "boundary_f": []}
     best, best_step, best_state, waited = -1.0, 0, None, 0
 
@@ -447,17 +444,21 @@ def fcn_learning_curve(
     stop = record(0)
     step = 0
     bar = tqdm(total=max_steps, desc=f"FCN-{variant}", disable=not progress, leave=False)
-    while not stop and step < max_steps:
-        model.train()
-        _adam_step(model, opt, train.images, train.labels, gen, batch_size, True, dev)
-        step += 1
-        bar.update(1)
-        if step % eval_every == 0:
-            stop = record(step)
+    with tempfile.TemporaryDirectory() as folder:
+        # fit runs eval_every steps at a time and resumes from its checkpoint (model and Adam's
+        # state): step s depends only on (seed, s), so the pieces equal one uninterrupted run
+        run = Path(folder) / "run.pt"
+        while not stop and step < max_steps:
+            end = min(step + eval_every, max_steps)
+            fit(model, draws, steps=end, optimizer="adam", lr=lr, batch_size=batch_size, seed=seed,
+                loss_fn=_cross_entropy, checkpoint=run, resume=True, progress=False)
+            bar.update(end - step)
+            step = end
+            if step % eval_every == 0:
+                stop = record(step)
     bar.close()
     curve.update(best_step=best_step, stopped_at=step, plateau=bool(stop))
     model.load_state_dict(best_state)
-    model.eval()
     return curve, model
 
 
@@ -505,7 +506,8 @@ def curves_path() -> "Path":
 
 
 def load_fcn_curves(path: "str | Path | None" = None) -> tuple[dict, dict[str, nn.Module]]:
-    """The shipped result of :func:`fcn_plateau_curves` and its three networks (CPU, eval mode)."""
+    """The shipped result of :func:`fcn_plateau_curves` and its three networks (on the CPU;
+    predict with :func:`unet_course.tiling.predict_batch`, which sets eval mode)."""
     from ..models import FCN
 
     blob = torch.load(curves_path() if path is None else path, map_location="cpu", weights_only=False)
@@ -514,7 +516,7 @@ def load_fcn_curves(path: "str | Path | None" = None) -> tuple[dict, dict[str, n
     for v, state in blob["weights"].items():
         model = FCN(v, 1, 3, **result["recipe"]["model"])
         model.load_state_dict(state)
-        models[v] = model.eval()
+        models[v] = model
     return result, models
 
 

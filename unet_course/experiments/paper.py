@@ -15,8 +15,8 @@ Every number of chapter 09 comes from one pipeline:
 3. :func:`unet_course.train.fit` trains a :class:`~unet_course.models.UNet` with the weighted
    pixel-wise cross-entropy; the weight map is the paper's eq. 2 (``w0 = 10``, ``sigma = 5``) for
    cells, or the class balance ``w_c`` alone;
-4. :func:`predict_probability` segments each whole test image with the overlap-tile strategy
-   (:func:`unet_course.tiling.predict_tiled`, mirror or zero extrapolation at the image border)
+4. :func:`unet_course.tiling.predict_probability` segments each whole test image with the
+   overlap-tile strategy (:func:`unet_course.tiling.predict_tiled`, ``pad_mode`` mirror or zero)
    and :func:`evaluate` scores it: the ISBI 2012 errors for EM; foreground IoU, instance F1 at
    IoU >= 0.5 and the IoU of a band along the image border for cells.
 
@@ -56,7 +56,6 @@ __all__ = [
     "full_profile",
     "load_experiment",
     "markdown_table",
-    "predict_probability",
     "run_experiment",
     "task_data",
 ]
@@ -64,9 +63,6 @@ __all__ = [
 EM_TASKS: tuple[str, ...] = ("isbi", "em_synthetic")
 CELL_TASKS: tuple[str, ...] = ("phase_contrast", "dic", "nuclei")
 TASKS: tuple[str, ...] = EM_TASKS + CELL_TASKS
-EXTRAPOLATIONS: tuple[str, ...] = ("mirror", "zero")
-#: Images up to this side are segmented by a valid U-Net in one input tile (:func:`predict_probability`).
-WHOLE_IMAGE_SIDE = 1024
 
 #: Table 1 of the paper: the ISBI 2012 EM segmentation challenge's leaderboard of March 6th,
 #: 2015, on the challenge's *test* stack (labels never published), sorted by warping error:
@@ -119,15 +115,11 @@ class SegmentationSet:
 
 
 def _cell_split(images, instances, weighted: bool) -> SegmentationSet:
-    from ..weightmap import separate_instances, weight_map
+    from ..data.targets import instance_targets
 
-    targets, weights, kept = [], [], []
-    for inst in instances:
-        separated = separate_instances(inst)
-        targets.append((separated > 0).astype(np.int64))
-        weights.append(weight_map(separated, w0=10.0 if weighted else 0.0, sigma=5.0))
-        kept.append(inst.astype(np.int32))
-    return SegmentationSet([np.asarray(i, np.float32) for i in images], targets, weights, kept)
+    built = [instance_targets(inst, w0=10.0 if weighted else 0.0, sigma=5.0) for inst in instances]
+    return SegmentationSet([np.asarray(i, np.float32) for i in images], [b.target for b in built],
+                           [b.weights for b in built], [b.instances for b in built])
 
 
 def _em_split(images: np.ndarray, labels: np.ndarray, class_weights: np.ndarray) -> SegmentationSet:
@@ -215,52 +207,13 @@ def task_data(
 # --------------------------------------------------------------------------------------------
 
 
-def predict_probability(model: nn.Module, image: np.ndarray, extrapolation: str = "mirror",
-                        device: torch.device | str | None = None,
-                        transforms: Sequence[str] | None = None) -> np.ndarray:
-    """Probability of class 1 (interior / cell) for every pixel of one whole image.
-
-    Overlap-tile inference with :func:`unet_course.tiling.predict_tiled`: the image is extended
-    beyond its border by mirroring (the paper) or with zeros, and the soft-max of the scores is
-    taken over the two classes.
-
-    Args:
-        model: a :class:`~unet_course.models.UNet` with 2 classes.
-        image: ``(H, W)`` float grey image.
-        extrapolation: ``"mirror"`` or ``"zero"``.
-        transforms: ``None``: one prediction; else names of :data:`unet_course.tiling.DIHEDRAL`:
-            the soft-max probabilities averaged over those rotated / flipped copies
-            (:func:`unet_course.tiling.predict_tiled_averaged`, the paper's test-time averaging).
-
-    Returns:
-        ``(H, W)`` float32 probabilities in [0, 1].
-    """
-    from ..tiling import predict_tiled, predict_tiled_averaged
-
-    if extrapolation not in EXTRAPOLATIONS:
-        raise ValueError(f"extrapolation={extrapolation!r}: use one of {EXTRAPOLATIONS}")
-    image = np.asarray(image, dtype=np.float32)
-    if image.ndim != 2:
-        raise ValueError(f"image must be (H, W), got shape {image.shape}")
-    tiling: dict[str, Any] = {"device": device, "pad_mode": extrapolation}
-    if getattr(model, "padding", None) == "valid" and max(image.shape) <= WHOLE_IMAGE_SIDE:
-        # one input tile covers the whole image: the same scores as smaller tiles stepped on the
-        # pooling grid (predict_tiled's guarantee), with no tile computed twice
-        tiling["tile_size"] = model.valid_input_size(max(image.shape) + 2 * model.margin)
-    if transforms is not None:
-        probs = predict_tiled_averaged(model, image, tuple(transforms), **tiling)
-        return probs[1].astype(np.float32)
-    logits = predict_tiled(model, image, progress=False, **tiling)
-    return torch.softmax(torch.from_numpy(logits), dim=0)[1].numpy().astype(np.float32)
-
-
 def _border_band(shape: tuple[int, int], band: int) -> np.ndarray:
     mask = np.zeros(shape, dtype=bool)
     mask[:band], mask[-band:], mask[:, :band], mask[:, -band:] = True, True, True, True
     return mask
 
 
-def evaluate(model: nn.Module, test: SegmentationSet, task: str, *, extrapolation: str = "mirror",
+def evaluate(model: nn.Module, test: SegmentationSet, task: str, *, pad_mode: str = "mirror",
              band: int = 16, progress: bool = False, transforms: Sequence[str] | None = None) -> dict[str, float]:
     """Scores of ``model`` on the held-out images of ``task``.
 
@@ -274,33 +227,28 @@ def evaluate(model: nn.Module, test: SegmentationSet, task: str, *, extrapolatio
     IoU >= 0.5.
 
     ``transforms`` (names of :data:`unet_course.tiling.DIHEDRAL`) scores the prediction averaged
-    over those rotated / flipped copies of each image (:func:`predict_probability`); ``None``
-    scores a single prediction.
+    over those rotated / flipped copies of each image
+    (:func:`unet_course.tiling.predict_probability`); ``None`` scores a single prediction.
+    ``pad_mode``: ``"mirror"`` (the paper) or ``"zero"`` beyond the image border.
 
     Returns:
         A dict of floats (plus ``images``, the number of test images).
     """
     from tqdm.auto import tqdm
 
+    from .. import tiling
+
     if transforms is not None:
-        from ..tiling import _check_transforms
+        transforms = tiling._check_transforms(tuple(transforms))
 
-        transforms = _check_transforms(tuple(transforms))
-
-    from ..metrics import (
-        instances_from_foreground,
-        match_instances,
-        pixel_error,
-        pixel_fscore_error,
-        rand_error,
-        warping_error,
-    )
+    from ..metrics import pixel_error, pixel_fscore_error, rand_error, warping_error
+    from ..metrics.instances import evaluate_instances, instances_from_foreground
 
     rows: list[dict[str, float]] = []
-    tp = fp = fn = inter = union = b_inter = b_union = 0
+    predicted, truths = [], []
+    b_inter = b_union = 0
     for k in tqdm(range(len(test)), desc=f"scoring {task}", disable=not progress, leave=False):
-        prob = (predict_probability(model, test.images[k], extrapolation) if transforms is None
-                else predict_probability(model, test.images[k], extrapolation, transforms=transforms))
+        prob = tiling.predict_probability(model, test.images[k], pad_mode, transforms=transforms)
         target = test.targets[k]
         if task in EM_TASKS:
             rows.append({
@@ -312,23 +260,17 @@ def evaluate(model: nn.Module, test: SegmentationSet, task: str, *, extrapolatio
             continue
         truth = test.instances[k]
         fg, true_fg = prob > 0.5, truth > 0
-        inter += int(np.count_nonzero(fg & true_fg))
-        union += int(np.count_nonzero(fg | true_fg))
         edge = _border_band(fg.shape, band)
         b_inter += int(np.count_nonzero(fg & true_fg & edge))
         b_union += int(np.count_nonzero((fg | true_fg) & edge))
-        m = match_instances(instances_from_foreground(fg), truth)
-        tp, fp, fn = tp + m.tp, fp + m.fp, fn + m.fn
+        predicted.append(instances_from_foreground(fg))
+        truths.append(truth)
     if task in EM_TASKS:
         out = {key: float(np.mean([r[key] for r in rows])) for key in rows[0]}
     else:
-        out = {
-            "iou": inter / union if union else float("nan"),
-            "border_iou": b_inter / b_union if b_union else float("nan"),
-            "precision": tp / (tp + fp) if tp + fp else 1.0,
-            "recall": tp / (tp + fn) if tp + fn else 1.0,
-            "f1": 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 1.0,
-        }
+        pooled = evaluate_instances(found, truths).pooled  # pixels and matches summed over the images
+        out = {"iou": pooled["iou"], "border_iou": b_inter / b_union if b_union else float("nan"),
+               **{key: pooled[key] for key in ("precision", "recall", "f1")}}
     out["images"] = float(len(test))
     return out
 
@@ -451,7 +393,7 @@ def checkpoint_path(name: str) -> Path:
 
 
 class ExperimentRun(NamedTuple):
-    """What :func:`run_experiment` returns: the trained model (eval mode), its metadata (recipe,
+    """What :func:`run_experiment` returns: the trained model, its metadata (recipe,
     scores, training time) and the training :class:`~unet_course.train.History`."""
 
     model: nn.Module
@@ -518,7 +460,6 @@ def run_experiment(
             "torch": str(torch.__version__)}
     if out is not None:
         save_checkpoint(out, model, step=len(history.loss), history=history, meta=meta)
-    model.eval()
     return ExperimentRun(model, meta, history)
 
 

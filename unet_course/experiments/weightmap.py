@@ -28,8 +28,7 @@ from torch import nn
 from .. import runtime
 from ..train import CHECKPOINT_DIR, Checkpoint, _step_seed, fit, save_checkpoint
 
-__all__ = ["RECIPES", "Recipe", "TouchingCellsTiles", "evaluate_separation", "paper_setup", "predict_foreground",
-           "run_recipe"]
+__all__ = ["RECIPES", "Recipe", "TouchingCellsTiles", "evaluate_separation", "paper_setup", "run_recipe"]
 
 
 class TouchingCellsTiles(Sequence):
@@ -53,15 +52,15 @@ class TouchingCellsTiles(Sequence):
         from tqdm.auto import tqdm
 
         from ..data import synthetic_cells
-        from ..weightmap import separate_instances, weight_map
+        from ..data.targets import instance_targets
 
         self.images, self.targets, self.weights, self.instances = [], [], [], []
         for i in tqdm(range(n_images), desc="drawing cells", disable=not progress, leave=False):
             sample = synthetic_cells(size, n_cells, rendering=rendering, noise=noise, seed=_step_seed(seed, i) % 2**31)
-            separated = separate_instances(sample.instances)
+            built = instance_targets(sample.instances, w0=w0, sigma=sigma)  # the builder chapter 09 uses too
             self.images.append(sample.image[None].astype(np.float32))
-            self.targets.append((separated > 0).astype(np.int64))
-            self.weights.append(weight_map(separated, w0=w0, sigma=sigma))
+            self.targets.append(built.target)
+            self.weights.append(built.weights)
             self.instances.append(sample.instances)
 
     def __len__(self) -> int:
@@ -80,24 +79,12 @@ class TouchingCellsTiles(Sequence):
         return transform(self.images[i]), transform(self.targets[i]), transform(self.weights[i])
 
 
-def predict_foreground(model: nn.Module, image: np.ndarray, device: torch.device | str | None = None) -> np.ndarray:
-    """Foreground (class 1 beats class 0) of one ``(H, W)`` or ``(C, H, W)`` image; ``(h, w)`` bool
-    of the model's output size (the centre of the image for a valid U-Net)."""
-    device = torch.device(device) if device is not None else next(model.parameters()).device
-    x = torch.as_tensor(np.asarray(image, dtype=np.float32))
-    x = x[None, None] if x.ndim == 2 else x[None]
-    was_training = model.training
-    model.eval()
-    with torch.no_grad():
-        logits = model(x.to(device))
-    model.train(was_training)
-    return (logits[0].argmax(0) == 1).cpu().numpy()
-
-
 def evaluate_separation(model: nn.Module, tiles: TouchingCellsTiles) -> dict[str, float]:
     """How well ``model`` segments and separates the cells of ``tiles`` (its images, no flips).
 
-    Scores pooled over the images, each on the model's output window (the centre of the tile):
+    Scores pooled over the images, each on the model's output window: a valid U-Net predicts
+    only the centre of a tile it is given whole (:func:`unet_course.tiling.predict_batch`), and
+    the truth is cropped to that window:
 
     - ``split_rate``: the fraction of touching cell pairs whose cells end up in different
       connected components of the predicted foreground
@@ -107,14 +94,14 @@ def evaluate_separation(model: nn.Module, tiles: TouchingCellsTiles) -> dict[str
       IoU >= 0.5 (:func:`unet_course.metrics.match_instances`): merged cells *and* cells cut
       into pieces both lower it.
     """
-    from ..metrics import instances_from_foreground, match_instances
+    from ..metrics.instances import evaluate_instances, instances_from_foreground
+    from ..tiling import predict_batch
     from ..weightmap import separated_fraction, touching_pairs
 
     separated = pairs = 0
-    inter = union = 0
-    tp = fp = fn = 0
+    predicted, truths = [], []
     for image, instances in zip(tiles.images, tiles.instances):
-        fg = predict_foreground(model, image)
+        fg = (predict_batch(model, image[None])[0].argmax(0) == 1).numpy()  # the output window
         h, w = fg.shape
         top, left = (instances.shape[0] - h) // 2, (instances.shape[1] - w) // 2
         truth = instances[top : top + h, left : left + w]
@@ -122,13 +109,10 @@ def evaluate_separation(model: nn.Module, tiles: TouchingCellsTiles) -> dict[str
         if found:
             separated += round(separated_fraction(truth, fg, found) * len(found))
             pairs += len(found)
-        inter += int((fg & (truth > 0)).sum())
-        union += int((fg | (truth > 0)).sum())
-        match = match_instances(instances_from_foreground(fg), truth)
-        tp, fp, fn = tp + match.tp, fp + match.fp, fn + match.fn
-    return {"split_rate": separated / pairs if pairs else float("nan"),
-            "iou": inter / union if union else float("nan"),
-            "f1": 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 1.0,
+        predicted.append(instances_from_foreground(fg))
+        truths.append(truth)
+    pooled = evaluate_instances(predicted, truths).pooled  # pixels and matches summed over the images
+    return {"split_rate": separated / pairs if pairs else float("nan"), "iou": pooled["iou"], "f1": pooled["f1"],
             "pairs": float(pairs)}
 
 
@@ -209,7 +193,7 @@ def run_recipe(recipe: str | Recipe, *, out: str | os.PathLike | None = None,
         **changes: fields of the recipe to replace (``seed=1``, ``steps=200``, ...).
 
     Returns:
-        The :class:`Checkpoint` (model in eval mode). Its ``meta`` (also in the file) holds the
+        The :class:`Checkpoint`. Its ``meta`` (also in the file) holds the
         recipe, the test scores (``split_rate``, ``iou``, ``f1``, ``pairs``: see
         :func:`evaluate_separation`), the training time and the command. No optimizer state is
         stored, to keep the file small.
@@ -245,5 +229,4 @@ def run_recipe(recipe: str | Recipe, *, out: str | os.PathLike | None = None,
     target = CHECKPOINT_DIR / f"{name}.pt" if out is None else (Path(out) if out else None)
     if target is not None:
         save_checkpoint(target, model, step=len(history.loss), history=history, meta=meta)
-    model.eval()
     return Checkpoint(model=model, step=len(history.loss), history=history, meta=meta, optimizer_state=None)

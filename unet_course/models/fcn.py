@@ -21,6 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .. import runtime
 from ..ops.upsampling import bilinear_kernel, bilinear_upsampling_layout
 
 __all__ = ["FCN", "VARIANTS", "convolutionalize", "patch_classifier"]
@@ -310,10 +311,8 @@ def convolutionalize(classifier: nn.Sequential, input_shape: tuple[int, int, int
             raise ValueError(f"input_shape must be (C, H, W), got {input_shape!r}")
         x = torch.zeros(1, *input_shape, dtype=head_in.weight.dtype, device=head_in.weight.device)
         for m in layers[:cut]:
-            mode = m.training
-            m.eval()
-            y = m(x)
-            m.train(mode)
+            with runtime.eval_mode(m):
+                y = m(x)
             if isinstance(m, (nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d)):
                 if y.shape != x.shape:
                     raise ValueError(

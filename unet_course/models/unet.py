@@ -26,6 +26,8 @@ from typing import Literal
 import torch
 from torch import Tensor, nn
 
+from .. import runtime
+
 Padding = Literal["valid", "same"]
 PADDINGS: tuple[str, ...] = ("valid", "same")
 
@@ -40,16 +42,20 @@ __all__ = [
 ]
 
 
-def center_crop(x: Tensor, size: int | tuple[int, int]) -> Tensor:
-    """Crop the centre ``size`` of the last two (spatial) dimensions of ``x``.
+def center_crop(x: Tensor, size: int | tuple[int, int], *, even: bool = False) -> Tensor:
+    """Crop the centre ``size`` of the last two (spatial) dimensions of ``x``: the "crop" of
+    the paper's copy-and-crop (section 2, Fig. 1; chapter 05) and of labels and weight maps cut
+    to a valid U-Net's output (eq. 1, chapter 08).
 
     Args:
         x: tensor ``(..., H, W)`` of any dtype.
         size: ``h`` or ``(h, w)`` with ``h <= H`` and ``w <= W``.
+        even: require the same number of pixels off each side (what a valid U-Net removes from
+            its input), refusing an odd margin.
 
     Returns:
-        A view ``(..., h, w)``. When ``H - h`` is odd the extra row is dropped at the bottom
-        (the same for columns: the extra column is dropped at the right).
+        A view ``(..., h, w)``. When ``H - h`` is odd (and ``even`` is False) the extra row is
+        dropped at the bottom (the same for columns: the extra column is dropped at the right).
     """
     h, w = (size, size) if isinstance(size, int) else (int(size[0]), int(size[1]))
     if x.dim() < 2:
@@ -58,6 +64,11 @@ def center_crop(x: Tensor, size: int | tuple[int, int]) -> Tensor:
     if not (0 < h <= big_h and 0 < w <= big_w):
         raise ValueError(
             f"cannot crop a {big_h}x{big_w} map to {h}x{w}: the crop must be positive and no larger than the map"
+        )
+    if even and ((big_h - h) % 2 or (big_w - w) % 2):
+        raise ValueError(
+            f"cannot centre-crop {big_h}x{big_w} to {h}x{w}: the margins {big_h - h} and {big_w - w} must be even "
+            "(a valid U-Net removes the same number of pixels on each side)"
         )
     top = (big_h - h) // 2
     left = (big_w - w) // 2
@@ -438,6 +449,13 @@ class UNet(nn.Module):
             x = block(x, skip)
         return self.head(x)
 
+    def config(self) -> dict[str, object]:
+        """The constructor's arguments, so that :func:`unet_course.train.load_checkpoint` can
+        rebuild this U-Net from a checkpoint (paper section 2's network; chapters 05-09)."""
+        p = getattr(self.dropout, "p", 0.0)
+        return dict(in_channels=self.in_channels, num_classes=self.num_classes, base_channels=self.base_channels,
+                    depth=self.depth, padding=self.padding, dropout=float(p))
+
     def extra_repr(self) -> str:
         return (
             f"in_channels={self.in_channels}, num_classes={self.num_classes}, "
@@ -477,12 +495,10 @@ def activation_moments(model: nn.Module, x: Tensor) -> list[dict]:
                         "output": float(output.double().pow(2).mean())})
 
     hooks = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d))]
-    was_training = model.training
     try:
-        model.eval()
-        model(x)
+        with runtime.eval_mode(model):
+            model(x)
     finally:
         for h in hooks:
             h.remove()
-        model.train(was_training)
     return records

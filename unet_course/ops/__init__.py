@@ -10,44 +10,8 @@
 Everything is importable from here: ``from unet_course import ops; ops.compose``.
 """
 
-from .receptive import (
-    LayerSpec,
-    ReceptiveField,
-    compose,
-    compose_all,
-    compose_linear_convs,
-    gradient_support,
-    layer_specs,
-    receptive_fields,
-)
-from .upsampling import (
-    bilinear_kernel,
-    bilinear_resize,
-    bilinear_upsampling_layout,
-    conv_matrix,
-    conv_transpose2d_matrix,
-    conv_transpose2d_zero_insertion,
-    conv_transpose_output_size,
-    interpolation_matrix,
-    transposed_conv_stamps,
-)
+from . import receptive, upsampling
+from .receptive import *  # noqa: F403  (the names of receptive.__all__)
+from .upsampling import *  # noqa: F403  (the names of upsampling.__all__)
 
-__all__ = [
-    "bilinear_kernel",
-    "bilinear_upsampling_layout",
-    "conv_transpose_output_size",
-    "conv_transpose2d_zero_insertion",
-    "transposed_conv_stamps",
-    "conv_matrix",
-    "conv_transpose2d_matrix",
-    "interpolation_matrix",
-    "bilinear_resize",
-    "LayerSpec",
-    "layer_specs",
-    "compose",
-    "compose_all",
-    "ReceptiveField",
-    "receptive_fields",
-    "compose_linear_convs",
-    "gradient_support",
-]
+__all__ = [*upsampling.__all__, *receptive.__all__]

@@ -29,6 +29,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..runtime import as_pair as _pair
+
 IntPair = int | tuple[int, int]
 
 __all__ = [
@@ -42,15 +44,6 @@ __all__ = [
     "interpolation_matrix",
     "bilinear_resize",
 ]
-
-
-def _pair(value: IntPair, name: str, minimum: int = 0) -> tuple[int, int]:
-    pair = (value, value) if isinstance(value, (int, np.integer)) else tuple(value)
-    if len(pair) != 2 or not all(isinstance(v, (int, np.integer)) for v in pair):
-        raise TypeError(f"{name} must be an int or a pair of ints, got {value!r}")
-    if any(v < minimum for v in pair):
-        raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
-    return int(pair[0]), int(pair[1])
 
 
 # ---------------------------------------------------------------------------------------------

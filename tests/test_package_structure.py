@@ -1,0 +1,71 @@
+"""The package's structure: one home for each job (see CONTRIBUTING.md, "Where things live").
+
+These checks keep the layout honest as chapters are added: the package docstring is the map a
+reader opens first, so it must name real modules and every subpackage; inference has one home
+(``tiling``); switching to evaluation mode goes through ``runtime.eval_mode``; and no module
+grows past what one reader can hold in mind.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+import unet_course
+
+PACKAGE = Path(unet_course.__file__).resolve().parent
+SOURCES = sorted(p for p in PACKAGE.rglob("*.py") if "questions" not in p.parts)
+LONGEST = 560  # lines; quiz.py (the exercise engine) is exempt
+
+
+def _module_exists(name: str) -> bool:
+    path = PACKAGE.joinpath(*name.split("."))
+    return path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()
+
+
+def test_package_docstring_names_only_modules_that_exist():
+    named = re.findall(r"^- ``([a-z_.]+)``|; ``([a-z_.]+)``|and ``([a-z_]+)``:", unet_course.__doc__, flags=re.M)
+    names = {n for group in named for n in group if n}
+    assert names, "the package docstring should list its modules as '- ``name``: ...'"
+    missing = sorted(n for n in names if not _module_exists(n))
+    assert not missing, f"the package docstring names modules that do not exist: {missing}"
+
+
+def test_package_docstring_lists_every_subpackage():
+    subpackages = sorted(p.parent.name for p in PACKAGE.glob("*/__init__.py"))
+    unlisted = [name for name in subpackages if f"``{name}``" not in unet_course.__doc__]
+    assert not unlisted, f"add these subpackages to the package docstring: {unlisted}"
+
+
+def test_no_module_is_longer_than_one_reader_can_hold():
+    long = {str(p.relative_to(PACKAGE)): n for p in SOURCES
+            if p.name != "quiz.py" and (n := len(p.read_text().splitlines())) >= LONGEST}
+    assert not long, f"split these modules (over {LONGEST} lines): {long}"
+
+
+def test_inference_has_one_home():
+    """Every prediction goes through unet_course.tiling (overlap-tile, paper Fig. 2)."""
+    outside = []
+    for path in SOURCES:
+        if path.name == "tiling.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("predict"):
+                outside.append(f"{path.relative_to(PACKAGE)}:{node.lineno} {node.name}")
+    assert not outside, f"predict* functions belong in tiling.py: {outside}"
+
+
+def test_eval_mode_is_switched_in_few_places():
+    """runtime.eval_mode switches a model to evaluation mode and back; .eval() stays rare."""
+    calls = [f"{p.relative_to(PACKAGE)}:{i}" for p in SOURCES
+             for i, line in enumerate(p.read_text().splitlines(), 1) if ".eval()" in line.split("#")[0]]
+    assert len(calls) <= 4, f"use unet_course.runtime.eval_mode instead of .eval() here: {calls}"
+
+
+@pytest.mark.parametrize("old", ["ops.py", "augment.py", "boundary.py", "viz.py", "viz_data.py", "viz_unet.py",
+                                 "experiments.py", "experiments_augment.py", "fcn_experiment.py"])
+def test_no_module_left_at_an_old_path(old):
+    assert not (PACKAGE / old).exists(), f"{old} moved into a subpackage; remove the old file"
