@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import ctypes
 import dataclasses
 import datetime
 import importlib.util
@@ -48,7 +47,6 @@ import os
 import platform
 import statistics
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -57,6 +55,7 @@ import numpy as np
 import torch
 
 from unet_course import runtime
+from unet_course.runtime import PeakMemory
 from unet_course.models import UNet
 
 HERE = Path(__file__).resolve().parent
@@ -112,54 +111,10 @@ def timed(fn: Callable[[], object], repeats: int, device: torch.device, warmup: 
     return out
 
 
-def _rss_bytes() -> int:
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-
-
-def _trim_heap() -> None:
-    """Give freed heap memory back to the OS (glibc), so that RSS growth measures the next call."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-
-
-class PeakMemory:
-    """Peak memory of a block: CUDA's allocator high-water mark on a GPU; on a CPU the growth of
-    the resident set size over the value before the block, sampled every millisecond."""
-
-    def __init__(self, device: torch.device) -> None:
-        self.device, self.peak = device, 0
-
-    def __enter__(self) -> PeakMemory:
-        if self.device.type == "cuda":
-            torch.cuda.synchronize(self.device)
-            torch.cuda.reset_peak_memory_stats(self.device)
-            self.base = torch.cuda.memory_allocated(self.device)
-            return self
-        _trim_heap()
-        self.base, self.high, self._stop = _rss_bytes(), 0, threading.Event()
-
-        def sample() -> None:
-            while not self._stop.is_set():
-                self.high = max(self.high, _rss_bytes())
-                time.sleep(0.001)
-
-        self._thread = threading.Thread(target=sample, daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.device.type == "cuda":
-            torch.cuda.synchronize(self.device)
-            self.peak = torch.cuda.max_memory_allocated(self.device) - self.base
-            return
-        self._stop.set()
-        self._thread.join()
-        self.peak = max(self.high, _rss_bytes()) - self.base
-
-    def text(self) -> str:
-        what = "GPU" if self.device.type == "cuda" else "RSS"
-        return f"{self.peak / 2**30:.2f} GiB {what}" if self.peak >= 2**30 else f"{self.peak / 2**20:.0f} MiB {what}"
+def memory_text(mem: PeakMemory) -> str:
+    """``unet_course.runtime.PeakMemory``'s peak as a table cell: MiB or GiB, on the GPU or the CPU."""
+    what = "GPU" if mem.device.type == "cuda" else "RSS"
+    return f"{mem.bytes / 2**30:.2f} GiB {what}" if mem.bytes >= 2**30 else f"{mem.bytes / 2**20:.0f} MiB {what}"
 
 
 def fmt_seconds(s: float | None) -> str:
@@ -284,7 +239,7 @@ def bench_inference(device: torch.device, quick: bool, everything: bool, repeats
         med = statistics.median(times)
         tiles_s = batch / med
         rows.append(Row(f"inference {tile}²", case, med, len(times), f"{tiles_s:,.1f} tiles/s", flops * tiles_s / 1e12,
-                        mem.text(), note=(f"compile + first call {build_s:.0f} s; " if compile_ else "") + note_flops,
+                        memory_text(mem), note=(f"compile + first call {build_s:.0f} s; " if compile_ else "") + note_flops,
                         label=f"{prec}, b{batch}{', compiled' if compile_ else ''}"))
     # speed-up against eager fp32 batch 1, where both were measured
     base = next((r for r in rows if r.case == "fp32, batch 1, eager" and r.seconds), None)
@@ -372,7 +327,7 @@ def bench_tiling(device: torch.device, quick: bool, everything: bool, repeats: i
         med = statistics.median(times[name])
         short = name if name == "predict_tiled" else "MONAI, overlap " + name.split("overlap ")[1].split(",")[0]
         rows.append(Row(group, f"{name} ({where})", med, len(times[name]), f"{side * side / 1e6 / med:.2f} Mpx/s",
-                        n_tiles * tile_flops / med / 1e12, peaks[name].text(),
+                        n_tiles * tile_flops / med / 1e12, memory_text(peaks[name]),
                         note=f"{n_tiles} tiles of {plan.tile_size[0]} px{extra}", label=short))
     ours = outputs["predict_tiled"]
     reference = "predict_tiled"
