@@ -136,3 +136,9 @@ def test_module_entry_point():
     result = subprocess.run([sys.executable, "-m", "unet_course", "--help"], capture_output=True, text=True,
                             cwd=Path(__file__).resolve().parents[1], timeout=120)
     assert result.returncode == 0 and "train" in result.stdout and "segment" in result.stdout
+
+
+def test_whole_valued_float_labels_train(data, tmp_path):
+    _, images, _, truth = data
+    labels = _write(tmp_path / "float_labels.tif", truth.astype(np.float32))
+    assert main(["train", str(images), str(labels), "--out", str(tmp_path / "m.pt"), *FAST]) == 0
