@@ -85,7 +85,7 @@ HINTS: dict[str, str] = {
         "필터가 학습 중에 본 조직과 가장 닮은 채우기는 어느 것입니까? 반사된 모습, 평평하고 어두운 띠, 아니면 모든 타일의 네 변에 생기는 어두운 띠입니까?",
     # --- chapter 07 ---------------------------------------------------------------------------
     "Where do the first node and the last node sit, in pixels? How many gaps lie between three nodes?":
-        "첫 번째 격자점과 마지막 격자점은 몇 번째 픽셀에 있습니까? 격자점 세 개 사이에는 간격이 몇 개 있습니까?",
+        "첫 번째 노드와 마지막 노드는 몇 번째 픽셀에 있습니까? 노드 세 개 사이에는 간격이 몇 개 있습니까?",
     "The length of a vector of two independent normal components has a distribution with a name; look up its mean, or sample many grids and average.":
         "서로 독립인 정규 분포 성분 두 개로 이루어진 벡터의 길이는 이름이 붙은 분포를 따릅니다. 그 평균을 찾아보거나, 격자를 많이 뽑아 평균을 내십시오.",
     "Which of the three can write a value that was not in the label map, for instance between a pixel of class 0 and one of class 2?":
@@ -93,7 +93,7 @@ HINTS: dict[str, str] = {
     "The paper's microscopy images are grey already (one channel). What could vary between two grey images of the same cells?":
         "논문의 현미경 이미지는 이미 회색조(채널 하나)입니다. 같은 세포를 찍은 회색조 이미지 두 장 사이에서 무엇이 달라질 수 있습니까?",
     "Node j of g sits at pixel j (n - 1) / (g - 1), so pixel i sits at grid coordinate i (g - 1) / (n - 1); interpolate each component of coarse there (order 3, mode 'mirror'), then sample the image at the displaced positions the same way.":
-        "격자점 g개 중 j번째는 픽셀 j (n - 1) / (g - 1)에 있으므로, 픽셀 i는 격자 좌표 i (g - 1) / (n - 1)에 있습니다. 그 위치에서 coarse의 각 성분을 보간하고(order 3, mode 'mirror'), 옮겨진 위치에서 이미지를 같은 방식으로 샘플링하십시오.",
+        "크기 g인 격자의 노드 j는 픽셀 j (n - 1) / (g - 1)에 있으므로, 픽셀 i는 격자 좌표 i (g - 1) / (n - 1)에 있습니다. 그 위치에서 coarse의 각 성분을 보간하고(order 3, mode 'mirror'), 옮겨진 위치에서 이미지를 같은 방식으로 샘플링하십시오.",
     "Which network sees the same tile more than once?":
         "같은 타일을 두 번 이상 보는 네트워크는 어느 쪽입니까?",
     # --- chapter 08 ---------------------------------------------------------------------------
