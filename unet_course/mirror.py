@@ -25,6 +25,8 @@ def mirror_index(i: np.ndarray | Tensor, n: int) -> np.ndarray | Tensor:
 
     Works on a NumPy array or a tensor (any device) and returns the same kind; an axis of one
     pixel repeats it (the period ``2 n - 2`` would be 0).
+
+    Serves: U-Net paper Fig. 2 and section 3.1; chapters 06 and 07.
     """
     if n == 1:
         return torch.zeros_like(i) if isinstance(i, Tensor) else np.zeros_like(i)
@@ -44,6 +46,8 @@ def mirror_indices(n: int, before: int, after: int) -> np.ndarray:
     the axis, so any pad works, even on an axis of 1 pixel (then the pixel is repeated).
 
     Returns an ``int64`` array of length ``before + n + after`` with values in ``[0, n)``.
+
+    Serves: U-Net paper Fig. 2 and section 3.1; chapters 06 and 07.
     """
     if n < 1:
         raise ValueError(f"cannot mirror an empty axis (length {n})")
@@ -76,6 +80,8 @@ def mirror_pad(image: np.ndarray | Tensor, pad: int | tuple[int, int, int, int])
     Returns:
         The same kind of object (NumPy array or tensor), ``(..., top + H + bottom,
         left + W + right)``; equal to ``numpy.pad(image, ..., mode="reflect")``.
+
+    Serves: U-Net paper Fig. 2 and section 3.1; chapters 06 and 07.
     """
     top, bottom, left, right = _pads(pad)
     if image.ndim < 2:

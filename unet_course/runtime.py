@@ -38,7 +38,10 @@ T = TypeVar("T")
 
 
 def device() -> torch.device:
-    """The device the course computes on: ``cuda`` when available, else ``cpu``."""
+    """The device the course computes on: ``cuda`` when available, else ``cpu``.
+
+    Serves: the course's set-up for every chapter, not a part of the paper.
+    """
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
@@ -47,6 +50,8 @@ def profile() -> str:
 
     ``UNET_COURSE_PROFILE`` wins when set; otherwise ``full`` on a CUDA device and ``quick``
     elsewhere. An unknown value raises ``ValueError`` naming the valid ones.
+
+    Serves: the course's set-up for every chapter, not a part of the paper.
     """
     value = os.environ.get(PROFILE_ENV, "").strip().lower()
     if not value:
@@ -63,6 +68,8 @@ def pick(quick: T, full: T) -> T:
     """Return ``quick`` or ``full`` according to the active profile.
 
     >>> steps = pick(quick=200, full=5000)
+
+    Serves: the course's set-up for every chapter, not a part of the paper.
     """
     return full if profile() == "full" else quick
 
@@ -74,6 +81,8 @@ def torch_threads(threads: int | None) -> Iterator[None]:
     ``None`` leaves the setting alone. The course's networks are small: on a CPU one thread does
     about as much work as two, repeats the same floating-point sums on every run, and does not
     stall waiting for a second thread when the machine is busy.
+
+    Serves: the course's set-up for every chapter, not a part of the paper.
     """
     if threads is not None and threads < 1:
         raise ValueError(f"threads must be >= 1 or None, got {threads}")
@@ -91,6 +100,8 @@ def use_profile_threads() -> int:
 
     In the quick profile on a CPU, torch uses one thread (see :func:`torch_threads` for why);
     elsewhere the setting is left as it is.
+
+    Serves: the course's set-up for every chapter, not a part of the paper.
     """
     if profile() == "quick" and device().type == "cpu":
         torch.set_num_threads(1)
@@ -101,6 +112,8 @@ def deterministic_requested() -> bool:
     """True when ``UNET_COURSE_DETERMINISTIC`` asks for bit-exact repeats (``1``, ``true``, ``yes``).
 
     An unknown value raises ``ValueError`` naming the accepted ones.
+
+    Serves: the course's set-up for every chapter, not a part of the paper.
     """
     value = os.environ.get(DETERMINISTIC_ENV, "").strip().lower()
     if value in ("", "0", "false", "no"):
@@ -112,7 +125,10 @@ def deterministic_requested() -> bool:
 
 def autotune_default(dev: torch.device | str | None = None) -> bool:
     """Whether cuDNN should autotune by default on ``dev`` (default :func:`device`): on a CUDA
-    device in the full profile, unless ``UNET_COURSE_DETERMINISTIC`` asks for bit-exact repeats."""
+    device in the full profile, unless ``UNET_COURSE_DETERMINISTIC`` asks for bit-exact repeats.
+
+    Serves: the course's set-up for every chapter, not a part of the paper.
+    """
     dev = torch.device(dev) if dev is not None else device()
     return dev.type == "cuda" and profile() == "full" and not deterministic_requested()
 
@@ -124,6 +140,8 @@ def cudnn_autotune(enabled: bool | None = None) -> Iterator[None]:
     :func:`seed_everything`); ``None`` follows :func:`autotune_default`. Restores both flags.
 
     Only cuDNN (CUDA) convolutions are affected; on a CPU the block computes the same either way.
+
+    Serves: the course's set-up for every chapter, not a part of the paper.
     """
     if enabled is None:
         enabled = autotune_default()
@@ -139,7 +157,10 @@ def data_workers(dev: torch.device | str | None = None) -> int:
     """How many CPU processes ``train.fit`` uses by default to prepare training samples on ``dev``
     (default :func:`device`): none in the quick profile or on a CPU (the samples are drawn in the
     loop, and a small CPU has no core to spare); in the full profile on CUDA, half the CPU cores,
-    at most 8, so that augmentation keeps up with the GPU."""
+    at most 8, so that augmentation keeps up with the GPU.
+
+    Serves: the course's set-up for every chapter, not a part of the paper.
+    """
     dev = torch.device(dev) if dev is not None else device()
     if dev.type != "cuda" or profile() != "full":
         return 0
@@ -153,6 +174,8 @@ def seed_everything(seed: int = 0) -> torch.Generator:
     Also makes cuDNN choose deterministic algorithms (autotuning off; :func:`cudnn_autotune`
     turns it on for a block). Returns a ``torch.Generator`` seeded
     with the same value, for code that prefers an explicit generator.
+
+    Serves: the course's set-up for every chapter, not a part of the paper.
     """
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
         raise TypeError(f"seed must be an int, got {type(seed).__name__}")
@@ -172,6 +195,8 @@ def banner() -> str:
     """One line that names the device, the profile and the library versions.
 
     Every notebook prints it first, so a reader knows what produced the outputs below.
+
+    Serves: the course's set-up for every chapter, not a part of the paper.
     """
     dev = device()
     where = torch.cuda.get_device_name(dev) if dev.type == "cuda" else platform.processor() or "cpu"

@@ -31,7 +31,10 @@ from ..train import History, fit
 
 
 def held_out_iou(model: UNet, images: Sequence[np.ndarray], labels: Sequence[np.ndarray], num_classes: int = 2) -> np.ndarray:
-    """Per-class IoU of ``model`` on whole images, pooled over all pixels: ``(num_classes,)`` float64."""
+    """Per-class IoU of ``model`` on whole images, pooled over all pixels: ``(num_classes,)`` float64.
+
+    Serves: U-Net paper section 3.1; chapter 07.
+    """
     preds = np.stack([predict_whole(model, np.asarray(im, dtype=np.float32)).argmax(0) for im in images])
     return iou_per_class(preds, np.stack([np.asarray(lab) for lab in labels]), num_classes)
 
@@ -45,6 +48,8 @@ class AugmentationResult:
             augmentation.
         history_plain, history_augmented: the training histories (loss per step).
         model_plain, model_augmented: the trained networks (on the CPU; predict with :mod:`unet_course.tiling`).
+
+    Serves: U-Net paper section 3.1; chapter 07.
     """
 
     iou_plain: np.ndarray
@@ -94,6 +99,8 @@ def compare_augmentation(
 
     Returns:
         An :class:`AugmentationResult` with the held-out IoU per class of both networks.
+
+    Serves: U-Net paper section 3.1; chapter 07.
     """
     num_classes = int(max(int(np.max(lab)) for lab in train_labels)) + 1
     num_classes = max(num_classes, 2)

@@ -57,6 +57,8 @@ class SegmentationData:
         images: ``(N, 1, H, W)`` float32 in [0, 1].
         labels: ``(N, H, W)`` int64 class ids ``0 .. num_classes - 1`` (0 = background).
         num_classes: number of classes, background included.
+
+    Serves: FCN paper section 4 in miniature; chapters 02-04.
     """
 
     images: torch.Tensor
@@ -91,6 +93,8 @@ def round_and_rod_cells(
     Returns:
         :class:`~unet_course.data.CellSample` with ``instances`` ``(H, W)`` int32 ids 1..N and
         ``classes`` ``(N + 1,)`` int64 (1 round, 2 rod).
+
+    Serves: FCN paper section 4 in miniature; chapters 02-04.
     """
     h, w = (size, size) if isinstance(size, (int, np.integer)) else tuple(size)
     if min(h, w) < 32:
@@ -134,6 +138,8 @@ def shape_scenes(n: int, size: int = 128, *, n_cells: int | None = None, seed: i
 
     ``n_cells`` defaults to about one per 2300 pixels (7 in 128 x 128); three classes:
     0 background, 1 round, 2 rod.
+
+    Serves: FCN paper section 4 in miniature; chapters 02-04.
     """
     if n < 1:
         raise ValueError(f"n must be >= 1, got {n}")
@@ -169,6 +175,8 @@ def cell_scenes(
         seed: seed of the first image.
         **cell_options: passed to :func:`~unet_course.data.synthetic_cells` (``radius``,
             ``elongation``, ``noise``, ...).
+
+    Serves: FCN paper section 4 in miniature; chapters 02-04.
     """
     if n < 1:
         raise ValueError(f"n must be >= 1, got {n}")
@@ -193,6 +201,8 @@ def center_patches(
 
     Returns:
         ``(patches, labels)``: ``(n, 1, p, p)`` float32 and ``(n,)`` int64.
+
+    Serves: FCN paper section 4 in miniature; chapters 02-04.
     """
     _, _, h, w = data.images.shape
     if patch_size > min(h, w):
@@ -296,6 +306,8 @@ def evaluate_segmenter(model: nn.Module, data: SegmentationData, *, tolerance: f
 
     Returns:
         ``{"mean_iou": ..., "boundary_f": ..., "boundary_precision": ..., "boundary_recall": ...}``
+
+    Serves: FCN paper section 4 in miniature; chapters 02-04.
     """
     pred = predict_batch(model, data.images).argmax(1).numpy()
     target = data.labels.numpy()
@@ -340,6 +352,8 @@ def compare_fcn_variants(
         ``(results, models)``: ``results[variant]`` is :func:`evaluate_segmenter`'s dict plus
         ``"final_loss"`` (mean of the last 10 steps) and ``"seconds"`` (training time);
         ``models[variant]`` the trained network in eval mode.
+
+    Serves: FCN paper section 4 in miniature; chapters 02-04.
     """
     import time
 
@@ -417,6 +431,8 @@ def fcn_learning_curve(
         (lists, one entry per evaluation), ``"best_step"``, ``"stopped_at"`` and
         ``"plateau"`` (True when stopped by ``patience``, False at ``max_steps``); ``model``
         carries the weights of the best evaluation.
+
+    Serves: FCN paper section 4 in miniature; chapters 02-04.
     """
     from ..models import FCN
 
@@ -482,6 +498,8 @@ def fcn_plateau_curves(
         ``(result, models)``: ``result = {"recipe": ..., "curves": {variant: curve}, "test":
         {variant: scores}}`` (test scores of the best-validation weights, with
         :func:`evaluate_segmenter`), ``models[variant]`` the best-validation network.
+
+    Serves: FCN paper section 4 in miniature; chapters 02-04.
     """
     recipe = dict(CURVE_RECIPE if recipe is None else recipe)
     train, val, test = _recipe_data(recipe)
@@ -499,7 +517,10 @@ def fcn_plateau_curves(
 
 
 def curves_path() -> "Path":
-    """``unet_course/checkpoints/ch04_fcn_curves.pt``: the shipped curves and best weights."""
+    """``unet_course/checkpoints/ch04_fcn_curves.pt``: the shipped curves and best weights.
+
+    Serves: FCN paper section 4 in miniature; chapters 02-04.
+    """
     from ..train import CHECKPOINT_DIR
 
     return CHECKPOINT_DIR / "ch04_fcn_curves.pt"
@@ -507,7 +528,10 @@ def curves_path() -> "Path":
 
 def load_fcn_curves(path: "str | Path | None" = None) -> tuple[dict, dict[str, nn.Module]]:
     """The shipped result of :func:`fcn_plateau_curves` and its three networks (on the CPU;
-    predict with :func:`unet_course.tiling.predict_batch`, which sets eval mode)."""
+    predict with :func:`unet_course.tiling.predict_batch`, which sets eval mode).
+
+    Serves: FCN paper section 4 in miniature; chapters 02-04.
+    """
     from ..models import FCN
 
     blob = torch.load(curves_path() if path is None else path, map_location="cpu", weights_only=False)
@@ -518,27 +542,3 @@ def load_fcn_curves(path: "str | Path | None" = None) -> tuple[dict, dict[str, n
         model.load_state_dict(state)
         models[v] = model
     return result, models
-
-
-def main(argv: list[str] | None = None) -> None:
-    """``python -m unet_course.fcn_experiment [--out PATH]``: chapter 04's curves, offline."""
-    import argparse
-    import time
-
-    parser = argparse.ArgumentParser(description="Train FCN-32s/16s/8s to a plateau (chapter 04)")
-    parser.add_argument("--out", default=str(curves_path()))
-    args = parser.parse_args(argv)
-    torch.set_num_threads(1)  # one thread: the networks are small and the sums repeat exactly
-    start = time.perf_counter()
-    result, models = fcn_plateau_curves()
-    result["seconds"] = time.perf_counter() - start
-    result["torch"] = torch.__version__
-    torch.save({"result": result, "weights": {v: m.state_dict() for v, m in models.items()}}, args.out)
-    for v, c in result["curves"].items():
-        print(f"FCN-{v}: best val mean IoU {max(c['mean_iou']):.3f} at step {c['best_step']}, stopped at "
-              f"{c['stopped_at']} (plateau: {c['plateau']}); test {result['test'][v]}")
-    print(f"{result['seconds']:.0f} s -> {args.out}")
-
-
-if __name__ == "__main__":
-    main()

@@ -20,16 +20,15 @@ Every number of chapter 09 comes from one pipeline:
    and :func:`evaluate` scores it: the ISBI 2012 errors for EM; foreground IoU, instance F1 at
    IoU >= 0.5 and the IoU of a band along the image border for cells.
 
-:data:`RECIPES` fixes each quick-profile model; ``python -m unet_course.experiments`` trains them
-and writes ``unet_course/checkpoints/ch09_*.pt`` with their test scores in the metadata, which
-the chapter loads instead of training for minutes on a CPU. :func:`full_profile` scales a recipe
+:data:`RECIPES` fixes each quick-profile model; ``python -m unet_course.experiments NAME...``
+(:mod:`unet_course.experiments.registry`) trains them and writes ``NAME.pt`` with their test
+scores in the metadata; the chapter loads the shipped ones instead of training for minutes on a
+CPU. :func:`full_profile` scales a recipe
 to the paper-size network for a GPU.
 """
 
 from __future__ import annotations
 
-import argparse
-import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -103,6 +102,8 @@ class SegmentationSet:
         weights: ``(H, W)`` float32 loss weights per image.
         instances: cells: the ``(H, W)`` int32 true instance labels (before the borders are cut),
             for instance scores; EM: ``None`` per image.
+
+    Serves: U-Net paper section 4, Tables 1 and 2; chapter 09.
     """
 
     images: list[np.ndarray]
@@ -157,6 +158,8 @@ def task_data(
 
     Returns:
         ``(train, test)`` :class:`SegmentationSet`.
+
+    Serves: U-Net paper section 4, Tables 1 and 2; chapter 09.
     """
     from ..weightmap import class_balance_weights
 
@@ -233,6 +236,8 @@ def evaluate(model: nn.Module, test: SegmentationSet, task: str, *, pad_mode: st
 
     Returns:
         A dict of floats (plus ``images``, the number of test images).
+
+    Serves: U-Net paper section 4, Tables 1 and 2; chapter 09.
     """
     from tqdm.auto import tqdm
 
@@ -375,6 +380,8 @@ def full_profile(recipe: ExperimentRecipe, *, steps: int | None = None) -> Exper
     Synthetic images grow to 512 x 512 (with 4 times the cells, the same density) so that a
     388 x 388 label tile fits; the nuclei task's training part is 384 pixels wide, so it gets
     556 x 556 input tiles (372 x 372 output).
+
+    Serves: U-Net paper section 4, Tables 1 and 2; chapter 09.
     """
     tile = 512 if recipe.padding == "same" else (556 if recipe.task == "nuclei" else 572)
     grow = recipe.task in ("em_synthetic", "phase_contrast", "dic")
@@ -386,7 +393,10 @@ def full_profile(recipe: ExperimentRecipe, *, steps: int | None = None) -> Exper
 
 
 def checkpoint_path(name: str) -> Path:
-    """Where recipe ``name``'s checkpoint lives: ``unet_course/checkpoints/NAME.pt``."""
+    """Where recipe ``name``'s checkpoint lives: ``unet_course/checkpoints/NAME.pt``.
+
+    Serves: U-Net paper section 4, Tables 1 and 2; chapter 09.
+    """
     from ..train import CHECKPOINT_DIR
 
     return CHECKPOINT_DIR / f"{name}.pt"
@@ -394,7 +404,10 @@ def checkpoint_path(name: str) -> Path:
 
 class ExperimentRun(NamedTuple):
     """What :func:`run_experiment` returns: the trained model, its metadata (recipe,
-    scores, training time) and the training :class:`~unet_course.train.History`."""
+    scores, training time) and the training :class:`~unet_course.train.History`.
+
+    Serves: U-Net paper section 4, Tables 1 and 2; chapter 09.
+    """
 
     model: nn.Module
     meta: dict[str, Any]
@@ -431,6 +444,8 @@ def run_experiment(
         ``meta["scores_averaged"]`` the scores of the prediction averaged over the eight
         symmetries of the square (:data:`unet_course.tiling.DIHEDRAL`; empty for cells), and
         ``meta["seconds"]`` the training time.
+
+    Serves: U-Net paper section 4, Tables 1 and 2; chapter 09.
     """
     from ..data.tiles import TileDataset
     from ..train import fit, save_checkpoint
@@ -470,12 +485,15 @@ def _all_symmetries() -> tuple[str, ...]:
 
 
 def load_experiment(name: str, device: torch.device | str | None = None) -> tuple[nn.Module, dict[str, Any]]:
-    """The shipped checkpoint of recipe ``name``: ``(model, meta)``, the model in eval mode."""
+    """The shipped checkpoint of recipe ``name``: ``(model, meta)``, the model in eval mode.
+
+    Serves: U-Net paper section 4, Tables 1 and 2; chapter 09.
+    """
     from ..train import load_checkpoint
 
     path = checkpoint_path(name)
     if not path.is_file():
-        raise FileNotFoundError(f"no checkpoint {path.name}; make it with: python -m unet_course.experiments {name}")
+        raise FileNotFoundError(f"no checkpoint {path.name}; make it with: python -m unet_course.experiments {name} --into-package")
     ckpt = load_checkpoint(path, map_location=device or "cpu")
     return ckpt.model, ckpt.meta
 
@@ -486,6 +504,8 @@ def markdown_table(header: Sequence[str], rows: Sequence[Sequence[Any]], *, digi
     Args:
         header: column titles.
         rows: one sequence of cells per row, as long as ``header``.
+
+    Serves: U-Net paper section 4, Tables 1 and 2; chapter 09.
     """
     def cell(v: Any) -> str:
         if v is None:
@@ -500,30 +520,3 @@ def markdown_table(header: Sequence[str], rows: Sequence[Sequence[Any]], *, digi
     lines = ["| " + " | ".join(map(str, header)) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(cell(v) for v in r) + " |" for r in rows]
     return "\n".join(lines)
-
-
-def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m unet_course.experiments",
-                                     description="Train chapter 09's models and write unet_course/checkpoints/NAME.pt.")
-    parser.add_argument("recipes", nargs="*", help=f"recipe names (default: all): {', '.join(RECIPES)}")
-    parser.add_argument("--out-dir", default=None, help="folder for NAME.pt (default: the package's checkpoints)")
-    parser.add_argument("--steps", type=int, default=None, help="override the number of steps")
-    parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda if available)")
-    parser.add_argument("--list", action="store_true", help="list the recipes and exit")
-    args = parser.parse_args(argv)
-    if args.list:
-        for name, recipe in RECIPES.items():
-            print(f"{name}: {recipe.description} ({recipe.steps} steps)")
-        return
-    for name in args.recipes or list(RECIPES):
-        if name not in RECIPES:
-            raise SystemExit(f"unknown recipe {name!r}; the recipes are {', '.join(RECIPES)}")
-        start = time.perf_counter()
-        out = (Path(args.out_dir) / f"{name}.pt") if args.out_dir else checkpoint_path(name)
-        meta = run_experiment(RECIPES[name], name=name, out=out, steps=args.steps, device=args.device).meta
-        scores = ", ".join(f"{k} {v:.4g}" for k, v in meta["scores"].items())
-        print(f"{name}: {scores}; {time.perf_counter() - start:.0f} s -> {out} ({out.stat().st_size / 1e6:.2f} MB)")
-
-
-if __name__ == "__main__":
-    main()

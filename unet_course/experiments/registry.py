@@ -35,7 +35,10 @@ RECIPES: dict[str, Any] = {"ch04_fcn_curves": fcn.CURVE_RECIPE, **weightmap.RECI
 
 
 def describe(name: str) -> str:
-    """One line about recipe ``name``: what it trains and for how many steps (for ``--list``)."""
+    """One line about recipe ``name``: what it trains and for how many steps (for ``--list``).
+
+    Serves: the shipped checkpoints of chapters 04, 08 and 09.
+    """
     recipe = RECIPES[name]
     if name == "ch04_fcn_curves":
         return (f"FCN-32s, 16s and 8s on shape scenes, Adam until the validation mean IoU stops rising "
@@ -91,7 +94,10 @@ def retrain(name: str, out_dir: str | Path, *, device: str | None = None, steps:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """``python -m unet_course.experiments NAME... [--out DIR] [--into-package]``; ``--list``."""
+    """``python -m unet_course.experiments NAME... [--out DIR] [--into-package]``; ``--list``.
+
+    Serves: the shipped checkpoints of chapters 04, 08 and 09.
+    """
     parser = argparse.ArgumentParser(
         prog="python -m unet_course.experiments",
         description="Retrain the recipes behind the shipped checkpoints (chapters 04, 08 and 09).")

@@ -44,6 +44,8 @@ class TouchingCellsTiles(Sequence):
     Attributes:
         instances: the drawn instance labels, one ``(n, n)`` int32 array per image (before the
             separation borders are cut), for scoring.
+
+    Serves: U-Net paper section 3, eq. 2; chapter 08.
     """
 
     def __init__(self, n_images: int, size: int, *, n_cells: int = 30, rendering: str = "fluorescence",
@@ -93,6 +95,8 @@ def evaluate_separation(model: nn.Module, tiles: TouchingCellsTiles) -> dict[str
     - ``f1``: instance F1 of the connected components against the true cells, one-to-one at
       IoU >= 0.5 (:func:`unet_course.metrics.match_instances`): merged cells *and* cells cut
       into pieces both lower it.
+
+    Serves: U-Net paper section 3, eq. 2; chapter 08.
     """
     from ..metrics.instances import evaluate_instances, instances_from_foreground
     from ..tiling import predict_batch
@@ -121,6 +125,8 @@ class Recipe:
     """How a shipped checkpoint is made: data, model, optimiser, steps.
 
     ``python -m unet_course.experiments NAME`` runs it and writes ``checkpoints/NAME.pt``.
+
+    Serves: U-Net paper section 3, eq. 2; chapter 08.
     """
 
     description: str
@@ -168,7 +174,10 @@ def paper_setup(recipe: Recipe, *, tile: int = 380, steps: int = 3000, lr: float
     """``recipe`` with the paper's training set-up, for the full profile on a GPU: SGD with
     momentum 0.99 and one large tile a step (batch 1; ``tile`` px, with proportionally more cells
     to fill it), a cosine learning-rate decay. With momentum 0.99 the effective step is about
-    ``100 lr``, so ``lr`` is small; SGD also needs more steps than Adam."""
+    ``100 lr``, so ``lr`` is small; SGD also needs more steps than Adam.
+
+    Serves: U-Net paper section 3, eq. 2; chapter 08.
+    """
     cells = int(round(recipe.n_cells * (tile / recipe.tile) ** 2))
     return replace(recipe, optimizer="sgd", momentum=0.99, lr=lr, steps=steps, tile=tile, n_cells=cells,
                    lr_schedule="cosine",
@@ -197,6 +206,8 @@ def run_recipe(recipe: str | Recipe, *, out: str | os.PathLike | None = None,
         recipe, the test scores (``split_rate``, ``iou``, ``f1``, ``pairs``: see
         :func:`evaluate_separation`), the training time and the command. No optimizer state is
         stored, to keep the file small.
+
+    Serves: U-Net paper section 3, eq. 2; chapter 08.
     """
     from ..models import UNet
 

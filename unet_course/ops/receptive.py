@@ -48,6 +48,8 @@ class LayerSpec:
 
     ``kernel`` ``k``, ``stride`` ``s``, ``padding`` ``p`` (pixels added on each side) and
     ``dilation`` ``d``; an elementwise layer (ReLU, batch norm) is ``LayerSpec(1, 1)``.
+
+    Serves: FCN paper section 3.1; chapters 02 and 04.
     """
 
     kernel: int
@@ -92,7 +94,10 @@ def compose(f: LayerSpec | tuple[int, int], g: LayerSpec | tuple[int, int]) -> L
 
 
 def compose_all(layers: Sequence[LayerSpec | tuple[int, int]]) -> LayerSpec:
-    """Fold :func:`compose` over ``layers`` (listed input first): one layer equal to the stack."""
+    """Fold :func:`compose` over ``layers`` (listed input first): one layer equal to the stack.
+
+    Serves: FCN paper section 3.1; chapters 02 and 04.
+    """
     if len(layers) == 0:
         raise ValueError("need at least one layer")
     total = layers[0] if isinstance(layers[0], LayerSpec) else LayerSpec(*layers[0])
@@ -111,6 +116,8 @@ class ReceptiveField:
         jump: distance ``j`` in input pixels between neighbouring units (the cumulative stride).
         start: input coordinate of the centre of the first unit's receptive field (may be
             negative with padding; pixel ``i`` has centre ``i``).
+
+    Serves: FCN paper section 3.1; chapters 02 and 04.
     """
 
     name: str
@@ -125,6 +132,8 @@ def receptive_fields(layers: Iterable[LayerSpec | tuple[int, int]]) -> list[Rece
     ``j_out = j s``, ``r_out = r + (k_eff - 1) j``, ``start_out = start + ((k_eff - 1)/2 - p) j``,
     starting from ``r = j = 1``, ``start = 0``. The last entry equals :func:`compose_all`'s
     kernel and stride.
+
+    Serves: FCN paper section 3.1; chapters 02 and 04.
     """
     size, jump, start = 1, 1, 0.0
     out = []
@@ -152,6 +161,8 @@ def layer_specs(module: nn.Module, axis: int = 0) -> list[LayerSpec]:
     elementwise and skipped. The order is that of ``module.modules()``, which is the order of
     computation for plain feed-forward stacks such as ``nn.Sequential``; for networks with
     branches list the layers of one path yourself.
+
+    Serves: FCN paper section 3.1; chapters 02 and 04.
     """
     if axis not in (0, 1):
         raise ValueError(f"axis must be 0 (rows) or 1 (columns), got {axis}")
@@ -193,6 +204,8 @@ def compose_linear_convs(
     Returns:
         ``(W, s s')`` with ``W`` of shape ``(C2, C0, K, K)``, ``K = k' + (k - 1) s'``, such that
         ``F.conv2d(F.conv2d(x, w_g, stride=s'), w_f, stride=s) == F.conv2d(x, W, stride=s s')``.
+
+    Serves: FCN paper section 3.1; chapters 02 and 04.
     """
     if w_f.dim() != 4 or w_g.dim() != 4 or w_f.shape[1] != w_g.shape[0]:
         raise ValueError(
@@ -227,6 +240,8 @@ def gradient_support(
     (inclusive). This is a subset of the theoretical receptive field; it equals it when no
     weight is zero and no ReLU or max-pooling blocks the gradient (positive weights, average
     pooling), which is how the tests use it. Note that the box is clipped by the input border.
+
+    Serves: FCN paper section 3.1; chapters 02 and 04.
     """
     if len(input_shape) != 3:
         raise ValueError(f"input_shape must be (C, H, W), got {input_shape!r}")

@@ -68,6 +68,8 @@ def bilinear_kernel(in_channels: int, out_channels: int, kernel_size: int, *, dt
     Returns:
         ``(in_channels, out_channels, k, k)`` tensor, the layout of
         ``nn.ConvTranspose2d.weight``.
+
+    Serves: FCN paper section 3.3; chapter 03.
     """
     if in_channels != out_channels:
         raise ValueError(
@@ -96,6 +98,8 @@ def bilinear_upsampling_layout(stride: int) -> tuple[int, int]:
 
     Returns:
         ``(kernel_size, padding)``.
+
+    Serves: FCN paper section 3.3; chapter 03.
     """
     if not isinstance(stride, (int, np.integer)) or stride < 1:
         raise ValueError(f"stride must be a positive int, got {stride!r}")
@@ -103,7 +107,10 @@ def bilinear_upsampling_layout(stride: int) -> tuple[int, int]:
 
 
 def conv_transpose_output_size(n: int, kernel_size: int, stride: int = 1, padding: int = 0, output_padding: int = 0, dilation: int = 1) -> int:
-    """Length of a transposed convolution's output: ``(n - 1) s - 2 p + d (k - 1) + 1 + op``."""
+    """Length of a transposed convolution's output: ``(n - 1) s - 2 p + d (k - 1) + 1 + op``.
+
+    Serves: FCN paper section 3.3; chapter 03.
+    """
     return (n - 1) * stride - 2 * padding + dilation * (kernel_size - 1) + 1 + output_padding
 
 
@@ -156,6 +163,8 @@ def conv_transpose2d_zero_insertion(
     Returns:
         ``(N, C_out, H_out, W_out)`` with ``H_out = (H - 1) s - 2 p + k + output_padding``,
         equal to ``F.conv_transpose2d(x, weight, bias, stride, padding, output_padding)``.
+
+    Serves: FCN paper section 3.3; chapter 03.
     """
     s, p, op = _check_transpose_args(x, weight, stride, padding, output_padding)
     n, c, h, w = x.shape
@@ -185,6 +194,8 @@ def transposed_conv_stamps(x: torch.Tensor, weight: torch.Tensor, stride: IntPai
         ``(H * W, H_out, W_out)`` with ``H_out = (H - 1) s_h + kH``; stamp ``i * W + j`` belongs
         to input pixel ``(i, j)``. Summed over the first axis it equals
         ``F.conv_transpose2d(x[None, None], weight[None, None], stride=stride)[0, 0]``.
+
+    Serves: FCN paper section 3.3; chapter 03.
     """
     if not isinstance(x, torch.Tensor) or x.dim() != 2:
         raise ValueError(f"x must be an (H, W) tensor of one channel, got {type(x).__name__} {tuple(getattr(x, 'shape', ()))}")
@@ -221,6 +232,8 @@ def conv_matrix(
     Returns:
         ``(C_out * H_out * W_out, C_in * H * W)`` dense tensor, rows and columns in
         ``(channel, row, column)`` order.
+
+    Serves: FCN paper section 3.3; chapter 03.
     """
     if weight.dim() != 4:
         raise ValueError(f"weight must be (C_out, C_in, kH, kW), got shape {tuple(weight.shape)}")
@@ -260,6 +273,8 @@ def conv_transpose2d_matrix(
     not the values (``C^T C`` is not the identity).
 
     Arguments and result as in :func:`conv_transpose2d_zero_insertion`.
+
+    Serves: FCN paper section 3.3; chapter 03.
     """
     s, p, op = _check_transpose_args(x, weight, stride, padding, output_padding)
     n, c_in, h, w = x.shape
@@ -299,6 +314,8 @@ def interpolation_matrix(
 
     and mixes the two nearest input samples with weights ``1 - (x - floor x)`` and
     ``x - floor x``; beyond the last sample the edge value is repeated. Each row sums to 1.
+
+    Serves: FCN paper section 3.3; chapter 03.
     """
     if n_in < 1 or n_out < 1:
         raise ValueError(f"sizes must be >= 1, got n_in={n_in}, n_out={n_out}")
@@ -338,6 +355,8 @@ def bilinear_resize(
 
     Returns:
         tensor of the same rank and dtype as ``x`` with spatial size ``(H_out, W_out)``.
+
+    Serves: FCN paper section 3.3; chapter 03.
     """
     if x.dim() not in (2, 3, 4):
         raise ValueError(f"x must be (H, W), (C, H, W) or (N, C, H, W), got shape {tuple(x.shape)}")

@@ -14,6 +14,8 @@ def outline(image: np.ndarray, labels: np.ndarray, color: tuple[float, float, fl
     """A grey ``(H, W)`` image in [0, 1] with the borders of the label regions drawn in ``color``.
 
     Returns ``(H, W, 3)`` float RGB in [0, 1].
+
+    Serves: U-Net paper section 3.1; chapter 07.
     """
     image = np.clip(np.asarray(image, dtype=np.float64), 0.0, 1.0)
     labels = np.asarray(labels)
@@ -28,6 +30,8 @@ def grid_pattern(shape: tuple[int, int] | int, spacing: int = 32, width: int = 2
     """A white image with black grid lines every ``spacing`` pixels: ``(H, W)`` float32.
 
     Warping it shows what a deformation does to straight lines.
+
+    Serves: U-Net paper section 3.1; chapter 07.
     """
     h, w = (shape, shape) if isinstance(shape, int) else shape
     rows, cols = np.mgrid[0:h, 0:w]
@@ -54,6 +58,8 @@ def plot_displacement(
         image: optional background image; default the length of the dense displacement.
         step: spacing of the dense arrows in pixels.
         scale: arrows are drawn ``scale`` times their length (1: true length in pixels).
+
+    Serves: U-Net paper section 3.1; chapter 07.
     """
     h, w = shape
     dense = dense_displacement(coarse, shape)

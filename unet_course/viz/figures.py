@@ -18,6 +18,8 @@ def instance_colors(instances: np.ndarray, *, seed: int = 0, background=(0.0, 0.
 
     Returns:
         ``(H, W, 3)`` float RGB image in [0, 1].
+
+    Serves: U-Net paper section 3 (touching objects); chapters 01 and 08.
     """
     instances = np.asarray(instances)
     if not np.issubdtype(instances.dtype, np.integer):
@@ -40,6 +42,8 @@ def show_row(
     """Show images side by side without axes; grey images use ``cmaps[i]`` (default ``gray``).
 
     Returns the figure (the notebook displays it).
+
+    Serves: a figure helper of chapters 01-09.
     """
     if len(images) != len(titles):
         raise ValueError(f"got {len(images)} images but {len(titles)} titles")

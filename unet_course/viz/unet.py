@@ -37,6 +37,8 @@ def draw_unet(model: UNet, n: int = 572, ax: plt.Axes | None = None) -> plt.Axes
     Boxes come from ``model.size_walk(n)``, so the figure shows the sizes and channels of this
     very network (572 -> 388 with 64 ... 1024 channels for the paper's). Box height grows with
     the map's side, box width with log2 of its channels.
+
+    Serves: U-Net paper section 2, Fig. 1; chapter 05.
     """
     walk = model.size_walk(n)
     if ax is None:
@@ -98,7 +100,10 @@ def _pool_inputs(model: UNet, n: int) -> tuple[list[int], str | None]:
 
 def size_table(model: UNet, sizes: list[int] | range) -> str:
     """A plain-text table: for each input side, the side entering every max-pool (odd ones
-    marked ``*``), the output side, and whether the size is valid."""
+    marked ``*``), the output side, and whether the size is valid.
+
+    Serves: U-Net paper section 2; chapter 05.
+    """
     header = ["input"] + [f"pool{i + 1} in" for i in range(model.depth)] + ["output", "valid"]
     rows = []
     for n in sizes:
@@ -115,7 +120,10 @@ def size_table(model: UNet, sizes: list[int] | range) -> str:
 
 def size_explorer(depth: int = 4, n: int = 572, padding: str = "valid") -> Any:
     """An ipywidgets explorer: pick an input side and a depth; see the size walk, where an odd
-    map meets a max-pool, and the nearest valid sizes. Pair it with :func:`size_table`."""
+    map meets a max-pool, and the nearest valid sizes. Pair it with :func:`size_table`.
+
+    Serves: U-Net paper section 2; chapter 05.
+    """
     import ipywidgets as widgets
 
     size = widgets.IntSlider(value=n, min=16, max=1200, description="input side")
@@ -150,6 +158,8 @@ def draw_copy_and_crop(skip: np.ndarray, upsampled: np.ndarray, axes: Any = None
     cropped map, and the upsampled map of the expanding path it is concatenated with.
 
     ``skip`` ``(H, W)`` and ``upsampled`` ``(h, w)`` with ``h <= H``, ``w <= W`` (one channel each).
+
+    Serves: U-Net paper section 2; chapter 05.
     """
     if axes is None:
         _, axes = plt.subplots(1, 3, figsize=(11, 3.8))
@@ -217,7 +227,10 @@ def draw_tiling(image: np.ndarray, plan: TilePlan, tile: tuple[int, int] = (0, 1
 def plot_activation_moments(records: list[dict], ax: plt.Axes | None = None) -> plt.Axes:
     """Mean square of every convolution's output (before its ReLU), layer by layer, on a log
     scale, from :func:`unet_course.models.unet.activation_moments`; the kind of each layer
-    (3x3, up-convolution, 1x1) by marker, the max-poolings as vertical lines."""
+    (3x3, up-convolution, 1x1) by marker, the max-poolings as vertical lines.
+
+    Serves: U-Net paper section 3 (initialisation); chapter 05.
+    """
     if ax is None:
         _, ax = plt.subplots(figsize=(10, 3.6))
     x = np.arange(len(records))
@@ -295,8 +308,11 @@ def draw_fcn_skips(ax: plt.Axes | None = None) -> plt.Axes:
 
 
 def plot_fcn_curves(curves: dict, key: str = "mean_iou", ax: plt.Axes | None = None) -> plt.Axes:
-    """Held-out score (``key`` of each curve of :func:`unet_course.fcn_experiment.fcn_plateau_curves`)
-    against training steps, one line per variant, the best step of each marked."""
+    """Held-out score (``key`` of each curve of :func:`unet_course.experiments.fcn.fcn_plateau_curves`)
+    against training steps, one line per variant, the best step of each marked.
+
+    Serves: FCN paper section 4.2; chapter 04.
+    """
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 3.6))
     colors = {"32s": "#c0392b", "16s": "#8e44ad", "8s": "#27ae60"}
