@@ -74,7 +74,8 @@ def test_pooling_grid_subtlety_depth4() -> None:
     whole = reference_whole(model, image)
     on_grid = predict_tiled(model, image, tile_size=572, progress=False)
     off_grid = predict_tiled(model, image, tile_size=572, step=388, progress=False)
-    assert plan_tiles(model, image.shape, tile_size=572).step == (384, 384)
+    assert plan_tiles(model, image.shape, tile_size=572).step == (384, 384), (
+        "tiles step by 384 = 16 x 24, a multiple of 2**depth, so that they see the whole image's pooling grid (chapter 06)")
     np.testing.assert_allclose(on_grid, whole, atol=1e-5, rtol=0)
     seam = np.abs(off_grid - whole)
     assert seam[:, :388, :].max() < 1e-5  # the first tile row is on the grid

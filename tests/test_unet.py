@@ -59,10 +59,10 @@ def test_paper_valid_sizes() -> None:
     model = UNet(base_channels=1)
     assert model.valid_input_size(1) == 188
     assert model.valid_input_size(572) == 572
-    assert model.valid_input_size(570) == 572
+    assert model.valid_input_size(570) == 572, "570 is not a valid input side; the next one up is 572 = 16k + 12 (chapter 06)"
     assert model.valid_input_size(573) == 588
     assert all(n % 16 == 12 for n in model.valid_input_sizes(1, 2000))
-    assert model.output_size(572) == 388
+    assert model.output_size(572) == 388, "the paper's Fig. 1: a 572 x 572 input tile gives a 388 x 388 output (chapter 05)"
     assert model.output_size(188) == 4
     assert model.margin == 92
     assert UNet(base_channels=1, padding="same").margin == 0
@@ -94,7 +94,8 @@ def test_paper_counts() -> None:
     convs = model.conv_layers()
     assert len(convs) == 23
     assert sum(isinstance(c, nn.ConvTranspose2d) for c in convs) == 4
-    assert model.num_parameters() == 31_030_658
+    assert model.num_parameters() == 31_030_658, (
+        "the paper-size U-Net has 31,030,658 parameters (chapter 05 counts them layer by layer)")
     # Independent count from the paper's description: weights k*k*c_in*c_out plus c_out biases.
     w = [64, 128, 256, 512, 1024]
     total, previous = 0, 1
