@@ -273,7 +273,7 @@ def evaluate(model: nn.Module, test: SegmentationSet, task: str, *, pad_mode: st
     if task in EM_TASKS:
         out = {key: float(np.mean([r[key] for r in rows])) for key in rows[0]}
     else:
-        pooled = evaluate_instances(found, truths).pooled  # pixels and matches summed over the images
+        pooled = evaluate_instances(predicted, truths).pooled  # pixels and matches summed over the images
         out = {"iou": pooled["iou"], "border_iou": b_inter / b_union if b_union else float("nan"),
                **{key: pooled[key] for key in ("precision", "recall", "f1")}}
     out["images"] = float(len(test))
