@@ -9,7 +9,7 @@ from scipy import ndimage as ndi
 from torch import nn
 
 from unet_course.experiments.fcn import (
-    SegmentationData,
+    SegmentationSet,
     cell_scenes,
     center_patches,
     evaluate_segmenter,
@@ -43,10 +43,10 @@ def test_round_and_rod_cells_are_separate_and_shaped(seed):
 
 def test_scenes_are_seeded_and_stacked():
     a, b = shape_scenes(3, 64, seed=5), shape_scenes(3, 64, seed=5)
-    assert torch.equal(a.images, b.images) and torch.equal(a.labels, b.labels)
-    assert a.images.shape == (3, 1, 64, 64) and a.labels.dtype == torch.int64 and a.num_classes == 3
+    assert torch.equal(a.images, b.images) and torch.equal(a.targets, b.targets)
+    assert a.images.shape == (3, 1, 64, 64) and a.targets.dtype == torch.int64 and a.num_classes == 3
     c = cell_scenes(2, 48, n_types=2, seed=1)
-    assert c.images.shape == (2, 1, 48, 48) and c.num_classes == 3 and int(c.labels.max()) <= 2
+    assert c.images.shape == (2, 1, 48, 48) and c.num_classes == 3 and int(c.targets.max()) <= 2
     with pytest.raises(ValueError):
         shape_scenes(0)
 
@@ -63,7 +63,7 @@ def test_center_patches_are_labelled_by_their_centre(balanced):
             windows = data.images[i, 0].unfold(0, 34, 1).unfold(1, 34, 1)
             hits = (windows == patch[0]).all(-1).all(-1).nonzero()
             for r, c in hits.tolist():
-                found |= int(data.labels[i, r + 17, c + 17]) == int(label)
+                found |= int(data.targets[i, r + 17, c + 17]) == int(label)
         assert found
     if balanced:
         assert np.bincount(labels.numpy(), minlength=3).min() >= 19
@@ -83,16 +83,16 @@ class _Oracle(nn.Module):
 
 def test_evaluate_a_perfect_and_a_shifted_model():
     data = shape_scenes(3, 64, seed=0)
-    perfect = evaluate_segmenter(_Oracle(data.labels, 3), data)
+    perfect = evaluate_segmenter(_Oracle(data.targets, 3), data)
     assert perfect == {"mean_iou": 1.0, "boundary_f": 1.0, "boundary_precision": 1.0, "boundary_recall": 1.0}
-    shifted = evaluate_segmenter(_Oracle(data.labels.roll(5, dims=2), 3), data)
+    shifted = evaluate_segmenter(_Oracle(data.targets.roll(5, dims=2), 3), data)
     assert shifted["mean_iou"] < 0.9 and shifted["boundary_f"] < 0.6
-    assert torch.equal(predict_batch(_Oracle(data.labels, 3), data.images).argmax(1), data.labels)
+    assert torch.equal(predict_batch(_Oracle(data.targets, 3), data.images).argmax(1), data.targets)
 
 
 def test_train_segmenter_lowers_the_loss_and_is_seeded():
-    data = SegmentationData(torch.rand(6, 1, 16, 16), (torch.rand(6, 16, 16) > 0.5).long(), 2)
-    data = SegmentationData(data.images, (data.images[:, 0] > 0.5).long(), 2)
+    data = SegmentationSet(torch.rand(6, 1, 16, 16), (torch.rand(6, 16, 16) > 0.5).long(), num_classes=2)
+    data = SegmentationSet(data.images, (data.images[:, 0] > 0.5).long(), num_classes=2)
 
     def run():
         torch.manual_seed(0)

@@ -1,6 +1,5 @@
 """unet_course.data.targets: instance labels -> class targets, separation borders, weight map."""
 
-import importlib
 import warnings
 
 import numpy as np
@@ -36,30 +35,20 @@ def test_targets_against_an_independent_construction():
     np.testing.assert_array_equal(t.instances, lab)
 
 
-def _find_cell_split():
-    for name in ("unet_course.experiments.paper", "unet_course.experiments"):
-        try:
-            module = importlib.import_module(name)
-        except ImportError:
-            continue
-        if hasattr(module, "_cell_split"):
-            return module._cell_split
-    return None
+def test_instance_set_builds_with_instance_targets():
+    """The data-set builder of chapters 08-09 gives the arrays of instance_targets (w0 = 10 weighted, 0 not)."""
+    from unet_course.data.sets import instance_set
 
-
-def test_equals_the_experiments_cell_split():
-    """The experiments' private construction and the public one give the same arrays."""
-    cell_split = _find_cell_split()
-    if cell_split is None:
-        pytest.skip("the experiments no longer have a private _cell_split (replaced by instance_targets)")
     lab = _touching()
     image = np.random.default_rng(0).random(lab.shape).astype(np.float32)
     for weighted, w0 in ((True, 10.0), (False, 0.0)):
-        ref = cell_split([image], [lab], weighted)
+        ref = instance_set([image], [lab], weighted)
         ours = instance_targets(lab, w0=w0)
+        assert len(ref) == 1 and ref.num_classes == 2
         np.testing.assert_array_equal(ours.target, ref.targets[0])
         np.testing.assert_array_equal(ours.weights, ref.weights[0])
         np.testing.assert_array_equal(ours.instances, ref.instances[0])
+        np.testing.assert_array_equal(ref.images[0], image)
 
 
 def test_binary_mask_is_accepted_with_a_warning():

@@ -5,6 +5,8 @@
 - :mod:`unet_course.data.em`: synthetic EM-like slices with membrane labels (ISBI convention).
 - :mod:`unet_course.data.isbi`: the ISBI 2012 training stack, read from a folder you name.
 - :mod:`unet_course.data.nuclei`: a real nuclei image with instance labels (stardist wheel).
+- :mod:`unet_course.data.sets`: :class:`~unet_course.data.sets.SegmentationSet`, the one data set of
+  images, targets and weights every chapter trains and scores on, and its builders.
 - :mod:`unet_course.data.tiles`: random, augmented training tiles for valid or same U-Nets.
 """
 
@@ -21,6 +23,7 @@ from .isbi import (
     split_by_slice,
 )
 from .nuclei import NucleiSample, load_nuclei, nuclei_files
+from .sets import SegmentationSet, class_set, instance_set, stack_samples
 from .tiles import TileDataset
 
 __all__ = [
@@ -45,5 +48,9 @@ __all__ = [
     "NucleiSample",
     "load_nuclei",
     "nuclei_files",
+    "SegmentationSet",
+    "class_set",
+    "instance_set",
+    "stack_samples",
     "TileDataset",
 ]

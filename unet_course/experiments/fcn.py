@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -30,9 +29,9 @@ from ..tiling import predict_batch
 from ..train import fit
 from ..data import CellSample, synthetic_cells
 from ..data.cells import render_fluorescence
+from ..data.sets import SegmentationSet, stack_samples
 
 __all__ = [
-    "SegmentationData",
     "round_and_rod_cells",
     "shape_scenes",
     "cell_scenes",
@@ -47,26 +46,6 @@ __all__ = [
     "load_fcn_curves",
     "curves_path",
 ]
-
-
-@dataclass(frozen=True)
-class SegmentationData:
-    """Images with per-pixel class labels.
-
-    Attributes:
-        images: ``(N, 1, H, W)`` float32 in [0, 1].
-        labels: ``(N, H, W)`` int64 class ids ``0 .. num_classes - 1`` (0 = background).
-        num_classes: number of classes, background included.
-
-    Serves: FCN paper section 4 in miniature; chapters 02-04.
-    """
-
-    images: torch.Tensor
-    labels: torch.Tensor
-    num_classes: int
-
-    def __len__(self) -> int:
-        return self.images.shape[0]
 
 
 def round_and_rod_cells(
@@ -133,7 +112,7 @@ def round_and_rod_cells(
     return CellSample(image=image, instances=instances, classes=np.asarray(classes, dtype=np.int64))
 
 
-def shape_scenes(n: int, size: int = 128, *, n_cells: int | None = None, seed: int = 0, **options) -> "SegmentationData":
+def shape_scenes(n: int, size: int = 128, *, n_cells: int | None = None, seed: int = 0, **options) -> SegmentationSet:
     """``n`` images of :func:`round_and_rod_cells` (image ``i`` has seed ``seed + i``) with labels.
 
     ``n_cells`` defaults to about one per 2300 pixels (7 in 128 x 128); three classes:
@@ -145,13 +124,7 @@ def shape_scenes(n: int, size: int = 128, *, n_cells: int | None = None, seed: i
         raise ValueError(f"n must be >= 1, got {n}")
     n_cells = max(1, round(size * size / 2300)) if n_cells is None else n_cells
     samples = [round_and_rod_cells(size, n_cells, seed=seed + i, **options) for i in range(n)]
-    return _stack(samples, 3)
-
-
-def _stack(samples: list[CellSample], num_classes: int) -> "SegmentationData":
-    images = torch.from_numpy(np.stack([s.image for s in samples]))[:, None]
-    labels = torch.from_numpy(np.stack([s.semantic for s in samples]).astype(np.int64))
-    return SegmentationData(images, labels, num_classes)
+    return stack_samples(samples, 3)
 
 
 def cell_scenes(
@@ -162,7 +135,7 @@ def cell_scenes(
     n_types: int = 2,
     seed: int = 0,
     **cell_options,
-) -> SegmentationData:
+) -> SegmentationSet:
     """``n`` synthetic cell images with their semantic labels (class per pixel).
 
     Image ``i`` is ``synthetic_cells(size, n_cells, n_types=n_types, seed=seed + i, ...)``.
@@ -182,11 +155,11 @@ def cell_scenes(
         raise ValueError(f"n must be >= 1, got {n}")
     n_cells = max(1, round(size * size / 650)) if n_cells is None else n_cells
     samples = [synthetic_cells(size, n_cells, n_types=n_types, seed=seed + i, **cell_options) for i in range(n)]
-    return _stack(samples, n_types + 1)
+    return stack_samples(samples, n_types + 1)
 
 
 def center_patches(
-    data: SegmentationData,
+    data: SegmentationSet,
     n: int,
     patch_size: int,
     *,
@@ -211,7 +184,7 @@ def center_patches(
     half = patch_size // 2
     lo_r, hi_r = half, h - (patch_size - half)  # centre rows such that the patch fits
     lo_c, hi_c = half, w - (patch_size - half)
-    inner = data.labels[:, lo_r : hi_r + 1, lo_c : hi_c + 1].numpy()
+    inner = data.targets[:, lo_r : hi_r + 1, lo_c : hi_c + 1].numpy()
     if balanced:
         present = [c for c in range(data.num_classes) if (inner == c).any()]
         per_class = np.array_split(np.arange(n), len(present))
@@ -231,7 +204,7 @@ def center_patches(
     for k, (i, r, c) in enumerate(where):
         top, left = r, c  # inner coordinates are offsets of the patch's top-left corner
         patches[k] = data.images[i, :, top : top + patch_size, left : left + patch_size]
-        labels[k] = data.labels[i, top + half, left + half]
+        labels[k] = data.targets[i, top + half, left + half]
     return patches, labels
 
 
@@ -264,7 +237,7 @@ def _cross_entropy(logits: torch.Tensor, target: torch.Tensor, weights: torch.Te
 
 def train_segmenter(
     model: nn.Module,
-    data: SegmentationData | tuple[torch.Tensor, torch.Tensor],
+    data: SegmentationSet | tuple[torch.Tensor, torch.Tensor],
     *,
     steps: int,
     batch_size: int = 8,
@@ -284,7 +257,7 @@ def train_segmenter(
 
     Args:
         model: maps ``(B, C, H, W)`` to ``(B, K, H, W)`` scores, or to ``(B, K)`` for patches.
-        data: :class:`SegmentationData` or ``(inputs, targets)`` tensors.
+        data: :class:`SegmentationSet` or ``(inputs, targets)`` tensors.
         steps: number of optimisation steps.
 
     Returns:
@@ -292,14 +265,14 @@ def train_segmenter(
     """
     if steps < 1 or batch_size < 1:
         raise ValueError(f"steps and batch_size must be >= 1, got {steps} and {batch_size}")
-    inputs, targets = (data.images, data.labels) if isinstance(data, SegmentationData) else data
+    inputs, targets = (data.images, data.targets) if isinstance(data, SegmentationSet) else data
     history = fit(model, RandomDraws(inputs, targets, flips), steps=steps, optimizer="adam", lr=lr,
                   batch_size=batch_size, seed=seed, loss_fn=_cross_entropy, progress=progress,
                   desc=desc or "training")
     return [float(v) for v in history.loss]
 
 
-def evaluate_segmenter(model: nn.Module, data: SegmentationData, *, tolerance: float = 2.0) -> dict[str, float]:
+def evaluate_segmenter(model: nn.Module, data: SegmentationSet, *, tolerance: float = 2.0) -> dict[str, float]:
     """Mean IoU and boundary F-score (tolerance in pixels) of ``model`` on ``data``.
 
     Both are computed per image and averaged over the images.
@@ -310,7 +283,7 @@ def evaluate_segmenter(model: nn.Module, data: SegmentationData, *, tolerance: f
     Serves: FCN paper section 4 in miniature; chapters 02-04.
     """
     pred = predict_batch(model, data.images).argmax(1).numpy()
-    target = data.labels.numpy()
+    target = data.targets.numpy()
     ious, scores = [], []
     for p, t in zip(pred, target):
         ious.append(metrics.mean_iou(p, t, data.num_classes))
@@ -324,8 +297,8 @@ def evaluate_segmenter(model: nn.Module, data: SegmentationData, *, tolerance: f
 
 
 def compare_fcn_variants(
-    train: SegmentationData,
-    test: SegmentationData,
+    train: SegmentationSet,
+    test: SegmentationSet,
     *,
     variants: tuple[str, ...] = ("32s", "16s", "8s"),
     steps: int,
@@ -403,8 +376,8 @@ training stopped after ``patience`` evaluations without a gain of ``min_delta``.
 
 def fcn_learning_curve(
     variant: str,
-    train: SegmentationData,
-    val: SegmentationData,
+    train: SegmentationSet,
+    val: SegmentationSet,
     *,
     max_steps: int,
     eval_every: int,
@@ -440,7 +413,7 @@ def fcn_learning_curve(
         raise ValueError(f"max_steps, eval_every and patience must be >= 1, got {max_steps}, {eval_every}, {patience}")
     runtime.seed_everything(seed)
     model = FCN(variant, train.images.shape[1], train.num_classes, **model_options)
-    draws = RandomDraws(train.images, train.labels, flips=True)
+    draws = RandomDraws(train.images, train.targets, flips=True)
     curve = {"variant": variant, "steps": [], "mean_iou": [], "boundary_f": []}
     best, best_step, best_state, waited = -1.0, 0, None, 0
 
@@ -478,7 +451,7 @@ def fcn_learning_curve(
     return curve, model
 
 
-def _recipe_data(recipe: dict) -> tuple[SegmentationData, SegmentationData, SegmentationData]:
+def _recipe_data(recipe: dict) -> tuple[SegmentationSet, SegmentationSet, SegmentationSet]:
     return (
         shape_scenes(recipe["n_train"], recipe["size"], seed=recipe["train_seed"]),
         shape_scenes(recipe["n_val"], recipe["size"], seed=recipe["val_seed"]),

@@ -39,6 +39,7 @@ import torch
 from torch import nn
 
 from .. import runtime
+from ..data.sets import SegmentationSet, class_set, instance_set
 
 __all__ = [
     "CELL_TASKS",
@@ -89,44 +90,6 @@ PAPER_TABLE2: tuple[tuple[str, float | None, float | None], ...] = (
 # --------------------------------------------------------------------------------------------
 # data
 # --------------------------------------------------------------------------------------------
-
-
-@dataclass
-class SegmentationSet:
-    """Full-size images of one split of a task.
-
-    Attributes:
-        images: ``(H, W)`` float32 grey images in [0, 1] (sizes may differ between images).
-        targets: ``(H, W)`` int64 class maps: EM 0 = membrane, 1 = interior; cells 0 =
-            background, 1 = cell, with the separation borders between touching cells cut.
-        weights: ``(H, W)`` float32 loss weights per image.
-        instances: cells: the ``(H, W)`` int32 true instance labels (before the borders are cut),
-            for instance scores; EM: ``None`` per image.
-
-    Serves: U-Net paper section 4, Tables 1 and 2; chapter 09.
-    """
-
-    images: list[np.ndarray]
-    targets: list[np.ndarray]
-    weights: list[np.ndarray]
-    instances: list[np.ndarray | None]
-
-    def __len__(self) -> int:
-        return len(self.images)
-
-
-def _cell_split(images, instances, weighted: bool) -> SegmentationSet:
-    from ..data.targets import instance_targets
-
-    built = [instance_targets(inst, w0=10.0 if weighted else 0.0, sigma=5.0) for inst in instances]
-    return SegmentationSet([np.asarray(i, np.float32) for i in images], [b.target for b in built],
-                           [b.weights for b in built], [b.instances for b in built])
-
-
-def _em_split(images: np.ndarray, labels: np.ndarray, class_weights: np.ndarray) -> SegmentationSet:
-    targets = [lab.astype(np.int64) for lab in labels]
-    weights = [class_weights[t].astype(np.float32) for t in targets]
-    return SegmentationSet([np.asarray(i, np.float32) for i in images], targets, weights, [None] * len(targets))
 
 
 def task_data(
@@ -180,7 +143,7 @@ def task_data(
             test_x, test_y = [s.image for s in te], [s.labels for s in te]
         # test weights are not used for scoring; balance them on the test labels when there is no train set
         wc = class_balance_weights(list(test_y if test_only else train_y), 2)
-        return (None if test_only else _em_split(train_x, train_y, wc)), _em_split(test_x, test_y, wc)
+        return (None if test_only else class_set(train_x, train_y, wc)), class_set(test_x, test_y, wc)
     if task == "nuclei":
         from skimage.segmentation import relabel_sequential
 
@@ -190,19 +153,19 @@ def task_data(
         cut = sample.image.shape[1] * 3 // 4
         left = relabel_sequential(sample.instances[:, :cut])[0]
         right = relabel_sequential(sample.instances[:, cut:])[0]
-        return (None if test_only else _cell_split([sample.image[:, :cut]], [left], weighted),
-                _cell_split([sample.image[:, cut:]], [right], weighted))
+        return (None if test_only else instance_set([sample.image[:, :cut]], [left], weighted),
+                instance_set([sample.image[:, cut:]], [right], weighted))
     from ..data import synthetic_cells
 
     def draw(k: int):
         return synthetic_cells(image_size, n_cells, rendering=task, seed=k)
 
     te = [draw(1000 * seed + 500 + k) for k in range(test_images)]
-    test = _cell_split([s.image for s in te], [s.instances for s in te], weighted)
+    test = instance_set([s.image for s in te], [s.instances for s in te], weighted)
     if test_only:
         return None, test
     tr = [draw(1000 * seed + k) for k in range(train_images)]
-    return _cell_split([s.image for s in tr], [s.instances for s in tr], weighted), test
+    return instance_set([s.image for s in tr], [s.instances for s in tr], weighted), test
 
 
 # --------------------------------------------------------------------------------------------

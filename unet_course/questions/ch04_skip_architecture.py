@@ -50,7 +50,7 @@ def _boundary_cases() -> list[tuple]:
     rng = np.random.default_rng(5)
     cases = []
     for i, tol in zip(range(3), (1.0, 2.0, 3.0)):
-        target = data.labels[i].numpy()
+        target = data.targets[i].numpy()
         pred = np.roll(target, (int(rng.integers(-3, 4)), int(rng.integers(-3, 4))), axis=(0, 1)).copy()
         pred[rng.random(pred.shape) < 0.01] = 2
         cases.append((pred, target, tol))
