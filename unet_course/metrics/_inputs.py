@@ -1,0 +1,45 @@
+"""The metrics' one input converter: tensors or arrays in, checked NumPy arrays out."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+ArrayLike = np.ndarray | torch.Tensor
+
+
+def as_numpy(
+    x: ArrayLike,
+    name: str,
+    *,
+    ndim: int | None = None,
+    what: str = "map",
+    ndim_hint: str = "",
+    integer: str | None = None,
+    nonempty: bool = False,
+) -> np.ndarray:
+    """``x`` as a NumPy array (a tensor detached and moved to the CPU), checked as asked.
+
+    Args:
+        x: array or tensor.
+        name: the argument's name, for the error messages.
+        ndim: required number of dimensions (``ValueError`` naming ``what`` and the shape if not).
+        what: what a right input is, e.g. ``"label map"``.
+        ndim_hint: appended to the dimension message (what to do instead).
+        integer: if given, bool or integer dtypes are required; the ``TypeError`` reads
+            ``"{name} must hold {integer}"`` with the dtype found (``integer`` says what to do).
+        nonempty: raise ``ValueError`` on an empty array.
+
+    Serves: every metric of :mod:`unet_course.metrics` (chapters 04, 06, 08, 09).
+    """
+    if isinstance(x, torch.Tensor):
+        x = x.detach().cpu().numpy()
+    x = np.asarray(x)
+    if ndim is not None and x.ndim != ndim:
+        raise ValueError(f"{name} must be a {ndim}-D {what} (H, W), got shape {x.shape}{ndim_hint}")
+    if nonempty and x.size == 0:
+        raise ValueError(f"{name} is empty")
+    if integer is not None and not (x.dtype == bool or np.issubdtype(x.dtype, np.integer)):
+        head, _, tail = integer.partition(";")
+        raise TypeError(f"{name} must {head.strip()}, got dtype {x.dtype}" + (f";{tail}" if tail else ""))
+    return x
