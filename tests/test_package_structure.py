@@ -69,3 +69,9 @@ def test_eval_mode_is_switched_in_few_places():
                                  "experiments.py", "experiments_augment.py", "fcn_experiment.py"])
 def test_no_module_left_at_an_old_path(old):
     assert not (PACKAGE / old).exists(), f"{old} moved into a subpackage; remove the old file"
+
+
+def test_metrics_convert_their_inputs_in_one_place():
+    converters = [p.name for p in sorted((PACKAGE / "metrics").glob("*.py"))
+                  if p.name != "_inputs.py" and ".detach().cpu().numpy()" in p.read_text()]
+    assert not converters, f"metrics modules converting tensors themselves (use metrics._inputs.as_numpy): {converters}"

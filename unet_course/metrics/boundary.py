@@ -22,6 +22,8 @@ import numpy as np
 import torch
 from scipy import ndimage as ndi
 
+from ._inputs import as_numpy
+
 __all__ = ["BoundaryScore", "label_boundaries", "boundary_f_score"]
 
 
@@ -38,14 +40,8 @@ class BoundaryScore:
 
 
 def _as_labels(x, name: str) -> np.ndarray:
-    if isinstance(x, torch.Tensor):
-        x = x.detach().cpu().numpy()
-    x = np.asarray(x)
-    if x.ndim != 2:
-        raise ValueError(f"{name} must be a 2-D label map (H, W), got shape {x.shape}")
-    if not (np.issubdtype(x.dtype, np.integer) or x.dtype == bool):
-        raise TypeError(f"{name} must hold integer labels, got dtype {x.dtype}; take the argmax over classes first")
-    return x
+    return as_numpy(x, name, ndim=2, what="label map",
+                    integer="hold integer labels; take the argmax over classes first")
 
 
 def label_boundaries(labels: np.ndarray | torch.Tensor) -> np.ndarray:

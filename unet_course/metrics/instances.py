@@ -17,22 +17,15 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-import torch
 from scipy import ndimage
 from scipy.optimize import linear_sum_assignment
 
-ArrayLike = np.ndarray | torch.Tensor
+from ._inputs import ArrayLike, as_numpy
 
 
 def _labels(x: ArrayLike, name: str) -> np.ndarray:
-    if isinstance(x, torch.Tensor):
-        x = x.detach().cpu().numpy()
-    x = np.asarray(x)
-    if not (x.dtype == bool or np.issubdtype(x.dtype, np.integer)):
-        raise TypeError(
-            f"{name} must be an integer instance label map (0 = background), got dtype {x.dtype}; "
-            "turn a foreground mask into instances with instances_from_foreground()"
-        )
+    x = as_numpy(x, name, integer="be an integer instance label map (0 = background); "
+                 "turn a foreground mask into instances with instances_from_foreground()")
     if x.size and x.min() < 0:
         raise ValueError(f"{name} must hold ids >= 0 (0 = background)")
     return x.astype(np.int64, copy=False)
@@ -58,9 +51,7 @@ def instances_from_foreground(foreground: ArrayLike, connectivity: int = 4, min_
         raise ValueError(f"connectivity must be 4 or 8, got {connectivity!r}")
     if min_size < 0:
         raise ValueError(f"min_size must be >= 0, got {min_size}")
-    if isinstance(foreground, torch.Tensor):
-        foreground = foreground.detach().cpu().numpy()
-    fg = np.asarray(foreground)
+    fg = as_numpy(foreground, "foreground")
     if np.issubdtype(fg.dtype, np.floating):
         raise TypeError("foreground must be a bool mask; threshold probabilities first (prob > 0.5)")
     fg = fg > 0

@@ -36,7 +36,7 @@ import numpy as np
 import torch
 from scipy import ndimage
 
-ArrayLike = np.ndarray | torch.Tensor
+from ._inputs import ArrayLike, as_numpy
 
 #: Thresholds the challenge's evaluation scripts swept: 0.0, 0.1, ..., 1.0.
 DEFAULT_THRESHOLDS: tuple[float, ...] = tuple(round(0.1 * k, 1) for k in range(11))
@@ -50,14 +50,7 @@ NEIGHBOURS: tuple[tuple[int, int], ...] = (
 
 # ----------------------------------------------------------------------------- input handling
 def _to_numpy(x: ArrayLike, name: str) -> np.ndarray:
-    if isinstance(x, torch.Tensor):
-        x = x.detach().cpu().numpy()
-    x = np.asarray(x)
-    if x.ndim != 2:
-        raise ValueError(f"{name} must be a 2-D map (H, W), got shape {x.shape}; evaluate slices one at a time")
-    if x.size == 0:
-        raise ValueError(f"{name} is empty")
-    return x
+    return as_numpy(x, name, ndim=2, ndim_hint="; evaluate slices one at a time", nonempty=True)
 
 
 def _check_connectivity(connectivity: int) -> None:

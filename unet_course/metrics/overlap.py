@@ -8,22 +8,13 @@ accuracy and IoU always agree with each other.
 from __future__ import annotations
 
 import numpy as np
-import torch
 
-ArrayLike = np.ndarray | torch.Tensor
+from ._inputs import ArrayLike, as_numpy
 
 
 def _as_class_map(x: ArrayLike, name: str) -> np.ndarray:
-    if isinstance(x, torch.Tensor):
-        x = x.detach().cpu().numpy()
-    x = np.asarray(x)
-    if x.dtype == bool:
-        return x.astype(np.int64)
-    if not np.issubdtype(x.dtype, np.integer):
-        raise TypeError(
-            f"{name} must hold integer class ids, got dtype {x.dtype}; "
-            "take the argmax over the class axis of scores first (scores.argmax(0))"
-        )
+    x = as_numpy(x, name, integer="hold integer class ids; "
+                 "take the argmax over the class axis of scores first (scores.argmax(0))")
     return x.astype(np.int64, copy=False)
 
 
