@@ -330,14 +330,14 @@ def test_compare_augmentation_runs_and_restores_threads():
     threads = torch.get_num_threads()
     result = compare_augmentation(images[:2], labels[:2], images[2:], labels[2:],
                                   augmenter=A.Augmenter(elastic_sigma=2), steps=3, batch_size=2,
-                                  input_size=44, base_channels=4, depth=2, threads=1, progress=False)
+                                  tile_size=44, base_channels=4, depth=2, threads=1, progress=False)
     assert torch.get_num_threads() == threads
     for iou in (result.iou_plain, result.iou_augmented):
         assert iou.shape == (2,) and np.all((0 <= iou) & (iou <= 1))
     assert len(result.history_plain.loss) == len(result.history_augmented.loss) == 3
     with pytest.raises(ValueError, match="threads"):
         compare_augmentation(images[:2], labels[:2], images[2:], labels[2:], augmenter=A.Augmenter(),
-                             steps=1, input_size=44, base_channels=4, depth=2, threads=0, progress=False)
+                             steps=1, tile_size=44, base_channels=4, depth=2, threads=0, progress=False)
 
 
 # ----------------------------------------------------------------------------- plots of chapter 07

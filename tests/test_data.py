@@ -278,7 +278,7 @@ def test_tiles_valid_shapes_and_dtypes(smooth_pair):
 
     images, labels = smooth_pair
     weights = [img * 3 for img in images]
-    ds = TileDataset(images, labels, weights, input_size=60, output_size=20, augmenter=Augmenter(), length=7)
+    ds = TileDataset(images, labels, weights, tile_size=60, output_size=20, augmenter=Augmenter(), length=7)
     assert len(ds) == 7 and ds.margin == (20, 20)
     x, y, w = ds[3]
     assert x.shape == (1, 60, 60) and x.dtype == torch.float32
@@ -286,7 +286,7 @@ def test_tiles_valid_shapes_and_dtypes(smooth_pair):
     assert w.shape == (20, 20) and w.dtype == torch.float32
     assert set(torch.unique(y).tolist()) <= {0, 1}
     assert 0 <= float(x.min()) and float(x.max()) <= 1
-    same = TileDataset(images, labels, input_size=(32, 48), length=3)
+    same = TileDataset(images, labels, tile_size=(32, 48), length=3)
     x, y = same[0]
     assert x.shape == (1, 32, 48) and y.shape == (32, 48)
 
@@ -295,7 +295,7 @@ def test_tiles_without_augmentation_are_crops(smooth_pair):
     from unet_course.data import TileDataset
 
     images, labels = smooth_pair
-    ds = TileDataset(images, labels, input_size=50, output_size=30, length=20, seed=3)
+    ds = TileDataset(images, labels, tile_size=50, output_size=30, length=20, seed=3)
     for i in range(20):
         x, y = ds[i]
         k, coords = ds.coordinates(i)
@@ -312,7 +312,7 @@ def test_tiles_keep_image_labels_and_weights_aligned(smooth_pair):
 
     images, labels = smooth_pair
     aug = Augmenter(max_shift=3, elastic_sigma=8, gray=False)
-    ds = TileDataset(images, labels, images, input_size=64, output_size=40, augmenter=aug, length=10)
+    ds = TileDataset(images, labels, images, tile_size=64, output_size=40, augmenter=aug, length=10)
     for i in range(10):
         x, y, w = ds[i]
         centre = x[0, 12:52, 12:52].numpy()
@@ -326,7 +326,7 @@ def test_tiles_are_deterministic(smooth_pair):
     from unet_course.data import TileDataset
 
     images, labels = smooth_pair
-    make = lambda seed: TileDataset(images, labels, input_size=40, augmenter=Augmenter(), seed=seed)  # noqa: E731
+    make = lambda seed: TileDataset(images, labels, tile_size=40, augmenter=Augmenter(), seed=seed)  # noqa: E731
     a, b, c = make(1), make(1), make(2)
     assert torch.equal(a[5][0], b[5][0]) and torch.equal(a[5][1], b[5][1])
     assert torch.equal(a[5][0], a[5][0]) and not torch.equal(a[5][0], a[6][0])
@@ -338,17 +338,17 @@ def test_tiles_bad_arguments(smooth_pair):
 
     images, labels = smooth_pair
     with pytest.raises(ValueError, match="whole, non-negative"):
-        TileDataset(images, labels, input_size=50, output_size=31)
+        TileDataset(images, labels, tile_size=50, output_size=31)
     with pytest.raises(ValueError, match="whole, non-negative"):
-        TileDataset(images, labels, input_size=20, output_size=30)
+        TileDataset(images, labels, tile_size=20, output_size=30)
     with pytest.raises(ValueError, match="as many label maps"):
-        TileDataset(images, labels[:1], input_size=20)
+        TileDataset(images, labels[:1], tile_size=20)
     with pytest.raises(ValueError, match="smaller than the label tile"):
-        TileDataset(images, labels, input_size=200)
+        TileDataset(images, labels, tile_size=200)
     with pytest.raises(TypeError, match="integer"):
-        TileDataset(images, [lab.astype(float) for lab in labels], input_size=20)
+        TileDataset(images, [lab.astype(float) for lab in labels], tile_size=20)
     with pytest.raises(IndexError):
-        TileDataset(images, labels, input_size=20, length=3)[3]
+        TileDataset(images, labels, tile_size=20, length=3)[3]
 
 
 def test_tiles_fit_a_valid_unet(smooth_pair):
@@ -357,7 +357,7 @@ def test_tiles_fit_a_valid_unet(smooth_pair):
 
     net = models.UNet(1, 2, base_channels=4, depth=2, padding="valid")
     n = net.valid_input_size(60)
-    ds = TileDataset(*smooth_pair, input_size=n, output_size=net.output_size(n), length=2)
+    ds = TileDataset(*smooth_pair, tile_size=n, output_size=net.output_size(n), length=2)
     x, y = ds[0]
     assert net(x[None]).shape[-2:] == y.shape
 
@@ -405,3 +405,17 @@ def test_isbi_error_names_both_layouts(tmp_path):
     (tmp_path / "train-volume.tif").write_bytes(b"")
     with pytest.raises(FileNotFoundError, match="no images/ or labels/ sub-folder and no train-labels.tif"):
         load_isbi2012(tmp_path)
+
+
+def test_tile_dataset_names_the_input_tile_side_as_tiling_does():
+    """tile_size, as in plan_tiles and predict_tiled; input_size still works, with a warning."""
+    image, labels = np.random.default_rng(0).random((40, 40)).astype(np.float32), np.zeros((40, 40), np.int64)
+    new = data.TileDataset([image], [labels], tile_size=20, output_size=12, length=2)
+    assert new.tile_size == (20, 20) and new.output_size == (12, 12)
+    with pytest.warns(DeprecationWarning, match="tile_size"):
+        old = data.TileDataset([image], [labels], input_size=20, output_size=12, length=2)
+    assert all(torch.equal(a, b) for a, b in zip(old[1], new[1]))
+    with pytest.raises(TypeError, match="once"):
+        data.TileDataset([image], [labels], tile_size=20, input_size=20)
+    with pytest.raises(TypeError, match="tile_size"):
+        data.TileDataset([image], [labels])

@@ -67,8 +67,8 @@ def test_tile_dataset_refuses_raw_grey_values():
     labels = np.zeros((60, 60), np.int64)
     for augmenter in (None, Augmenter()):
         with pytest.raises(ValueError, match=r"outside \[0, 1\].*Scaling.*not.*255"):
-            TileDataset([_raw_image()], [labels], input_size=20, augmenter=augmenter)
-    ok = TileDataset([_raw_image() / 4200], [labels], input_size=20, augmenter=Augmenter(), length=2)
+            TileDataset([_raw_image()], [labels], tile_size=20, augmenter=augmenter)
+    ok = TileDataset([_raw_image() / 4200], [labels], tile_size=20, augmenter=Augmenter(), length=2)
     assert ok[0][0].shape == (1, 20, 20)
 
 

@@ -354,7 +354,8 @@ def test_worker_processes_give_the_same_run():
     n = model.valid_input_size(44)
     pool = squares_data(64, n=3)
     # augmented tiles: rotation, flips, grey values and elastic deformation, drawn per (seed, step)
-    tiles = TileDataset([x for x, _, _ in pool], [y for _, y, _ in pool], input_size=n, output_size=model.output_size(n),
+    images = [np.clip(x, 0, 1) for x, _, _ in pool]  # the tile sampler takes grey values in [0, 1] only
+    tiles = TileDataset(images, [y for _, y, _ in pool], tile_size=n, output_size=model.output_size(n),
                         augmenter=Augmenter(max_angle=180.0, elastic_sigma=3.0), length=40, seed=0)
     runs = []
     for workers in (0, 2):

@@ -15,6 +15,7 @@ the image (cubic), the labels (nearest) and the weights (linear) together.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -36,10 +37,12 @@ class TileDataset(Dataset):
             ``ValueError`` (scale raw images with :class:`unet_course.data.scaling.Scaling`).
         labels: matching ``(H, W)`` integer label maps (class ids).
         weights: optional matching ``(H, W)`` float weight maps (e.g. the paper's weight map).
-        input_size: side (or ``(h, w)``) of the input tile.
+        tile_size: side (or ``(h, w)``) of the input tile (the name :func:`unet_course.tiling.plan_tiles`
+            and :func:`~unet_course.tiling.predict_tiled` use). ``input_size=`` is an older
+            spelling, still accepted with a ``DeprecationWarning``.
         output_size: side of the label tile, centred in the input tile; for a valid U-Net
-            ``model.output_size(input_size)``, default ``input_size`` (same padding). The margin
-            ``(input_size - output_size) / 2`` must be a whole number of pixels.
+            ``model.output_size(tile_size)``, default ``tile_size`` (same padding). The margin
+            ``(tile_size - output_size) / 2`` must be a whole number of pixels.
         augmenter: an :class:`~unet_course.augment.Augmenter`, or ``None`` for plain crops.
         length: number of tiles the dataset holds (``len``); index ``i`` always gives the same tile.
         seed: with ``i``, decides everything random about tile ``i``.
@@ -47,6 +50,8 @@ class TileDataset(Dataset):
     Items are torch tensors: image ``(C, h_in, w_in)`` float32 (``C = 1`` for 2-D images),
     labels ``(h_out, w_out)`` int64 and, with weights, weights ``(h_out, w_out)`` float32.
     This is the ``(image, target[, weights])`` sample that :func:`unet_course.train.fit` takes.
+
+    Serves: U-Net paper section 3 (large input tiles, labels of the valid centre) and Fig. 2; chapters 07-09.
     """
 
     def __init__(
@@ -55,20 +60,28 @@ class TileDataset(Dataset):
         labels: np.ndarray | Sequence[np.ndarray],
         weights: np.ndarray | Sequence[np.ndarray] | None = None,
         *,
-        input_size: int | tuple[int, int],
+        tile_size: int | tuple[int, int] | None = None,
         output_size: int | tuple[int, int] | None = None,
         augmenter: Augmenter | None = None,
         length: int = 1000,
         seed: int = 0,
+        input_size: int | tuple[int, int] | None = None,
     ) -> None:
-        self.input_size = as_pair(input_size, "input_size", 1)
-        self.output_size = self.input_size if output_size is None else as_pair(output_size, "output_size", 1)
-        margins = [(i - o) / 2 for i, o in zip(self.input_size, self.output_size)]
+        if input_size is not None:
+            if tile_size is not None:
+                raise TypeError("give the input tile side once, as tile_size (input_size is its older name)")
+            warnings.warn("TileDataset(input_size=...) is now tile_size=...", DeprecationWarning, stacklevel=2)
+            tile_size = input_size
+        if tile_size is None:
+            raise TypeError("TileDataset needs tile_size, the side (or (h, w)) of the input tile")
+        self.tile_size = as_pair(tile_size, "tile_size", 1)
+        self.output_size = self.tile_size if output_size is None else as_pair(output_size, "output_size", 1)
+        margins = [(i - o) / 2 for i, o in zip(self.tile_size, self.output_size)]
         if any(m < 0 or m != int(m) for m in margins):
             raise ValueError(
-                f"input tile {self.input_size} and label tile {self.output_size} need a whole, non-negative "
+                f"input tile {self.tile_size} and label tile {self.output_size} need a whole, non-negative "
                 f"margin on each side, got {margins}; a valid U-Net loses an even number of pixels, use "
-                "output_size=model.output_size(input_size)"
+                "output_size=model.output_size(tile_size)"
             )
         self.margin = (int(margins[0]), int(margins[1]))
         if len(images) == 0 or len(images) != len(labels):
@@ -114,11 +127,11 @@ class TileDataset(Dataset):
         left = rng.integers(0, w - self.output_size[1] + 1)
         centre = (top + (self.output_size[0] - 1) / 2.0, left + (self.output_size[1] - 1) / 2.0)
         if self.augmenter is None:
-            coords = identity_coordinates(self.input_size)
-            coords[0] += centre[0] - (self.input_size[0] - 1) / 2.0
-            coords[1] += centre[1] - (self.input_size[1] - 1) / 2.0
+            coords = identity_coordinates(self.tile_size)
+            coords[0] += centre[0] - (self.tile_size[0] - 1) / 2.0
+            coords[1] += centre[1] - (self.tile_size[1] - 1) / 2.0
         else:
-            coords = self.augmenter.coordinates(self.input_size, rng, centre=centre)
+            coords = self.augmenter.coordinates(self.tile_size, rng, centre=centre)
         return k, coords
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, ...]:

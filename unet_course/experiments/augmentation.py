@@ -69,7 +69,7 @@ def compare_augmentation(
     augmenter: Augmenter,
     steps: int = 200,
     batch_size: int = 4,
-    input_size: int = 92,
+    tile_size: int = 92,
     base_channels: int = 8,
     depth: int = 2,
     padding: str = "valid",
@@ -91,7 +91,7 @@ def compare_augmentation(
         test_images, test_labels: held-out images and class maps, predicted whole.
         augmenter: the augmentation of the second run.
         steps, batch_size: optimisation steps and tiles per step.
-        input_size: the input tile side; rounded up to a valid size of the network.
+        tile_size: the input tile side; rounded up to a valid size of the network.
         base_channels, depth, padding: the U-Net (see :class:`~unet_course.models.UNet`).
         threads: CPU threads torch may use during the experiment (restored afterwards); ``None``
             keeps the current setting. A network this small gains nothing from a second thread
@@ -109,9 +109,9 @@ def compare_augmentation(
         for name, aug in (("plain", None), ("augmented", augmenter)):
             torch.manual_seed(seed)
             model = UNet(1, num_classes, base_channels=base_channels, depth=depth, padding=padding, dropout=0.0)
-            n = model.valid_input_size(int(input_size))
+            n = model.valid_input_size(int(tile_size))
             tiles = TileDataset(
-                train_images, train_labels, input_size=n, output_size=model.output_size(n),
+                train_images, train_labels, tile_size=n, output_size=model.output_size(n),
                 augmenter=aug, length=steps * batch_size, seed=seed,
             )
             history = fit(
