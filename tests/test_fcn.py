@@ -118,37 +118,19 @@ def test_convolutionalized_classifier_float32_and_dense_map():
             assert (heat[0, :, i, j] - clf(window)[0]).abs().max() <= 1e-5
 
 
-def test_convolutionalize_with_batchnorm_dropout_and_non_square_input():
+def test_convolutionalize_keeps_dropout_and_activations():
     torch.manual_seed(1)
     clf = nn.Sequential(
-        nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(4 * 4 * 7, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Dropout(0.3),
-        nn.Linear(16, 8), nn.Tanh(), nn.Linear(8, 2), nn.Softmax(dim=1),
-    )
-    clf.train()
-    clf(torch.randn(16, 3, 10, 16))  # give the batch norms some statistics
-    clf.eval()
-    with pytest.raises(ValueError, match="square"):
-        convolutionalize(clf)
-    conv = convolutionalize(clf, input_shape=(3, 10, 16)).eval()
-    x = torch.randn(5, 3, 10, 16)
+        nn.Conv2d(3, 4, 3), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(4 * 4 * 4, 16), nn.ReLU(), nn.Dropout(0.3), nn.Linear(16, 8), nn.Tanh(), nn.Linear(8, 2),
+    ).eval()
+    conv = convolutionalize(clf)
+    assert not conv.training, "the convolutionalized copy keeps the classifier's mode (eval here)"
+    x = torch.randn(5, 3, 10, 10)
     with torch.no_grad():
         torch.testing.assert_close(conv(x)[:, :, 0, 0], clf(x), rtol=1e-5, atol=1e-6)
     assert not any(isinstance(m, nn.Linear) for m in conv.modules())
-
-
-def test_convolutionalize_drops_an_identity_adaptive_pool_and_refuses_others():
-    torch.manual_seed(2)
-    clf = nn.Sequential(nn.Conv2d(1, 3, 3, padding=1), nn.MaxPool2d(2), nn.AdaptiveAvgPool2d(4), nn.Flatten(), nn.Linear(48, 2)).eval()
-    conv = convolutionalize(clf, input_shape=(1, 8, 8)).eval()
-    x = torch.randn(2, 1, 8, 8)
-    with torch.no_grad():
-        torch.testing.assert_close(conv(x)[:, :, 0, 0], clf(x))
-    assert conv(torch.randn(1, 1, 16, 16)).shape == (1, 2, 5, 5)
-    with pytest.raises(ValueError, match="resizes"):
-        convolutionalize(clf, input_shape=(1, 16, 16))
-    with pytest.raises(ValueError, match="input_shape"):
-        convolutionalize(clf)
+    assert [type(m) for m in conv[-6:]] == [nn.Conv2d, nn.ReLU, nn.Dropout, nn.Conv2d, nn.Tanh, nn.Conv2d]
 
 
 def test_convolutionalize_errors():
@@ -157,9 +139,13 @@ def test_convolutionalize_errors():
     with pytest.raises(ValueError, match="exactly one nn.Flatten"):
         convolutionalize(nn.Sequential(nn.Conv2d(1, 1, 3)))
     with pytest.raises(ValueError, match="cannot convolutionalize a LSTM"):
-        convolutionalize(nn.Sequential(nn.Conv2d(1, 2, 3), nn.Flatten(), nn.Linear(2, 2), nn.LSTM(2, 2)))
-    with pytest.raises(ValueError, match="training size"):
-        convolutionalize(nn.Sequential(nn.Conv2d(1, 2, 3), nn.Flatten(), nn.Linear(8, 2)), input_shape=(1, 5, 5))
+        convolutionalize(nn.Sequential(nn.Conv2d(1, 2, 3), nn.Flatten(), nn.Linear(8, 2), nn.LSTM(2, 2)))
+    with pytest.raises(ValueError, match="cannot convolutionalize a BatchNorm1d"):
+        convolutionalize(nn.Sequential(nn.Conv2d(1, 2, 3), nn.Flatten(), nn.Linear(8, 2), nn.BatchNorm1d(2)))
+    with pytest.raises(ValueError, match="square map"):
+        convolutionalize(nn.Sequential(nn.Conv2d(1, 2, 3), nn.Flatten(), nn.Linear(6, 2)))
+    with pytest.raises(ValueError, match="Conv2d layers before"):
+        convolutionalize(nn.Sequential(nn.Flatten(), nn.Linear(6, 2)))
 
 
 def test_vgg_fc6_parameter_count():

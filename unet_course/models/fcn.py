@@ -21,7 +21,6 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .. import runtime
 from ..ops.upsampling import bilinear_kernel, bilinear_upsampling_layout
 
 __all__ = ["FCN", "VARIANTS", "convolutionalize", "patch_classifier"]
@@ -74,6 +73,8 @@ class FCN(nn.Module):
         batch_norm: batch normalisation after each backbone convolution (not in VGG16; helps
             short training from scratch).
         learn_final_upsampling: let the last transposed convolution learn (the paper fixes it).
+
+    Serves: FCN paper sections 3-4; chapters 02-04.
     """
 
     min_input_size: int = 32
@@ -225,6 +226,8 @@ def patch_classifier(
     Returns:
         ``nn.Sequential`` mapping ``(N, in_channels, patch_size, patch_size)`` to
         ``(N, num_classes)`` logits.
+
+    Serves: FCN paper sections 3-4; chapters 02-04.
     """
     side = patch_size
     for _ in widths:
@@ -240,139 +243,58 @@ def patch_classifier(
     return nn.Sequential(*layers)
 
 
-_ELEMENTWISE = (nn.ReLU, nn.LeakyReLU, nn.ELU, nn.GELU, nn.Sigmoid, nn.Tanh, nn.Softplus, nn.Identity, nn.SiLU, nn.PReLU)
-
-
-def _feature_channels(layers: Sequence[nn.Module]) -> int | None:
-    for m in reversed(layers):
-        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
-            return m.out_channels
-        if isinstance(m, nn.BatchNorm2d):
-            return m.num_features
-    return None
+#: Layers after ``Flatten`` that act on each value (or drop values) alone: kept as they are.
+_KEPT = (nn.ReLU, nn.LeakyReLU, nn.Sigmoid, nn.Tanh, nn.Identity, nn.Dropout)
 
 
 @torch.no_grad()
-def convolutionalize(classifier: nn.Sequential, input_shape: tuple[int, int, int] | None = None) -> nn.Sequential:
+def convolutionalize(classifier: nn.Sequential) -> nn.Sequential:
     """Replace the fully connected head of a CNN classifier by equivalent convolutions.
 
     The first ``Linear`` after ``Flatten`` sees a ``(C, h, w)`` feature map; it becomes a
-    ``Conv2d(C, out, (h, w))`` with the same weights reshaped to ``(out, C, h, w)`` (VGG's
-    fc6 on a 7x7x512 map becomes a 7x7 convolution with 4096 filters). Every later ``Linear``
-    becomes a 1x1 ``Conv2d``; ``Flatten`` is dropped; ``BatchNorm1d`` becomes ``BatchNorm2d``
-    with the same statistics; dropout and elementwise activations are kept. On the training
-    input size the result returns the classifier's logits as an ``(N, classes, 1, 1)`` map; on
-    a larger image it returns a map of logits, one per window position, with the stride of the
-    feature extractor.
+    ``Conv2d(C, out, (h, w))`` with the same weights reshaped to ``(out, C, h, w)`` (VGG's fc6 on
+    a 7x7x512 map becomes a 7x7 convolution with 4096 filters). Every later ``Linear`` becomes a
+    1x1 ``Conv2d``; ``Flatten`` is dropped; activations and dropout are kept. On the training
+    input size the result returns the classifier's logits as an ``(N, classes, 1, 1)`` map; on a
+    larger image, a map of logits, one per window position, at the feature extractor's stride.
 
     Args:
-        classifier: ``nn.Sequential``: a convolutional feature extractor, one ``nn.Flatten``,
-            then ``Linear`` layers mixed with elementwise layers. It is not modified.
-        input_shape: ``(C, H, W)`` the classifier was built for. Needed when the feature map
-            is not square or its channels cannot be read from the last ``Conv2d``, or when the
-            extractor contains adaptive pooling (dropped if it does nothing at this size, an
-            error otherwise: it would squeeze a larger image's map back to a fixed size).
+        classifier: ``nn.Sequential``: convolutional layers ending in a ``Conv2d`` block (its
+            ``out_channels`` is ``C``; the map is square, ``h = w``), one ``nn.Flatten``, then
+            ``Linear`` layers mixed with ReLU-like activations or dropout. It is not modified.
 
     Returns:
         a new ``nn.Sequential`` with copied weights, in the classifier's mode (train/eval).
+
+    Serves: FCN paper section 3.1 ("adapting classifiers for dense prediction"); chapter 02.
     """
     if not isinstance(classifier, nn.Sequential):
         raise TypeError(f"classifier must be an nn.Sequential, got {type(classifier).__name__}")
     layers = list(classifier)
     flat = [i for i, m in enumerate(layers) if isinstance(m, nn.Flatten)]
     if len(flat) != 1:
-        raise ValueError(
-            f"the classifier needs exactly one nn.Flatten between its convolutional part and its Linear "
-            f"layers, found {len(flat)}"
-        )
-    cut = flat[0]
-    if layers[cut].start_dim != 1:
-        raise ValueError("nn.Flatten must flatten from dimension 1 (keep the batch axis)")
-    linear = [m.__class__.__name__ for m in layers[:cut] if isinstance(m, nn.Linear)]
-    if linear:
-        raise ValueError(f"the convolutional part before Flatten must not contain {', '.join(linear)}")
-
-    head_in = next((m for m in layers[cut + 1 :] if isinstance(m, nn.Linear)), None)
-    if head_in is None:
-        raise ValueError("there is no nn.Linear after nn.Flatten: nothing to convolutionalize")
-
-    nested = [
-        type(sub).__name__
-        for m in layers[:cut]
-        for sub in list(m.modules())[1:]
-        if isinstance(sub, (nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d))
-    ]
-    if nested:
-        raise ValueError(f"{nested[0]} inside a nested module fixes the feature map's size; remove it")
-    adaptive = any(isinstance(m, (nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d)) for m in layers[:cut])
-    body: list[nn.Module] = []
-    if input_shape is not None:
-        if len(input_shape) != 3:
-            raise ValueError(f"input_shape must be (C, H, W), got {input_shape!r}")
-        x = torch.zeros(1, *input_shape, dtype=head_in.weight.dtype, device=head_in.weight.device)
-        for m in layers[:cut]:
-            with runtime.eval_mode(m):
-                y = m(x)
-            if isinstance(m, (nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d)):
-                if y.shape != x.shape:
-                    raise ValueError(
-                        f"{type(m).__name__} resizes the {tuple(x.shape[2:])} feature map to {tuple(y.shape[2:])}: "
-                        "a fully convolutional network cannot fix the map's size; remove it or train at a size "
-                        "where it does nothing"
-                    )
-                continue  # an identity at the training size; on larger inputs it would undo the map
-            body.append(copy.deepcopy(m))
-            x = y
-        c, h, w = x.shape[1:]
-    else:
-        if adaptive:
-            raise ValueError("the classifier has adaptive pooling; pass input_shape=(C, H, W) so its output size is known")
-        body = [copy.deepcopy(m) for m in layers[:cut]]
-        c = _feature_channels(layers[:cut])
-        if c is None:
-            raise ValueError("cannot read the feature channels from the layers before Flatten; pass input_shape=(C, H, W)")
-        side = math.isqrt(head_in.in_features // c) if head_in.in_features % c == 0 else -1
-        if side < 1 or side * side * c != head_in.in_features:
-            raise ValueError(
-                f"the first Linear takes {head_in.in_features} features, not {c} channels times a square map; "
-                "pass input_shape=(C, H, W)"
-            )
-        h = w = side
-    if c * h * w != head_in.in_features:
-        raise ValueError(
-            f"for input_shape {input_shape} the features are {c} x {h} x {w} = {c * h * w} values, but the "
-            f"first Linear takes {head_in.in_features}; is input_shape the classifier's training size?"
-        )
-
-    new: list[nn.Module] = body
-    first = True
-    for m in layers[cut + 1 :]:
+        raise ValueError(f"the classifier needs exactly one nn.Flatten before its Linear layers, found {len(flat)}")
+    body, head = layers[: flat[0]], layers[flat[0] + 1 :]
+    convs = [m for m in body if isinstance(m, nn.Conv2d)]
+    first = next((m for m in head if isinstance(m, nn.Linear)), None)
+    if not convs or first is None:
+        raise ValueError("convolutionalize needs Conv2d layers before nn.Flatten and an nn.Linear after it")
+    c = convs[-1].out_channels
+    side = math.isqrt(first.in_features // c)
+    if side * side * c != first.in_features:
+        raise ValueError(f"the first Linear takes {first.in_features} features, not {c} channels times a square map")
+    new = [copy.deepcopy(m) for m in body]
+    for m in head:
         if isinstance(m, nn.Linear):
-            if first:
-                conv = nn.Conv2d(c, m.out_features, (h, w), bias=m.bias is not None)
-                conv.weight.copy_(m.weight.reshape(m.out_features, c, h, w))
-                first = False
-            else:
-                conv = nn.Conv2d(m.in_features, m.out_features, 1, bias=m.bias is not None)
-                conv.weight.copy_(m.weight[:, :, None, None])
+            k = side if m is first else 1  # the first sees the whole (C, h, w) map; later ones a 1x1 "map"
+            conv = nn.Conv2d(m.in_features // (k * k), m.out_features, k, bias=m.bias is not None)
+            conv.weight.copy_(m.weight.reshape(conv.weight.shape))
             if m.bias is not None:
                 conv.bias.copy_(m.bias)
             new.append(conv.to(m.weight.device, m.weight.dtype))
-        elif isinstance(m, nn.BatchNorm1d):
-            bn = nn.BatchNorm2d(m.num_features, m.eps, m.momentum, m.affine, m.track_running_stats)
-            bn.load_state_dict(m.state_dict())
-            new.append(bn.to(m.weight.device if m.affine else m.running_mean.device))
-        elif isinstance(m, (nn.Dropout, *_ELEMENTWISE)):
+        elif isinstance(m, _KEPT):
             new.append(copy.deepcopy(m))
-        elif isinstance(m, (nn.Softmax, nn.LogSoftmax)):
-            if m.dim not in (1, -1) and m.dim is not None:
-                raise ValueError(f"{type(m).__name__}(dim={m.dim}) after Flatten: only the class axis (dim=1) can be kept")
-            new.append(type(m)(dim=1))
         else:
-            raise ValueError(
-                f"cannot convolutionalize a {type(m).__name__} after Flatten; allowed there: Linear, BatchNorm1d, "
-                "Dropout, Softmax(dim=1) and elementwise activations"
-            )
-    out = nn.Sequential(*new)
-    out.train(classifier.training)
-    return out
+            raise ValueError(f"cannot convolutionalize a {type(m).__name__} after Flatten; allowed there: "
+                             "Linear, ReLU-like activations, Dropout")
+    return nn.Sequential(*new).train(classifier.training)
