@@ -75,3 +75,29 @@ def test_metrics_convert_their_inputs_in_one_place():
     converters = [p.name for p in sorted((PACKAGE / "metrics").glob("*.py"))
                   if p.name != "_inputs.py" and ".detach().cpu().numpy()" in p.read_text()]
     assert not converters, f"metrics modules converting tensors themselves (use metrics._inputs.as_numpy): {converters}"
+
+
+# What a docstring names so a reader can find the idea in the paper or the book (d2l's habit).
+_SERVES = re.compile(r"§|\bFig\.|\beq\.|\bTable\b|\bchapters?\s+\d\d|\bch\s+\d\d|\bappendix\b", re.IGNORECASE)
+# quiz.py is the exercise engine (its questions name their chapters); the command-line tool and its
+# file-format helpers serve the README's own-data workflow rather than one chapter, and keep their
+# docstrings to it.
+_NO_SECTION = {"quiz.py", "cli.py", "segment.py", "data/imageset.py", "data/scaling.py", "data/targets.py"}
+
+
+def _public_objects():
+    for path in SOURCES:
+        rel = path.relative_to(PACKAGE).as_posix()
+        if rel in _NO_SECTION:
+            continue
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and not node.name.startswith("_"):
+                yield rel, node.name, ast.get_docstring(node) or ""
+
+
+def test_every_public_object_names_its_paper_section_or_chapter():
+    missing = [f"{rel}: {name}" for rel, name, doc in _public_objects() if not _SERVES.search(doc)]
+    assert not missing, (
+        "say in the docstring which paper section (§, Fig., eq., Table) or chapter ('chapter NN', 'ch NN', "
+        f"'appendix') each public object serves: {missing}"
+    )

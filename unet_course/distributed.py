@@ -75,6 +75,8 @@ class DistEnv:
         local_rank: number of this process on its machine (selects its GPU).
         backend: ``"nccl"`` or ``"gloo"``.
         device: the device this rank computes on (``cuda:local_rank`` or ``cpu``).
+
+    Serves: training on several GPUs, beyond the paper; appendix (chapter 11).
     """
 
     rank: int
@@ -89,7 +91,10 @@ class DistEnv:
 
 
 def default_backend() -> str:
-    """``"nccl"`` where CUDA is available, else ``"gloo"`` (CPU)."""
+    """``"nccl"`` where CUDA is available, else ``"gloo"`` (CPU).
+
+    Serves: training on several GPUs, beyond the paper; appendix (chapter 11).
+    """
     return "nccl" if torch.cuda.is_available() else "gloo"
 
 
@@ -100,6 +105,8 @@ def init(backend: str | None = None, *, timeout_s: float = 300.0) -> DistEnv:
     ``backend``: default :func:`default_backend`. With ``nccl`` each rank takes the GPU
     ``cuda:LOCAL_RANK``. Returns the :class:`DistEnv`. Raises ``RuntimeError`` naming the missing
     variables when the process was not started by ``torchrun``.
+
+    Serves: training on several GPUs, beyond the paper; appendix (chapter 11).
     """
     missing = [k for k in _ENV_KEYS if k not in os.environ]
     if missing:
@@ -124,7 +131,10 @@ def init(backend: str | None = None, *, timeout_s: float = 300.0) -> DistEnv:
 
 
 def shutdown() -> None:
-    """Leave the process group (a no-op when none was joined)."""
+    """Leave the process group (a no-op when none was joined).
+
+    Serves: training on several GPUs, beyond the paper; appendix (chapter 11).
+    """
     if dist.is_initialized():
         dist.destroy_process_group()
 
@@ -145,6 +155,8 @@ class Shard(Sequence):
     :class:`torch.utils.data.DistributedSampler` does with ``shuffle=True``. The shards of all
     ranks are disjoint and together hold every sample once (no padding). :func:`unet_course.train.fit`
     walks a shard in a new seeded order every epoch, like any sequence.
+
+    Serves: training on several GPUs, beyond the paper; appendix (chapter 11).
     """
 
     def __init__(self, data: Sequence, rank: int, world_size: int, seed: int | None = 0) -> None:
@@ -185,6 +197,8 @@ def shard(data: train.Data, rank: int, world_size: int, seed: int | None = 0) ->
     A sequence becomes a :class:`Shard` (shuffled with ``seed``, then every ``world_size``-th
     sample from ``rank``; ``seed=None`` deals without shuffling); a callable ``data(rng)``
     becomes one that draws from a rank-specific generator.
+
+    Serves: training on several GPUs, beyond the paper; appendix (chapter 11).
     """
     if callable(data) and not hasattr(data, "__getitem__"):
         return _RankStream(data, rank)
@@ -197,6 +211,8 @@ def wrap(model: nn.Module, env: DistEnv) -> DistributedDataParallel:
     DDP broadcasts rank 0's parameters to every rank here, so the replicas start identical
     whatever each process initialised. On CUDA the model is put in channels-last memory format
     (faster convolutions with cuDNN).
+
+    Serves: training on several GPUs, beyond the paper; appendix (chapter 11).
     """
     model = model.to(env.device)
     if env.device.type == "cuda":
@@ -206,13 +222,19 @@ def wrap(model: nn.Module, env: DistEnv) -> DistributedDataParallel:
 
 
 def unwrap(model: nn.Module) -> nn.Module:
-    """The plain model inside a ``DistributedDataParallel`` (or the model itself)."""
+    """The plain model inside a ``DistributedDataParallel`` (or the model itself).
+
+    Serves: training on several GPUs, beyond the paper; appendix (chapter 11).
+    """
     return model.module if isinstance(model, DistributedDataParallel) else model
 
 
 def replica_divergence(model: nn.Module) -> float:
     """Largest absolute difference between any parameter of this rank and of rank 0, over all
-    ranks (a collective: every rank must call it). ``0.0`` when the replicas are identical."""
+    ranks (a collective: every rank must call it). ``0.0`` when the replicas are identical.
+
+    Serves: training on several GPUs, beyond the paper; appendix (chapter 11).
+    """
     flat = torch.cat([p.detach().reshape(-1).float() for p in unwrap(model).parameters()])
     reference = flat.clone()
     dist.broadcast(reference, src=0)
@@ -252,6 +274,8 @@ def fit(
 
     Returns:
         ``(ddp_model, history)``: the wrapped model and this rank's history (its own losses).
+
+    Serves: training on several GPUs, beyond the paper; appendix (chapter 11).
     """
     for key in ("device", "resume", "checkpoint_every"):
         if key in fit_kwargs:
@@ -277,7 +301,10 @@ def fit(
 
 
 def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port on ``host`` that is free right now (the OS picks it)."""
+    """A TCP port on ``host`` that is free right now (the OS picks it).
+
+    Serves: training on several GPUs, beyond the paper; appendix (chapter 11).
+    """
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind((host, 0))
         return int(s.getsockname()[1])
@@ -286,7 +313,10 @@ def free_port(host: str = "127.0.0.1") -> int:
 def torchrun_command(nproc: int, args: Sequence[str] = (), *, port: int | None = None,
                      host: str = "127.0.0.1", module: str = "unet_course.distributed") -> list[str]:
     """The ``torchrun`` command line that runs ``python -m module args`` in ``nproc`` processes on
-    this machine, rendezvous at ``host:port`` (default: a free port on 127.0.0.1)."""
+    this machine, rendezvous at ``host:port`` (default: a free port on 127.0.0.1).
+
+    Serves: training on several GPUs, beyond the paper; appendix (chapter 11).
+    """
     if nproc < 1:
         raise ValueError(f"nproc must be >= 1, got {nproc}")
     port = free_port(host) if port is None else int(port)
@@ -301,6 +331,8 @@ def launch(nproc: int, args: Sequence[str] = (), *, timeout_s: float = 600.0, th
     ``threads``: torch threads per process (``OMP_NUM_THREADS``), so that ``nproc`` processes
     do not oversubscribe the CPU cores. Returns the finished process with its ``stdout``
     (text, stderr merged in). With ``check``, a failure raises ``RuntimeError`` with the output.
+
+    Serves: training on several GPUs, beyond the paper; appendix (chapter 11).
     """
     env = {**os.environ, "OMP_NUM_THREADS": str(threads), "PYTHONUNBUFFERED": "1"}
     done = subprocess.run(torchrun_command(nproc, args), env=env, stdout=subprocess.PIPE,
@@ -327,6 +359,8 @@ def spawn(fn: Callable[..., Any], nproc: int, *args: Any) -> None:
     The in-process alternative to ``torchrun`` (used by the tests). ``fn`` must be importable by
     name (defined at the top level of a module), as ``torch.multiprocessing.spawn`` requires;
     an exception in any process is raised here.
+
+    Serves: training on several GPUs, beyond the paper; appendix (chapter 11).
     """
     import torch.multiprocessing as mp
 
@@ -355,7 +389,10 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """The entry point ``torchrun`` runs on every rank (see the module docstring)."""
+    """The entry point ``torchrun`` runs on every rank (see the module docstring).
+
+    Serves: training on several GPUs, beyond the paper; appendix (chapter 11).
+    """
     args = _parse(argv)
     from .experiments.weightmap import RECIPES
 

@@ -30,6 +30,8 @@ def korean_font_files() -> list[Path]:
     """The NanumGothic ``.ttf`` files shipped by ``koreanize-matplotlib`` (regular first).
 
     Raises ``ModuleNotFoundError`` saying what to install when the package is missing.
+
+    Serves: Korean labels in every chapter's figures (appendix: the Korean edition).
     """
     spec = importlib.util.find_spec(FONT_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
@@ -51,6 +53,8 @@ def use_korean_font() -> str:
     ``["DejaVu Sans", "NanumGothic"]``: matplotlib's per-glyph fallback walks that list (a
     generic name like ``"sans-serif"`` would resolve to one font only, without fallback).
     Returns the family name, ``"NanumGothic"``.
+
+    Serves: Korean labels in every chapter's figures (appendix: the Korean edition).
     """
     registered = {entry.fname for entry in font_manager.fontManager.ttflist}
     for path in korean_font_files():

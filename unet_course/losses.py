@@ -25,7 +25,10 @@ REDUCTIONS = ("mean", "sum", "none")
 
 
 def pixel_softmax(logits: torch.Tensor) -> torch.Tensor:
-    """``p_k(x)``: the soft-max over the class channel of ``(N, K, H, W)`` logits, same shape."""
+    """``p_k(x)``: the soft-max over the class channel of ``(N, K, H, W)`` logits, same shape.
+
+    Serves: U-Net paper section 3, eq. 1 (weighted pixel-wise cross-entropy); chapter 08.
+    """
     if logits.ndim < 2:
         raise ValueError(f"logits must be (N, K, ...) with the classes on dim 1, got shape {tuple(logits.shape)}")
     return torch.softmax(logits, dim=1)
@@ -34,6 +37,8 @@ def pixel_softmax(logits: torch.Tensor) -> torch.Tensor:
 def crop_to_output(logits: torch.Tensor, *maps: torch.Tensor | None) -> tuple[torch.Tensor | None, ...]:
     """Centre-crop each of ``maps`` (targets ``(N, H, W)``, weights ``(N, H, W)``; ``None`` passes
     through) to the spatial size of ``logits`` ``(N, K, h, w)``. Returns a tuple in order.
+
+    Serves: U-Net paper section 3, eq. 1 (weighted pixel-wise cross-entropy); chapter 08.
     """
     h, w = logits.shape[-2:]
     for m in maps:
@@ -68,6 +73,8 @@ def weighted_cross_entropy(
 
     Returns:
         A scalar, or ``(N, h, w)`` for ``reduction="none"``; the dtype of ``logits``.
+
+    Serves: U-Net paper section 3, eq. 1 (weighted pixel-wise cross-entropy); chapter 08.
     """
     if reduction not in REDUCTIONS:
         raise ValueError(f"reduction={reduction!r}; use one of {', '.join(REDUCTIONS)}")
@@ -105,6 +112,8 @@ class WeightedCrossEntropyLoss(nn.Module):
     """:func:`weighted_cross_entropy` as a module: ``loss(logits, target, weights=None)``.
 
     Crops target and weights to the logits (valid U-Net) and reduces by ``reduction``.
+
+    Serves: U-Net paper section 3, eq. 1 (weighted pixel-wise cross-entropy); chapter 08.
     """
 
     def __init__(self, reduction: str = "mean") -> None:

@@ -41,6 +41,8 @@ def device() -> torch.device:
     """The device the course computes on: ``cuda`` when available, else ``cpu``.
 
     Serves: the course's set-up for every chapter, not a part of the paper.
+
+    Serves: the course's runtime (device, profile, seeds), used from chapter 01 on; appendix (chapter 11) for threads and GPUs.
     """
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
@@ -52,6 +54,8 @@ def profile() -> str:
     elsewhere. An unknown value raises ``ValueError`` naming the valid ones.
 
     Serves: the course's set-up for every chapter, not a part of the paper.
+
+    Serves: the course's runtime (device, profile, seeds), used from chapter 01 on; appendix (chapter 11) for threads and GPUs.
     """
     value = os.environ.get(PROFILE_ENV, "").strip().lower()
     if not value:
@@ -70,6 +74,8 @@ def pick(quick: T, full: T) -> T:
     >>> steps = pick(quick=200, full=5000)
 
     Serves: the course's set-up for every chapter, not a part of the paper.
+
+    Serves: the course's runtime (device, profile, seeds), used from chapter 01 on; appendix (chapter 11) for threads and GPUs.
     """
     return full if profile() == "full" else quick
 
@@ -83,6 +89,8 @@ def torch_threads(threads: int | None) -> Iterator[None]:
     stall waiting for a second thread when the machine is busy.
 
     Serves: the course's set-up for every chapter, not a part of the paper.
+
+    Serves: the course's runtime (device, profile, seeds), used from chapter 01 on; appendix (chapter 11) for threads and GPUs.
     """
     if threads is not None and threads < 1:
         raise ValueError(f"threads must be >= 1 or None, got {threads}")
@@ -102,6 +110,8 @@ def use_profile_threads() -> int:
     elsewhere the setting is left as it is.
 
     Serves: the course's set-up for every chapter, not a part of the paper.
+
+    Serves: the course's runtime (device, profile, seeds), used from chapter 01 on; appendix (chapter 11) for threads and GPUs.
     """
     if profile() == "quick" and device().type == "cpu":
         torch.set_num_threads(1)
@@ -114,6 +124,8 @@ def deterministic_requested() -> bool:
     An unknown value raises ``ValueError`` naming the accepted ones.
 
     Serves: the course's set-up for every chapter, not a part of the paper.
+
+    Serves: the course's runtime (device, profile, seeds), used from chapter 01 on; appendix (chapter 11) for threads and GPUs.
     """
     value = os.environ.get(DETERMINISTIC_ENV, "").strip().lower()
     if value in ("", "0", "false", "no"):
@@ -128,6 +140,8 @@ def autotune_default(dev: torch.device | str | None = None) -> bool:
     device in the full profile, unless ``UNET_COURSE_DETERMINISTIC`` asks for bit-exact repeats.
 
     Serves: the course's set-up for every chapter, not a part of the paper.
+
+    Serves: the course's runtime (device, profile, seeds), used from chapter 01 on; appendix (chapter 11) for threads and GPUs.
     """
     dev = torch.device(dev) if dev is not None else device()
     return dev.type == "cuda" and profile() == "full" and not deterministic_requested()
@@ -142,6 +156,8 @@ def cudnn_autotune(enabled: bool | None = None) -> Iterator[None]:
     Only cuDNN (CUDA) convolutions are affected; on a CPU the block computes the same either way.
 
     Serves: the course's set-up for every chapter, not a part of the paper.
+
+    Serves: the course's runtime (device, profile, seeds), used from chapter 01 on; appendix (chapter 11) for threads and GPUs.
     """
     if enabled is None:
         enabled = autotune_default()
@@ -160,6 +176,8 @@ def data_workers(dev: torch.device | str | None = None) -> int:
     at most 8, so that augmentation keeps up with the GPU.
 
     Serves: the course's set-up for every chapter, not a part of the paper.
+
+    Serves: the course's runtime (device, profile, seeds), used from chapter 01 on; appendix (chapter 11) for threads and GPUs.
     """
     dev = torch.device(dev) if dev is not None else device()
     if dev.type != "cuda" or profile() != "full":
@@ -176,6 +194,8 @@ def seed_everything(seed: int = 0) -> torch.Generator:
     with the same value, for code that prefers an explicit generator.
 
     Serves: the course's set-up for every chapter, not a part of the paper.
+
+    Serves: the course's runtime (device, profile, seeds), used from chapter 01 on; appendix (chapter 11) for threads and GPUs.
     """
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
         raise TypeError(f"seed must be an int, got {type(seed).__name__}")
@@ -197,6 +217,8 @@ def banner() -> str:
     Every notebook prints it first, so a reader knows what produced the outputs below.
 
     Serves: the course's set-up for every chapter, not a part of the paper.
+
+    Serves: the course's runtime (device, profile, seeds), used from chapter 01 on; appendix (chapter 11) for threads and GPUs.
     """
     dev = device()
     where = torch.cuda.get_device_name(dev) if dev.type == "cuda" else platform.processor() or "cpu"

@@ -53,7 +53,10 @@ DEFAULT_OUTPUT = 388
 
 
 class TileableNet(Protocol):
-    """What tiling needs from a network (``unet_course.models.UNet`` has all of it)."""
+    """What tiling needs from a network (``unet_course.models.UNet`` has all of it).
+
+    Serves: U-Net paper section 2, Fig. 2 (overlap-tile strategy); chapter 06.
+    """
 
     depth: int
     padding: str
@@ -75,6 +78,8 @@ class TilePlan:
     after dropping ``crop`` pixels on each side, is ``keep`` pixels wide and predicts the image
     rows ``ys[i] : ys[i] + keep[0]`` (likewise for columns). Where output tiles overlap, each
     pixel is taken from the tile whose kept centre is nearest (``owned_rows``/``owned_cols``).
+
+    Serves: U-Net paper section 2, Fig. 2 (overlap-tile strategy); chapter 06.
     """
 
     image_shape: tuple[int, int]
@@ -146,6 +151,8 @@ def plan_tiles(
 
     Returns:
         A :class:`TilePlan`.
+
+    Serves: U-Net paper section 2, Fig. 2 (overlap-tile strategy); chapter 06.
     """
     h, w = runtime.as_pair(image_shape, "image_shape")
     if h < 1 or w < 1:
@@ -312,6 +319,8 @@ def predict_tiled(
     Returns:
         Class scores (logits) ``(num_classes, H, W)`` float32, a NumPy array for a NumPy image
         and a CPU tensor for a tensor image.
+
+    Serves: U-Net paper section 2, Fig. 2 (overlap-tile strategy); chapter 06.
     """
     runtime.look_up_option(pad_mode, PAD_MODES, what="pad_mode")
     if not isinstance(batch_size, int) or batch_size < 1:
@@ -405,6 +414,8 @@ def dihedral_transform(x: Tensor, name: str, *, inverse: bool = False) -> Tensor
 
     Returns:
         ``(..., H, W)`` or, for a quarter or three-quarter turn, ``(..., W, H)``.
+
+    Serves: U-Net paper section 2, Fig. 2 (overlap-tile strategy); chapter 06.
     """
     (name,) = _check_transforms((name,))
     k, flip = _DIHEDRAL_PARAMS[name]
@@ -480,6 +491,8 @@ def predict_whole(
     extended at the bottom and right to the next multiple of ``2**depth``. The output is cropped
     to ``(num_classes, H, W)``. Memory grows with the image: use :func:`predict_tiled` for
     large images. Arguments and return as in :func:`predict_tiled`.
+
+    Serves: U-Net paper section 2, Fig. 2 (overlap-tile strategy); chapter 06.
     """
     if pad_mode not in ("mirror", "zero"):
         raise ValueError(f"pad_mode must be 'mirror' or 'zero' for a whole-image pass, got {pad_mode!r}")

@@ -68,6 +68,7 @@ class History:
         loss: the training loss of that step (float).
         evals: one dict per evaluation: ``{"step": s, **metrics}``.
         seconds: wall-clock time spent in :func:`fit`, summed over resumed runs.
+    Serves: U-Net paper section 3 (training: SGD, momentum 0.99, one large tile a step); chapters 07-09.
     """
 
     step: list[int] = field(default_factory=list)
@@ -101,7 +102,7 @@ class History:
 
 @dataclass
 class Checkpoint:
-    """A loaded checkpoint: the model (weights loaded), the step, history and metadata."""
+    """A loaded checkpoint: the model (weights loaded), step, history, metadata (ch 08, 09, 11)."""
 
     model: nn.Module
     step: int
@@ -154,6 +155,7 @@ def save_checkpoint(
     crash never leaves a half-written checkpoint. Weights are stored as float32 on the CPU.
     ``meta`` must hold plain Python values (str, int, float, bool, lists, dicts); it is read
     back with ``torch.load(weights_only=True)``. Returns the path.
+    Serves: U-Net paper section 3 (training: SGD, momentum 0.99, one large tile a step); chapters 07-09.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -195,6 +197,7 @@ def load_checkpoint(
     from the stored class and arguments (a ``unet_course`` U-Net). With ``optimizer``, its state
     is restored too (the checkpoint must contain one). Loads with ``weights_only=True``.
     The returned model is in eval mode.
+    Serves: U-Net paper section 3 (training: SGD, momentum 0.99, one large tile a step); chapters 07-09.
     """
     path = Path(path)
     if not path.is_file():
@@ -230,7 +233,7 @@ def load_checkpoint(
 
 def make_optimizer(model: nn.Module, name: str = "sgd", lr: float = 0.01, momentum: float = 0.99,
                    weight_decay: float = 0.0) -> torch.optim.Optimizer:
-    """``"sgd"``: SGD with the paper's momentum 0.99 (default); ``"adam"``: Adam (momentum unused)."""
+    """``"sgd"``: SGD with the paper's momentum 0.99 (§3, default); ``"adam"``: Adam. Chapters 07-09."""
     if name == "sgd":
         return torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay)
     if name == "adam":
@@ -436,6 +439,7 @@ def fit(
     Returns:
         The :class:`History` (of the whole run, when resumed). The model ends in the mode
         (train or eval) it had before.
+    Serves: U-Net paper section 3 (training: SGD, momentum 0.99, one large tile a step); chapters 07-09.
     """
     if not isinstance(steps, (int, np.integer)) or steps < 0:
         raise ValueError(f"steps must be an int >= 0, got {steps!r}")

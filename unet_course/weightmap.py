@@ -101,6 +101,8 @@ def separation_border(instance_labels: np.ndarray, radius: int = 1) -> np.ndarra
     Returns:
         ``(H, W)`` bool, True on cell pixels to turn into background. Apply it with
         :func:`separate_instances` or ``np.where(border, 0, instance_labels)``.
+
+    Serves: U-Net paper section 3, eq. 2 (weight map); chapter 08.
     """
     labels = _check_instances(instance_labels)
     if not isinstance(radius, (int, np.integer)) or isinstance(radius, bool) or radius < 1:
@@ -119,6 +121,8 @@ def separate_instances(instance_labels: np.ndarray, radius: int = 1) -> np.ndarr
 
     Returns an array of the input's shape and dtype; ids are kept (a cell that vanishes
     entirely, thinner than the gap, loses its id).
+
+    Serves: U-Net paper section 3, eq. 2 (weight map); chapter 08.
     """
     labels = np.asarray(instance_labels)
     border = separation_border(labels, radius)
@@ -145,6 +149,8 @@ def class_balance_weights(label_maps: np.ndarray | Sequence[np.ndarray], num_cla
 
     Returns:
         ``(K,)`` float64 weights.
+
+    Serves: U-Net paper section 3, eq. 2 (weight map); chapter 08.
     """
     maps = [np.asarray(label_maps)] if isinstance(label_maps, np.ndarray) else [np.asarray(m) for m in label_maps]
     if not maps:
@@ -207,6 +213,8 @@ def border_window(w0: float = 10.0, sigma: float = 5.0, tol: float = 1e-9) -> in
     A pixel farther than ``R`` from a cell has ``d2 > R`` for it as second-nearest cell, so its
     border term is below ``w0 exp(-R^2 / (2 sigma^2)) <= tol``. ``R = ceil(sigma sqrt(2 ln(w0/tol)))``;
     for ``w0 = 10``, ``sigma = 5`` and ``tol = 1e-9`` that is 34 pixels.
+
+    Serves: U-Net paper section 3, eq. 2 (weight map); chapter 08.
     """
     _check_w0_sigma(w0, sigma)
     if not tol > 0:
@@ -350,6 +358,8 @@ def touching_pairs(instance_labels: np.ndarray, connectivity: int = 1) -> list[t
     """Pairs of cell ids ``(a, b)``, ``a < b``, whose pixels are neighbours.
 
     ``connectivity`` 1: 4-neighbours (edges); 2: 8-neighbours (edges and corners). Sorted.
+
+    Serves: U-Net paper section 3, eq. 2 (weight map); chapter 08.
     """
     labels = _check_instances(instance_labels)
     if connectivity not in (1, 2):
@@ -390,6 +400,8 @@ def separated_fraction(
 
     Returns:
         A float in [0, 1]; ``nan`` when there is no touching pair.
+
+    Serves: U-Net paper section 3, eq. 2 (weight map); chapter 08.
     """
     labels = _check_instances(instance_labels)
     fg = np.asarray(predicted_foreground)

@@ -50,6 +50,8 @@ def dense_displacement_torch(coarse: Tensor, shape: tuple[int, int] | int) -> Te
     """Batched :func:`dense_displacement`: ``(B, 2, g, g)`` grid displacements -> ``(B, 2, H, W)``.
 
     Runs on ``coarse.device`` in ``coarse.dtype`` (float32 or float64).
+
+    Serves: U-Net paper section 3.1, batched on the training device; chapter 07.
     """
     if coarse.dim() != 4 or coarse.shape[1] != 2:
         raise ValueError(f"coarse must be (B, 2, g_rows, g_cols), got shape {tuple(coarse.shape)}")
@@ -84,6 +86,8 @@ def warp_torch(x: Tensor, coordinates: Tensor, order: int) -> Tensor:
     Returns:
         ``(B, C, h, w)``; the dtype of ``x`` for order 0, else a float dtype (that of ``x`` when
         float, float32 otherwise).
+
+    Serves: U-Net paper section 3.1, batched on the training device; chapter 07.
     """
     if order not in (0, 1, 3):
         raise ValueError(f"order must be 0 (nearest), 1 (linear) or 3 (cubic), got {order}")
@@ -184,6 +188,8 @@ def elastic_deform_torch(
     Returns:
         ``(image, labels, weights)`` of the input shapes; equal (up to rounding) to
         :func:`elastic_deform` of each sample with the same displacement.
+
+    Serves: U-Net paper section 3.1, batched on the training device; chapter 07.
     """
     image, squeeze, b, h, w = _torch_sample(image, labels, weights)
     dtype = image.dtype if image.dtype in (torch.float32, torch.float64) else torch.float32
@@ -206,6 +212,8 @@ def augment_batch_torch(
     Same composition as :meth:`Augmenter.coordinates` (elastic, flips, rotation, shift about
     the tile centre) and the same grey-value formula, drawn with the torch ``generator``.
     Shapes as in :func:`elastic_deform_torch`; images must hold grey values in [0, 1].
+
+    Serves: U-Net paper section 3.1, batched on the training device; chapter 07.
     """
     image, squeeze, b, h, w = _torch_sample(image, labels, weights)
     a = augmenter

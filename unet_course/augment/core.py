@@ -55,7 +55,10 @@ __all__ = [
 
 
 class Augmented(NamedTuple):
-    """An augmented sample; ``labels`` and ``weights`` are ``None`` where none were given."""
+    """An augmented sample; ``labels`` and ``weights`` are ``None`` where none were given.
+
+    Serves: U-Net paper section 3.1 (data augmentation: shifts, rotations, elastic deformations); chapter 07.
+    """
 
     image: np.ndarray
     labels: np.ndarray | None
@@ -100,7 +103,10 @@ def _shape2(shape: tuple[int, int] | int) -> tuple[int, int]:
 
 
 def identity_coordinates(shape: tuple[int, int] | int) -> np.ndarray:
-    """The coordinates of every pixel: ``(2, H, W)`` float64, ``c[0]`` rows and ``c[1]`` columns."""
+    """The coordinates of every pixel: ``(2, H, W)`` float64, ``c[0]`` rows and ``c[1]`` columns.
+
+    Serves: U-Net paper section 3.1 (data augmentation: shifts, rotations, elastic deformations); chapter 07.
+    """
     h, w = _shape2(shape)
     return np.stack(np.meshgrid(np.arange(h, dtype=np.float64), np.arange(w, dtype=np.float64), indexing="ij"))
 
@@ -119,6 +125,8 @@ def warp(array: np.ndarray, coordinates: np.ndarray, order: int, *, prefiltered:
     Returns:
         ``(h, w)`` or ``(C, h, w)``: the dtype of ``array`` for order 0, float32 for float32
         input, else float64.
+
+    Serves: U-Net paper section 3.1 (data augmentation: shifts, rotations, elastic deformations); chapter 07.
     """
     if order not in (0, 1, 3):
         raise ValueError(f"order must be 0 (nearest), 1 (linear) or 3 (cubic), got {order}")
@@ -145,7 +153,10 @@ def apply_coordinates(
     weights: np.ndarray | None,
     coordinates: np.ndarray,
 ) -> Augmented:
-    """Warp image (cubic), labels (nearest) and weights (linear) with one coordinate map."""
+    """Warp image (cubic), labels (nearest) and weights (linear) with one coordinate map.
+
+    Serves: U-Net paper section 3.1 (data augmentation: shifts, rotations, elastic deformations); chapter 07.
+    """
     _check_sample(image, labels, weights)
     return Augmented(
         warp(image, coordinates, 3),
@@ -160,7 +171,10 @@ def apply_coordinates(
 def random_coarse_displacement(
     rng: np.random.Generator | int, sigma: float = 10.0, grid: int | tuple[int, int] = 3
 ) -> np.ndarray:
-    """Random displacements of a coarse grid: ``(2, g_rows, g_cols)`` float64 in pixels, N(0, sigma²)."""
+    """Random displacements of a coarse grid: ``(2, g_rows, g_cols)`` float64 in pixels, N(0, sigma²).
+
+    Serves: U-Net paper section 3.1 (data augmentation: shifts, rotations, elastic deformations); chapter 07.
+    """
     gy, gx = (grid, grid) if isinstance(grid, (int, np.integer)) else grid
     if gy < 2 or gx < 2:
         raise ValueError(f"grid must have at least 2 x 2 nodes (the corners), got {grid}")
@@ -193,6 +207,8 @@ def dense_displacement(coarse: np.ndarray, shape: tuple[int, int] | int) -> np.n
     Returns:
         ``(2, H, W)`` float64 displacement in pixels (rows, columns); equal to the grid value at
         the grid nodes.
+
+    Serves: U-Net paper section 3.1 (data augmentation: shifts, rotations, elastic deformations); chapter 07.
     """
     coarse = np.asarray(coarse, dtype=np.float64)
     if coarse.ndim != 3 or coarse.shape[0] != 2 or min(coarse.shape[1:]) < 2:
@@ -204,7 +220,10 @@ def dense_displacement(coarse: np.ndarray, shape: tuple[int, int] | int) -> np.n
 
 
 def elastic_coordinates(shape: tuple[int, int] | int, coarse: np.ndarray) -> np.ndarray:
-    """Sampling coordinates of an elastic deformation: pixel ``p`` reads from ``p + d(p)``; ``(2, H, W)``."""
+    """Sampling coordinates of an elastic deformation: pixel ``p`` reads from ``p + d(p)``; ``(2, H, W)``.
+
+    Serves: U-Net paper section 3.1 (data augmentation: shifts, rotations, elastic deformations); chapter 07.
+    """
     return identity_coordinates(shape) + dense_displacement(coarse, shape)
 
 
@@ -231,6 +250,8 @@ def elastic_deform(
 
     Returns:
         :class:`Augmented` ``(image, labels, weights)`` of the input shapes.
+
+    Serves: U-Net paper section 3.1 (data augmentation: shifts, rotations, elastic deformations); chapter 07.
     """
     h, w = _check_sample(image, labels, weights)
     if displacement is None:
@@ -260,6 +281,8 @@ def shift(
 
     Content moves by ``+offset`` (output pixel ``p`` reads ``p - offset``); what enters at a
     border is the mirror image. Sub-pixel shifts interpolate (cubic image, linear weights).
+
+    Serves: U-Net paper section 3.1 (data augmentation: shifts, rotations, elastic deformations); chapter 07.
     """
     h, w = _check_sample(image, labels, weights)
     if offset is None:
@@ -305,6 +328,8 @@ def rotate(
 
     ``angle`` is drawn uniformly from ``[-max_angle, max_angle]`` unless given. Corners that
     come from outside the image are filled by mirroring.
+
+    Serves: U-Net paper section 3.1 (data augmentation: shifts, rotations, elastic deformations); chapter 07.
     """
     h, w = _check_sample(image, labels, weights)
     if angle is None:
@@ -326,6 +351,8 @@ def flip(
     """Mirror the sample up-down and/or left-right, each with probability 1/2 unless given.
 
     Flips move pixels exactly (no interpolation), so every value is kept.
+
+    Serves: U-Net paper section 3.1 (data augmentation: shifts, rotations, elastic deformations); chapter 07.
     """
     _check_sample(image, labels, weights)
     if vertical is None or horizontal is None:
@@ -357,6 +384,8 @@ def gray_value(
     and ``m`` the mean of ``x**g``. Labels and weights do not change with grey values.
 
     Returns an array of the input's shape, float32 for float32 input.
+
+    Serves: U-Net paper section 3.1 (data augmentation: shifts, rotations, elastic deformations); chapter 07.
     """
     x = np.asarray(image)
     if x.size and (x.min() < -1e-6 or x.max() > 1 + 1e-6):
@@ -393,6 +422,8 @@ class Augmenter:
         elastic_sigma: standard deviation of the coarse grid displacements in pixels (0: none).
         elastic_grid: coarse grid nodes per axis (the paper's 3).
         gray: apply :func:`gray_value` with ``contrast``, ``brightness`` and ``gamma``.
+
+    Serves: U-Net paper section 3.1 (data augmentation: shifts, rotations, elastic deformations); chapter 07.
     """
 
     max_shift: float = 0.0

@@ -34,6 +34,8 @@ class CellSample:
         instances: ``(H, W)`` int32 instance ids; 0 is background, cells are 1..N.
         classes: ``(N + 1,)`` int64 class id of each instance id; ``classes[0] == 0``.
         semantic: ``(H, W)`` int64 class per pixel, ``classes[instances]`` (0 = background).
+
+    Serves: U-Net paper section 4 (touching cells of the cell tracking data, synthetic); chapters 01, 05-09.
     """
 
     image: np.ndarray
@@ -87,6 +89,8 @@ def cell_instances(
     Returns:
         ``instances`` ``(H, W)`` int32 with ids 1..N consecutive, 0 for background, and
         ``classes`` ``(N + 1,)`` int64 with the class of each id (``classes[0] == 0``).
+
+    Serves: U-Net paper section 4 (touching cells of the cell tracking data, synthetic); chapters 01, 05-09.
     """
     h, w = _check_size(size)
     if n_cells < 0:
@@ -155,6 +159,8 @@ def cell_depth(instances: np.ndarray) -> np.ndarray:
 
     Touching cells are kept apart (the border between two cells counts as border of both).
     Returns ``(H, W)`` float32 in [0, 1]; 0 on background.
+
+    Serves: U-Net paper section 4 (touching cells of the cell tracking data, synthetic); chapters 01, 05-09.
     """
     inside = instances > 0
     if not inside.any():
@@ -215,6 +221,8 @@ def render_fluorescence(instances: np.ndarray, *, noise: float = 0.05, seed: int
     (which makes touching cells visible to the eye), the illumination is uneven, and the result
     is blurred by a Gaussian point-spread function with shot-like noise.
     Returns ``(H, W)`` float32 in [0, 1].
+
+    Serves: U-Net paper section 4 (touching cells of the cell tracking data, synthetic); chapters 01, 05-09.
     """
     rng = np.random.default_rng(seed)
     n = int(instances.max())
@@ -234,6 +242,8 @@ def render_phase_contrast(instances: np.ndarray, *, noise: float = 0.05, seed: i
     ``I = b - alpha (phi - G_s * phi) - gamma phi``.
     Inside a cell ``phi`` exceeds its local mean (the cell is darker), just outside it falls
     below (a bright halo), which is the look of PhC-U373. Returns ``(H, W)`` float32 in [0, 1].
+
+    Serves: U-Net paper section 4 (touching cells of the cell tracking data, synthetic); chapters 01, 05-09.
     """
     rng = np.random.default_rng(seed)
     phi = _optical_thickness(instances, rng)
@@ -248,6 +258,8 @@ def render_dic(instances: np.ndarray, *, noise: float = 0.05, seed: int = 0) -> 
     A DIC microscope shows the derivative of the optical thickness ``phi`` along its shear
     direction, so cells look like reliefs lit from one side: ``I = b + beta d phi / ds``.
     The shear direction is drawn once per image. Returns ``(H, W)`` float32 in [0, 1].
+
+    Serves: U-Net paper section 4 (touching cells of the cell tracking data, synthetic); chapters 01, 05-09.
     """
     rng = np.random.default_rng(seed)
     phi = ndi.gaussian_filter(_optical_thickness(instances, rng), 1.0)
@@ -291,6 +303,8 @@ def synthetic_cells(
     Returns:
         A :class:`CellSample` with ``image`` ``(H, W)`` float32 in [0, 1] and ``instances``
         ``(H, W)`` int32.
+
+    Serves: U-Net paper section 4 (touching cells of the cell tracking data, synthetic); chapters 01, 05-09.
     """
     if rendering not in RENDERINGS:
         raise ValueError(f"rendering={rendering!r} is unknown; use one of {', '.join(RENDERINGS)}")

@@ -35,6 +35,8 @@ class EMSample:
         image: ``(H, W)`` float32 grey values in [0, 1]; membranes are dark.
         labels: ``(H, W)`` uint8, ``0`` = membrane, ``1`` = cell interior (ISBI convention).
         cells: ``(H, W)`` int32 id of the cell each pixel belongs to (1..N), membranes included.
+
+    Serves: U-Net paper section 4 (ISBI 2012 EM stack, a synthetic stand-in); chapters 07, 09.
     """
 
     image: np.ndarray
@@ -55,6 +57,8 @@ def em_partition(
     Pixel ``p`` belongs to the seed ``i`` that minimises ``|w(p) - s_i| / r_i``, where ``r_i``
     is the seed's size (log-normal) and ``w`` displaces ``p`` by a smooth random field of
     standard deviation ``warp`` pixels. Ids are consecutive; hidden seeds are dropped.
+
+    Serves: U-Net paper section 4 (ISBI 2012 EM stack, a synthetic stand-in); chapters 07, 09.
     """
     h, w = shape
     seeds = rng.uniform([0, 0], [h, w], size=(n_cells, 2))
@@ -78,6 +82,8 @@ def membrane_mask(cells: np.ndarray, width: np.ndarray | float) -> np.ndarray:
     Args:
         cells: ``(H, W)`` int cell ids.
         width: membrane width in pixels, a scalar or an ``(H, W)`` map (local width).
+
+    Serves: U-Net paper section 4 (ISBI 2012 EM stack, a synthetic stand-in); chapters 07, 09.
     """
     # a wall lies between two pixels: both are half a pixel from it
     walls = np.zeros(cells.shape, dtype=bool)
@@ -117,6 +123,8 @@ def synthetic_em(
     Returns:
         An :class:`EMSample`: ``image`` ``(H, W)`` float32 in [0, 1], ``labels`` ``(H, W)``
         uint8 (0 membrane, 1 interior), ``cells`` ``(H, W)`` int32.
+
+    Serves: U-Net paper section 4 (ISBI 2012 EM stack, a synthetic stand-in); chapters 07, 09.
     """
     shape = (size, size) if isinstance(size, (int, np.integer)) else tuple(int(s) for s in size)
     if len(shape) != 2 or min(shape) < 32:
@@ -188,6 +196,8 @@ def synthetic_em_stack(
     Returns:
         An :class:`~unet_course.data.isbi.EMStack`: ``images`` ``(N, H, W)`` float32 in [0, 1],
         ``labels`` ``(N, H, W)`` uint8 (0 membrane, 1 interior), ``slices`` ``0..N-1``.
+
+    Serves: U-Net paper section 4 (ISBI 2012 EM stack, a synthetic stand-in); chapters 07, 09.
     """
     if n_slices < 1:
         raise ValueError(f"n_slices must be >= 1, got {n_slices}")

@@ -45,6 +45,8 @@ class EMStack(NamedTuple):
         images: ``(N, H, W)`` float32 grey values in [0, 1].
         labels: ``(N, H, W)`` uint8, ``0`` = membrane, ``1`` = cell interior (ISBI convention).
         slices: ``(N,)`` int64 slice numbers in the original stack (00..29 for ISBI 2012).
+
+    Serves: U-Net paper section 4, Table 1 (the ISBI 2012 EM segmentation data); chapters 07, 09.
     """
 
     images: np.ndarray
@@ -57,6 +59,8 @@ def isbi_root(root: str | os.PathLike | None = None) -> Path:
 
     Raises ``FileNotFoundError`` with download instructions when neither names a folder that
     holds ``images/`` and ``labels/`` or ``train-volume.tif`` and ``train-labels.tif``.
+
+    Serves: U-Net paper section 4, Table 1 (the ISBI 2012 EM segmentation data); chapters 07, 09.
     """
     if root is None:
         env = os.environ.get(DATA_ENV, "").strip()
@@ -86,7 +90,10 @@ def _layout(path: Path) -> str | None:
 
 
 def isbi_available(root: str | os.PathLike | None = None) -> bool:
-    """True when :func:`load_isbi2012` would find the data (same arguments)."""
+    """True when :func:`load_isbi2012` would find the data (same arguments).
+
+    Serves: U-Net paper section 4, Table 1 (the ISBI 2012 EM segmentation data); chapters 07, 09.
+    """
     try:
         isbi_root(root)
     except FileNotFoundError:
@@ -120,6 +127,8 @@ def load_isbi2012(root: str | os.PathLike | None = None) -> EMStack:
             download and where to put it.
         ValueError: an image and its label differ in size, a label holds values other
             than 0 and 255, or a TIFF is not a stack of 8-bit grey pages.
+
+    Serves: U-Net paper section 4, Table 1 (the ISBI 2012 EM segmentation data); chapters 07, 09.
     """
     path = isbi_root(root)
     if _layout(path) == "tif":
@@ -191,6 +200,8 @@ def split_by_slice(
 
     Returns:
         ``(train, held)``: two :class:`EMStack` views in stack order.
+
+    Serves: U-Net paper section 4, Table 1 (the ISBI 2012 EM segmentation data); chapters 07, 09.
     """
     n = len(stack.images)
     if isinstance(held_out, (int, np.integer)):

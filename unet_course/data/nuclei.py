@@ -27,6 +27,8 @@ class NucleiSample(NamedTuple):
     Attributes:
         image: ``(H, W)`` float32 grey values in [0, 1] (min-max scaled).
         instances: ``(H, W)`` int32; 0 is background, nuclei are 1..N (consecutive).
+
+    Serves: a real image for the U-Net paper's section 4 pipeline; chapters 07-09.
     """
 
     image: np.ndarray
@@ -42,6 +44,8 @@ def nuclei_files() -> tuple[Path, Path]:
     """Paths of ``img2d.tif`` and ``mask2d.tif`` in the installed ``stardist`` package.
 
     Raises ``FileNotFoundError`` saying how to install the package when it or a file is missing.
+
+    Serves: a real image for the U-Net paper's section 4 pipeline; chapters 07-09.
     """
     spec = importlib.util.find_spec("stardist")
     if spec is None or not spec.submodule_search_locations:
@@ -69,6 +73,8 @@ def load_nuclei() -> NucleiSample:
 
     Raises:
         FileNotFoundError: stardist is not installed; the message gives the pip command.
+
+    Serves: a real image for the U-Net paper's section 4 pipeline; chapters 07-09.
     """
     import tifffile
     from skimage.segmentation import relabel_sequential

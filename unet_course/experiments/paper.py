@@ -328,7 +328,10 @@ RECIPES: dict[str, ExperimentRecipe] = {
 
 def augmenter(elastic: bool = True):
     """The chapter's training augmentation: random rotation (any angle), flips, grey values and,
-    when ``elastic``, the paper's elastic deformation (3x3 grid, 10 px standard deviation)."""
+    when ``elastic``, the paper's elastic deformation (3x3 grid, 10 px standard deviation).
+
+    Serves: U-Net paper section 4, Tables 1 and 2; chapter 09.
+    """
     from ..augment import Augmenter
 
     return Augmenter(max_shift=0.0, max_angle=180.0, flips=True, elastic_sigma=10.0 if elastic else 0.0,
@@ -422,7 +425,7 @@ def run_experiment(
         raise ValueError(f"tile={recipe.tile} is not an input size this U-Net accepts")
     train, test = data if data is not None else recipe.data(root)
     n_steps = steps or recipe.steps
-    tiles = TileDataset(train.images, train.targets, train.weights, input_size=recipe.tile,
+    tiles = TileDataset(train.images, train.targets, train.weights, tile_size=recipe.tile,
                         output_size=model.output_size(recipe.tile), augmenter=augmenter(recipe.elastic),
                         length=recipe.steps * recipe.batch_size, seed=recipe.seed)
     history = fit(model, tiles, steps=n_steps, optimizer=recipe.optimizer, lr=recipe.lr,

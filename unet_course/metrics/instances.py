@@ -46,6 +46,8 @@ def instances_from_foreground(foreground: ArrayLike, connectivity: int = 4, min_
 
     Returns:
         int32 labels of the input's shape, 0 = background, 1..K in raster order of first pixel.
+
+    Serves: U-Net paper section 4, Table 2 (cells scored per instance); chapters 08, 09.
     """
     if connectivity not in (4, 8):
         raise ValueError(f"connectivity must be 4 or 8, got {connectivity!r}")
@@ -84,6 +86,8 @@ def iou_matrix(pred: ArrayLike, target: ArrayLike) -> tuple[np.ndarray, np.ndarr
     Returns:
         ``(iou, true_ids, pred_ids)``: ``iou`` is a float64 ``(n_true, n_pred)`` matrix,
         ``iou[i, j]`` the IoU of true instance ``true_ids[i]`` and predicted ``pred_ids[j]``.
+
+    Serves: U-Net paper section 4, Table 2 (cells scored per instance); chapters 08, 09.
     """
     p = _labels(pred, "pred")
     t = _labels(target, "target")
@@ -102,7 +106,10 @@ def iou_matrix(pred: ArrayLike, target: ArrayLike) -> tuple[np.ndarray, np.ndarr
 
 
 class InstanceMatch(NamedTuple):
-    """Result of :func:`match_instances`."""
+    """Result of :func:`match_instances`.
+
+    Serves: U-Net paper section 4, Table 2 (cells scored per instance); chapters 08, 09.
+    """
 
     tp: int
     fp: int
@@ -124,6 +131,8 @@ def match_instances(pred: ArrayLike, target: ArrayLike, iou_threshold: float = 0
     Returns:
         :class:`InstanceMatch` with counts, precision, recall, F1 and the matched pairs. With no
         instance on either side precision, recall and F1 are 1.0 (nothing to get wrong).
+
+    Serves: U-Net paper section 4, Table 2 (cells scored per instance); chapters 08, 09.
     """
     if not 0.0 < iou_threshold <= 1.0:
         raise ValueError(f"iou_threshold must be in (0, 1], got {iou_threshold}")
@@ -153,6 +162,8 @@ class InstanceScores(NamedTuple):
     Each dict holds ``iou`` (foreground IoU, NaN when neither side has foreground), ``precision``,
     ``recall``, ``f1`` (instances matched one-to-one at IoU >= the threshold), the counts ``tp``,
     ``fp``, ``fn``, ``true`` and ``predicted`` (instances), and, per image, ``name``.
+
+    Serves: U-Net paper section 4, Table 2 (cells scored per instance); chapters 08, 09.
     """
 
     per_image: list[dict]
@@ -191,6 +202,8 @@ def evaluate_instances(
 
     Returns:
         :class:`InstanceScores` ``(per_image, pooled)``.
+
+    Serves: U-Net paper section 4, Table 2 (cells scored per instance); chapters 08, 09.
     """
     if not isinstance(predicted, (list, tuple)):
         predicted = [predicted]

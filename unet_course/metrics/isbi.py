@@ -67,6 +67,8 @@ def as_interior(label: ArrayLike, name: str = "label") -> np.ndarray:
 
     Returns:
         ``(H, W)`` bool array, True on interior pixels.
+
+    Serves: U-Net paper section 4, Table 1 (ISBI 2012 warping, Rand and pixel errors); chapter 09.
     """
     x = _to_numpy(label, name)
     if x.dtype == bool:
@@ -89,6 +91,8 @@ def binarize(pred: ArrayLike, threshold: float = 0.5, name: str = "pred") -> np.
 
     Returns:
         ``(H, W)`` bool array.
+
+    Serves: U-Net paper section 4, Table 1 (ISBI 2012 warping, Rand and pixel errors); chapter 09.
     """
     x = _to_numpy(pred, name)
     if x.dtype == bool or np.issubdtype(x.dtype, np.integer):
@@ -146,6 +150,8 @@ def pixel_error(pred: ArrayLike, target: ArrayLike, threshold: float = 0.5) -> f
 
     Returns:
         Error in ``[0, 1]``.
+
+    Serves: U-Net paper section 4, Table 1 (ISBI 2012 warping, Rand and pixel errors); chapter 09.
     """
     t, _ = _check_pair(pred, target)
     p = binarize(pred, threshold)
@@ -160,6 +166,8 @@ def pixel_fscore_error(pred: ArrayLike, target: ArrayLike, thresholds: Sequence[
 
     Returns:
         Error in ``[0, 1]``.
+
+    Serves: U-Net paper section 4, Table 1 (ISBI 2012 warping, Rand and pixel errors); chapter 09.
     """
     t, _ = _check_pair(pred, target)
     best = 0.0
@@ -183,6 +191,8 @@ def segments(interior: ArrayLike, connectivity: int = 4) -> np.ndarray:
 
     Returns:
         ``(H, W)`` int32 labels: 0 on membrane, 1..K on the K segments.
+
+    Serves: U-Net paper section 4, Table 1 (ISBI 2012 warping, Rand and pixel errors); chapter 09.
     """
     _check_connectivity(connectivity)
     x = _to_numpy(interior, "interior").astype(bool)
@@ -192,7 +202,10 @@ def segments(interior: ArrayLike, connectivity: int = 4) -> np.ndarray:
 
 
 class RandScores(NamedTuple):
-    """Pair-counting agreement of two segmentations (foreground-restricted)."""
+    """Pair-counting agreement of two segmentations (foreground-restricted).
+
+    Serves: U-Net paper section 4, Table 1 (ISBI 2012 warping, Rand and pixel errors); chapter 09.
+    """
 
     precision: float  # same-segment pairs of the prediction that are also same-segment in the truth
     recall: float  # same-segment pairs of the truth that the prediction keeps together
@@ -274,6 +287,8 @@ def rand_fscores(
 
     Returns:
         ``(thresholds, fscores)``, two float64 arrays of the same length.
+
+    Serves: U-Net paper section 4, Table 1 (ISBI 2012 warping, Rand and pixel errors); chapter 09.
     """
     t, _ = _check_pair(pred, target)
     true_seg = segments(t, connectivity)
@@ -304,6 +319,8 @@ def rand_error(
 
     Returns:
         Error in ``[0, 1]``.
+
+    Serves: U-Net paper section 4, Table 1 (ISBI 2012 warping, Rand and pixel errors); chapter 09.
     """
     _, f = rand_fscores(pred, target, thresholds, connectivity=connectivity)
     return float(1.0 - f.max())
@@ -357,6 +374,8 @@ def neighbourhood_codes(
 
     Returns:
         uint8 codes, ``(H, W)`` or the shape of ``rows``.
+
+    Serves: U-Net paper section 4, Table 1 (ISBI 2012 warping, Rand and pixel errors); chapter 09.
     """
     padded = np.pad(np.asarray(interior, dtype=np.uint8), 1, constant_values=0)
     if rows is None:
@@ -380,6 +399,8 @@ def simple_points(interior: ArrayLike, connectivity: int = 4) -> np.ndarray:
 
     Returns:
         ``(H, W)`` bool mask, True where flipping the pixel preserves the topology.
+
+    Serves: U-Net paper section 4, Table 1 (ISBI 2012 warping, Rand and pixel errors); chapter 09.
     """
     _check_connectivity(connectivity)
     x = _to_numpy(interior, "interior").astype(bool)
@@ -417,6 +438,8 @@ def warp_to_prediction(
 
     Returns:
         ``(H, W)`` bool map, the warped truth (True = interior).
+
+    Serves: U-Net paper section 4, Table 1 (ISBI 2012 warping, Rand and pixel errors); chapter 09.
     """
     _check_connectivity(connectivity)
     t, shape = _check_pair(pred, target)
@@ -473,6 +496,8 @@ def warping_error(
 
     Returns:
         Error in ``[0, 1]`` (fraction of all pixels).
+
+    Serves: U-Net paper section 4, Table 1 (ISBI 2012 warping, Rand and pixel errors); chapter 09.
     """
     warped = warp_to_prediction(pred, target, threshold, connectivity=connectivity, allowed=allowed)
     p = binarize(pred, threshold)

@@ -29,6 +29,8 @@ def confusion_matrix(pred: ArrayLike, target: ArrayLike, num_classes: int | None
     Returns:
         ``(num_classes, num_classes)`` int64 matrix ``m`` with ``m[t, p]`` = number of pixels of
         true class ``t`` predicted as ``p``.
+
+    Serves: U-Net paper section 4, Table 2 (IoU) and FCN paper section 5 (mean IU); chapters 01, 04, 09.
     """
     p = _as_class_map(pred, "pred")
     t = _as_class_map(target, "target")
@@ -46,7 +48,10 @@ def confusion_matrix(pred: ArrayLike, target: ArrayLike, num_classes: int | None
 
 
 def pixel_accuracy(pred: ArrayLike, target: ArrayLike) -> float:
-    """Fraction of pixels whose predicted class equals the true class, in [0, 1]."""
+    """Fraction of pixels whose predicted class equals the true class, in [0, 1].
+
+    Serves: U-Net paper section 4, Table 2 (IoU) and FCN paper section 5 (mean IU); chapters 01, 04, 09.
+    """
     m = confusion_matrix(pred, target)
     total = m.sum()
     if total == 0:
@@ -59,6 +64,8 @@ def iou_per_class(pred: ArrayLike, target: ArrayLike, num_classes: int | None = 
 
     Returns a ``(num_classes,)`` float64 array; a class absent from both ``pred`` and
     ``target`` has no defined IoU and gets ``nan``.
+
+    Serves: U-Net paper section 4, Table 2 (IoU) and FCN paper section 5 (mean IU); chapters 01, 04, 09.
     """
     m = confusion_matrix(pred, target, num_classes).astype(np.float64)
     tp = np.diag(m)
@@ -68,7 +75,10 @@ def iou_per_class(pred: ArrayLike, target: ArrayLike, num_classes: int | None = 
 
 
 def mean_iou(pred: ArrayLike, target: ArrayLike, num_classes: int | None = None) -> float:
-    """Mean of :func:`iou_per_class` over the classes present in ``pred`` or ``target``."""
+    """Mean of :func:`iou_per_class` over the classes present in ``pred`` or ``target``.
+
+    Serves: U-Net paper section 4, Table 2 (IoU) and FCN paper section 5 (mean IU); chapters 01, 04, 09.
+    """
     ious = iou_per_class(pred, target, num_classes)
     if np.all(np.isnan(ious)):
         raise ValueError("no class is present in pred or target: mean IoU is undefined")

@@ -43,6 +43,8 @@ class SlidingWindowNet(nn.Module):
         hidden: units of the fully connected hidden layer.
         num_classes: scores per patch.
         in_channels: channels of the image.
+
+    Serves: U-Net paper section 1 (Ciresan et al.'s sliding-window network, the baseline); chapter 05.
     """
 
     def __init__(self, patch_size: int = 33, poolings: int = 2, channels: int = 16, hidden: int = 64,
@@ -106,6 +108,8 @@ def poolings_needed(patch_size: int, max_side: int = 8) -> int:
 
     The fully connected layer of a patch classifier has ``channels * side**2`` inputs, so a
     larger patch needs more poolings to keep it small: the trade-off the U-Net paper names.
+
+    Serves: U-Net paper section 1 (Ciresan et al.'s sliding-window network, the baseline); chapter 05.
     """
     if patch_size < 3 or max_side < 1:
         raise ValueError(f"patch_size must be >= 3 and max_side >= 1, got {patch_size} and {max_side}")
@@ -131,6 +135,8 @@ def input_reads(kind: str, image_side: int, patch_size: int = 33, kernel: int = 
 
     Returns:
         ``(image_side, image_side)`` float tensor of read counts.
+
+    Serves: U-Net paper section 1 (Ciresan et al.'s sliding-window network, the baseline); chapter 05.
     """
     if kind not in ("sliding", "fully_convolutional"):
         raise ValueError(f"kind must be 'sliding' or 'fully_convolutional', got {kind!r}")

@@ -92,6 +92,8 @@ def he_normal_(module: nn.Conv2d | nn.ConvTranspose2d, generator: torch.Generato
 
     ``N`` is the number of incoming nodes of one neuron: ``k * k * in_channels`` for a
     ``k x k`` convolution (``9 * 64 = 576`` for a 3x3 convolution after 64 channels).
+
+    Serves: U-Net paper section 2, Fig. 1 (network architecture); chapter 05.
     """
     std = math.sqrt(2.0 / _fan_in(module))
     with torch.no_grad():
@@ -105,6 +107,8 @@ class ConvBlock(nn.Sequential):
 
     Input ``(B, in_channels, H, W)``; output ``(B, out_channels, H - 4, W - 4)`` with
     ``padding="valid"`` and ``(B, out_channels, H, W)`` with ``padding="same"``.
+
+    Serves: U-Net paper section 2, Fig. 1 (network architecture); chapter 05.
     """
 
     def __init__(self, in_channels: int, out_channels: int, padding: Padding = "valid") -> None:
@@ -128,6 +132,8 @@ class UpBlock(nn.Module):
     The 2x2 up-convolution (stride 2) doubles the size and halves the channels, ``skip`` is
     centre-cropped to ``2h x 2w`` and concatenated (skip first), and a :class:`ConvBlock` maps
     the ``in_channels`` channels to ``out_channels``.
+
+    Serves: U-Net paper section 2, Fig. 1 (network architecture); chapter 05.
     """
 
     def __init__(self, in_channels: int, out_channels: int, padding: Padding = "valid") -> None:
@@ -146,7 +152,10 @@ class UpBlock(nn.Module):
 @dataclass(frozen=True)
 class SizeStep:
     """One step of the size walk: after layer ``layer`` a map is ``size`` pixels wide with
-    ``channels`` channels, at ``level`` (0 = full resolution, ``depth`` = bottleneck)."""
+    ``channels`` channels, at ``level`` (0 = full resolution, ``depth`` = bottleneck).
+
+    Serves: U-Net paper section 2, Fig. 1 (network architecture); chapter 05.
+    """
 
     layer: str
     size: int
@@ -170,6 +179,8 @@ class UNet(nn.Module):
     Input ``(B, in_channels, H, W)`` float with ``H`` and ``W`` valid sizes (see
     :meth:`valid_input_size`); output ``(B, num_classes, output_size(H), output_size(W))``,
     unnormalised class scores (logits).
+
+    Serves: U-Net paper section 2, Fig. 1 (network architecture); chapter 05.
     """
 
     def __init__(
@@ -484,6 +495,8 @@ def activation_moments(model: nn.Module, x: Tensor) -> list[dict]:
         (``"conv3x3"``, ``"upconv"``, ``"conv1x1"``...), ``fan_in`` (the paper's N), ``input``
         (mean of x^2 over the batch, channels and pixels) and ``output`` (mean of y^2, before any
         ReLU).
+
+    Serves: U-Net paper section 2, Fig. 1 (network architecture); chapter 05.
     """
     names = {m: n for n, m in model.named_modules()}
     records: list[dict] = []

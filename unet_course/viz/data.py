@@ -97,6 +97,8 @@ def explorer(draw, **controls):
         notebook headless writes nothing into the ``Output`` widget: nbclient (nbval, nbconvert)
         can stall for its whole cell timeout on output captured by one, as ``ipywidgets.interact``
         does.
+
+    Serves: figures of the data of chapters 01, 07-09 (U-Net paper section 4).
     """
     import ipywidgets as widgets
 
