@@ -183,12 +183,13 @@ def language() -> str:
     value = os.environ.get(LANGUAGE_VARIABLE, "").strip()
     if not value:
         return "en"
-    if value.lower() not in LANGUAGES:
-        raise ValueError(
-            f"{LANGUAGE_VARIABLE}={value!r} is not a language of the course; set it to one of "
-            f"{', '.join(LANGUAGES)} (or leave it unset for English)"
-        )
-    return value.lower()
+    from .runtime import look_up_option  # the package's one checker of option strings
+
+    try:
+        return look_up_option(value.lower(), LANGUAGES, what="language")
+    except ValueError as error:  # names the nearest valid language and lists them all
+        raise ValueError(f"{LANGUAGE_VARIABLE}={value!r} is not a language of the course: {error}"
+                         "; or leave it unset for English.") from None
 
 
 def _t(template: str, **fields: Any) -> str:
