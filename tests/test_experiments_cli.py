@@ -34,3 +34,33 @@ def test_shipped_checkpoints_are_written_only_when_asked(capsys):
     assert "--into-package" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["ch08_weighted", "--out", "x", "--into-package"])
+
+
+def test_each_shipped_checkpoint_names_the_command_that_remakes_it_today(monkeypatch, tmp_path, capsys):
+    """Chapter 08 prints this command; it must run with today's command line and name its own recipe."""
+    import shlex
+
+    from unet_course.experiments import registry, remake_command
+    from unet_course.train import load_checkpoint
+
+    calls = []
+
+    def fake_retrain(name, out_dir, **options):  # records what the command line would retrain, trains nothing
+        calls.append((name, out_dir, options))
+        path = tmp_path / f"{name}.pt"
+        path.write_bytes(b"x")
+        return path
+
+    monkeypatch.setattr(registry, "retrain", fake_retrain)
+    for path in sorted(CHECKPOINT_DIR.glob("ch0[89]_*.pt")):
+        command = remake_command(load_checkpoint(path).meta)
+        words = shlex.split(command)
+        assert words[:3] == ["python", "-m", "unet_course.experiments"], f"{path.name}: {command}"
+        calls.clear()
+        main(words[3:])
+        assert [(c[0], c[1]) for c in calls] == [(path.stem, CHECKPOINT_DIR)], (
+            f"{path.name}: `{command}` should retrain {path.stem} into the package's checkpoint folder")
+    assert remake_command({"command": "python -m unet_course.train ch08_weighted --replicates 1 2"}) == (
+        "python -m unet_course.experiments ch08_weighted --replicates 1 2 --into-package")
+    with pytest.raises(ValueError, match="no command"):
+        remake_command({})

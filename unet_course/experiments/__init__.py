@@ -16,7 +16,7 @@ The names chapters 08 and 09 use are importable from here:
 
 from . import augmentation, fcn, paper, registry, weightmap
 from .paper import *  # noqa: F403  (chapter 09's names, paper.__all__)
-from .registry import RECIPES, describe, main, retrain
+from .registry import RECIPES, describe, main, remake_command, retrain
 from .weightmap import Recipe, TouchingCellsTiles, evaluate_separation, paper_setup, run_recipe
 
 __all__ = ["augmentation", "fcn", "paper", "registry", "weightmap", *registry.__all__,

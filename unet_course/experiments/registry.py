@@ -28,10 +28,40 @@ from .. import runtime
 from ..train import CHECKPOINT_DIR, save_checkpoint
 from . import fcn, paper, weightmap
 
-__all__ = ["RECIPES", "describe", "main", "retrain"]
+__all__ = ["RECIPES", "describe", "main", "remake_command", "retrain"]
 
 #: Every recipe behind a shipped checkpoint, by the checkpoint's name (``NAME.pt``).
 RECIPES: dict[str, Any] = {"ch04_fcn_curves": fcn.CURVE_RECIPE, **weightmap.RECIPES, **paper.RECIPES}
+
+
+#: The command line the shipped checkpoints of chapter 08 were first made with; its recipes and
+#: options are today's ``python -m unet_course.experiments``.
+_LEGACY_COMMAND = "python -m unet_course.train "
+_COMMAND = "python -m unet_course.experiments "
+
+
+def remake_command(meta: dict[str, Any]) -> str:
+    """The command that remakes a shipped checkpoint today, from the ``"command"`` its metadata records.
+
+    The metadata keeps what was run (the files and their weights are not rewritten); checkpoints
+    made before the one command line existed record ``python -m unet_course.train NAME ...``, whose
+    recipes and options ``python -m unet_course.experiments`` took over unchanged. A command
+    without ``--out`` gets ``--into-package``, which writing over a shipped file takes today.
+
+    >>> remake_command({"command": "python -m unet_course.train ch08_weighted --replicates 1 2"})
+    'python -m unet_course.experiments ch08_weighted --replicates 1 2 --into-package'
+
+    Serves: the shipped checkpoints of chapters 04, 08 and 09.
+    """
+    command = str(meta.get("command") or "").strip()
+    if not command:
+        raise ValueError("this checkpoint records no command; python -m unet_course.experiments --list names the recipes")
+    if command.startswith(_LEGACY_COMMAND):
+        command = _COMMAND + command[len(_LEGACY_COMMAND):]
+    words = command.split()
+    if command.startswith(_COMMAND) and "--into-package" not in words and not any(w.startswith("--out") for w in words):
+        command += " --into-package"
+    return command
 
 
 def describe(name: str) -> str:
