@@ -8,6 +8,13 @@ inside an output as not translatable, before Sphinx's ``Locale`` transform (prio
 gettext builder look at the document. Figure captions and image alt text, which myst-nb takes
 from the cell's metadata (``mystnb.figure.caption``, ``mystnb.image.alt``), are prose written
 for the reader and stay translatable.
+
+One kind of output is prose too: an exercise prompt that a cell shows with ``quiz.show("NN.id")``
+(``unet_course.quiz.show``: the question's id and kind, its prompt and options, as Markdown). The
+outputs of a cell whose source calls ``quiz.show(`` stay translatable, so their messages are in
+the catalogs, the Korean book shows the prompt in Korean, and ``scripts/make_korean.py`` rebuilds
+the Korean notebooks' stored prompt (and ``unet_course/questions/_ko_prompts.py``, what
+``quiz.show`` prints under ``UNET_COURSE_LANG=ko``) from the same messages.
 """
 
 from __future__ import annotations
@@ -18,6 +25,8 @@ from docutils import nodes
 from sphinx.transforms import SphinxTransform
 
 KEEP_TRANSLATABLE = (nodes.caption, nodes.legend, nodes.image)
+# A code cell whose outputs are an exercise prompt (prose to translate), found in its source.
+PROMPT_CALL = "quiz.show("
 
 
 def is_output(node: nodes.Node) -> bool:
@@ -34,12 +43,27 @@ class UntranslatedOutputs(SphinxTransform):
 
     def apply(self, **kwargs: Any) -> None:
         for output in self.document.findall(is_output):
+            if shows_prompt(output):
+                continue
             for node in output.findall(nodes.TextElement):
                 if isinstance(node, KEEP_TRANSLATABLE) or any(
                     isinstance(parent, KEEP_TRANSLATABLE) for parent in _ancestors(node, output)
                 ):
                     continue
                 node["translatable"] = False
+
+
+def shows_prompt(output: nodes.Node) -> bool:
+    """True when ``output`` belongs to a code cell whose source calls ``quiz.show(``: myst-nb puts
+    the cell's source (``nb_element="cell_code_source"``) and its outputs in one cell container."""
+    cell = output.parent
+    if cell is None:
+        return False
+    for child in cell.children:
+        if isinstance(child, nodes.container) and child.get("nb_element") == "cell_code_source":
+            if any(PROMPT_CALL in block.astext() for block in child.findall(nodes.literal_block)):
+                return True
+    return False
 
 
 def _ancestors(node: nodes.Node, stop: nodes.Node) -> list[nodes.Node]:
