@@ -1,7 +1,7 @@
 """Write the Korean notebooks: the English chapters with their Markdown rebuilt from the catalogs.
 
     python scripts/make_korean.py                    # notebooks/*.ipynb -> notebooks/ko/*.ipynb
-    python scripts/make_korean.py --check            # exit 1 when notebooks/ko/ is stale
+    python scripts/make_korean.py --check            # exit 1 when notebooks/ko/ (or the prompt table) is stale
 
 One source of truth for code: every code cell, with its stored outputs, is the English
 notebook's. Only the Markdown changes. The translations come from the message catalogs that
@@ -29,6 +29,14 @@ The Korean notebook starts with one extra code cell (tagged ``unet-course-lang``
 ``UNET_COURSE_LANG=ko``, so ``quiz.check`` answers in Korean; the verdicts and messages of the
 quiz in the copied outputs are put into Korean with the quiz's own table
 (``unet_course.quiz.localize_feedback``).
+
+Exercise prompts shown by ``quiz.show("NN.id")`` are a code cell's ``text/markdown`` output, yet
+prose: the book's gettext extraction keeps them (``book/_ext/untranslated_outputs.py``), so the
+chapter's catalog has their messages. The stored ``text/markdown`` output of such a cell is
+rebuilt from the catalog with the same block replacement as a Markdown cell (and counted like the
+cells). The same translations, for the prompts of the questions the chapters show, are written
+to ``unet_course/questions/_ko_prompts.py`` (:func:`prompt_table`), which ``quiz.show`` and
+``quiz.widget`` use under ``UNET_COURSE_LANG=ko``; ``--check`` also fails when that file is stale.
 """
 
 from __future__ import annotations
@@ -75,6 +83,9 @@ OPTION = re.compile(r"^\s*:[\w-]+:")
 FENCE_TYPES = {"fence", "colon_fence"}
 # [text](../x), ![alt](../x), <img src="../x">: links from notebooks/ to the rest of the repository
 RELATIVE_LINK = re.compile(r"(\]\(\s*<?|\bsrc=[\"']|\bhref=[\"'])(\.\./)")
+# A code cell that shows an exercise prompt: quiz.show("NN.id")
+SHOW_CALL = re.compile(r"""\bquiz\.show\(\s*["']([^"']+)["']""")
+PROMPTS_FILE = ROOT / "unet_course" / "questions" / "_ko_prompts.py"
 
 
 def parser() -> MarkdownIt:
@@ -326,9 +337,13 @@ def korean_notebook(nb: nbformat.NotebookNode, catalog: Catalog, counts: Counts)
         if cell.cell_type == "markdown":
             cell.source = relink(translate_markdown(cell.source, catalog, counts, md))
         elif cell.cell_type == "code":
+            shows_prompt = SHOW_CALL.search(cell.source) is not None
             for output in cell.get("outputs", []):
                 if output.get("output_type") == "stream" and isinstance(output.get("text"), str):
                     output["text"] = quiz.localize_feedback(output["text"], "ko")
+                data = output.get("data", {})
+                if shows_prompt and isinstance(data.get("text/markdown"), str):
+                    data["text/markdown"] = translate_markdown(data["text/markdown"], catalog, counts, md)
     first = language_cell()
     if (out.nbformat, out.nbformat_minor) < (4, 5):
         first.pop("id", None)
@@ -357,6 +372,66 @@ def build(source: Path, locales: Path) -> dict[str, tuple[nbformat.NotebookNode,
         counts = Counts()
         result[path.name] = (korean_notebook(nbformat.read(path, as_version=4), catalog, counts), counts, catalog)
     return result
+
+
+def prompt_table(source: Path, locales: Path) -> dict[str, tuple[str, str, dict[str, str]]]:
+    """The Korean prompt of every question that a chapter of ``source`` shows with
+    ``quiz.show("NN.id")``, by id: ``(English Markdown, Korean Markdown, messages)``. The English
+    Markdown is the question's ``to_markdown()`` today; the Korean one is it with every block
+    replaced from the chapter's catalog (as a Markdown cell); ``messages`` maps the question's
+    prompt and each option (English) to its Korean text, for ``quiz.widget``. A question whose
+    blocks are not all translated is left out (``tests/test_quiz_korean.py`` reports it)."""
+    md = parser()
+    table: dict[str, tuple[str, str, dict[str, str]]] = {}
+    for path in sorted(source.glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        ids = [m.group(1) for c in nb.cells if c.cell_type == "code" for m in SHOW_CALL.finditer(c.source)]
+        if not ids:
+            continue
+        catalog = Catalog(catalog_for(path, locales))
+        for id_ in ids:
+            question = quiz.get(id_)
+            english = question.to_markdown()
+            counts = Counts()
+            korean = translate_markdown(english, catalog, counts, md)
+            if counts.not_translated:
+                continue
+            messages: dict[str, str] = {}
+            prompt = catalog.messages.get(message_key(question.prompt), "")
+            if prompt and "\n\n" not in question.prompt:
+                messages[question.prompt] = prompt.replace("\n", " ")
+            for i, option in enumerate(getattr(question, "options", [])):
+                label = f"**{i}**: "
+                text = catalog.messages.get(message_key(label + option), "")
+                if text.startswith(label):
+                    messages[option] = text[len(label):].replace("\n", " ")
+            table[id_] = (english, korean, messages)
+    return table
+
+
+def prompt_module(table: dict[str, tuple[str, str, dict[str, str]]]) -> str:
+    """The source of ``unet_course/questions/_ko_prompts.py`` for ``table`` (:func:`prompt_table`)."""
+    prompts = {english: korean for english, korean, _ in table.values()}
+    messages = {k: v for _, _, found in table.values() for k, v in found.items()}
+    lines = [
+        '"""Korean exercise prompts for ``quiz.show`` and ``quiz.widget`` (``UNET_COURSE_LANG=ko``).',
+        "",
+        "GENERATED by scripts/make_korean.py from the chapters' catalogs",
+        "(locales/ko/LC_MESSAGES/notebooks/*.po, the messages of the prompts that the chapters show with",
+        '``quiz.show("NN.id")``); do not edit: change the catalogs and run ``make korean``.',
+        "tests/test_quiz_korean.py fails when this file is stale.",
+        "",
+        "PROMPTS: a question's English Markdown (``Question.to_markdown()``) -> its Korean Markdown.",
+        "MESSAGES: a question's English prompt or option text -> its Korean text.",
+        '"""',
+        "",
+        "PROMPTS: dict[str, str] = {",
+    ]
+    lines += [f"    {english!r}:\n        {korean!r}," for english, korean in prompts.items()]
+    lines += ["}", "", "MESSAGES: dict[str, str] = {"]
+    lines += [f"    {english!r}:\n        {korean!r}," for english, korean in messages.items()]
+    lines += ["}", ""]
+    return "\n".join(lines)
 
 
 def write(built: dict[str, tuple[nbformat.NotebookNode, Counts, Catalog]], destination: Path) -> None:
@@ -401,7 +476,11 @@ def main(argv: list[str] | None = None) -> int:
         parser_.error("the destination must differ from the source: it would overwrite the English notebooks")
     built = build(args.source, args.locales)
     print(report(built, args.verbose))
+    prompts = prompt_module(prompt_table(args.source, args.locales))
     if args.check:
+        if not PROMPTS_FILE.exists() or PROMPTS_FILE.read_text(encoding="utf-8") != prompts:
+            print("stale or missing:", PROMPTS_FILE.relative_to(ROOT))
+            return 1
         stale = [
             name for name, (nb, _, _) in built.items()
             if not (destination / name).exists() or (destination / name).read_text(encoding="utf-8") != nbformat.writes(nb) + "\n"
@@ -411,6 +490,7 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         return 0
     write(built, destination)
+    PROMPTS_FILE.write_text(prompts, encoding="utf-8")
     return 0
 
 

@@ -4,7 +4,8 @@
   lacks its English chapter;
 - the code cells are the English ones, cell by cell (the Korean notebook only adds the first
   cell, which sets ``UNET_COURSE_LANG=ko``), and so are the stored outputs, with the quiz's
-  verdicts put into Korean;
+  verdicts put into Korean and the exercise prompts of ``quiz.show`` cells the Korean ones that
+  ``quiz.show`` prints under ``UNET_COURSE_LANG=ko``;
 - the committed files are current: regenerating them from the English notebooks and the catalogs
   (``locales/ko/``) gives them back, byte for byte;
 - the Korean learner's edition holds no solution (the checks of ``tests/test_student_edition.py``);
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -27,6 +29,7 @@ import pytest
 from babel.messages.pofile import read_po, write_po
 
 from unet_course import quiz
+from unet_course.questions import _ko_prompts
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
@@ -34,6 +37,7 @@ KOREAN = NOTEBOOKS / "ko"
 LEARNER = ROOT / "learner"
 LEARNER_KO = LEARNER / "ko"
 LOCALES = ROOT / "locales"
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
 
 def _load(name: str):
@@ -92,6 +96,16 @@ def test_korean_code_is_the_english_code(path):
         for output in expected:
             if output.get("output_type") == "stream":
                 output["text"] = quiz.localize_feedback(output["text"], "ko")
+            prompt = output.get("data", {}).get("text/markdown")
+            if make_korean.SHOW_CALL.search(e.source) and prompt is not None:
+                assert prompt in _ko_prompts.PROMPTS, (
+                    f"notebooks/{path.name}: code cell {i} shows a prompt that has no Korean version in "
+                    "unet_course/questions/_ko_prompts.py: translate it in locales/ko and run `make student`"
+                )
+                output["data"]["text/markdown"] = _ko_prompts.PROMPTS[prompt]
+                assert HANGUL.search(k.outputs[expected.index(output)]["data"]["text/markdown"]), (
+                    f"notebooks/ko/{path.name}: the prompt shown by code cell {i} is not Korean"
+                )
         assert json.loads(json.dumps(k.outputs)) == expected, f"notebooks/ko/{path.name}: outputs of code cell {i} differ"
     kinds = [c.cell_type for c in korean.cells[1:]]
     assert kinds == [c.cell_type for c in english.cells], f"notebooks/ko/{path.name}: the cells are not the English ones, in order"

@@ -8,6 +8,7 @@ that changes without its Korean version fails here, naming the question or the m
 from __future__ import annotations
 
 import ast
+import html
 import re
 import string
 from pathlib import Path
@@ -169,3 +170,87 @@ def test_localize_feedback_matches_what_check_prints_in_korean(monkeypatch, caps
     assert quiz.localize_feedback("plain text\n[x] Correct-ish", "ko") == "plain text\n[x] Correct-ish"
     with pytest.raises(ValueError, match="en, ko"):
         quiz.localize_feedback("x", "de")
+
+
+# --- the exercise prompts that the chapters show (quiz.show, quiz.widget) ----------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _make_korean():
+    import importlib.util
+    import sys
+
+    if "make_korean" in sys.modules:
+        return sys.modules["make_korean"]
+    spec = importlib.util.spec_from_file_location("make_korean", ROOT / "scripts" / "make_korean.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["make_korean"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _shown() -> list[tuple[str, Path]]:
+    """(question id, chapter catalog) of every ``quiz.show("NN.id")`` in the chapters."""
+    import nbformat
+
+    make_korean = _make_korean()
+    found = []
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type == "code":
+                found += [(m.group(1), make_korean.catalog_for(path, ROOT / "locales")) for m in make_korean.SHOW_CALL.finditer(cell.source)]
+    return found
+
+
+SHOWN = _shown()
+
+
+def test_the_chapters_show_prompts():
+    assert len(SHOWN) >= 10, f"expected the chapters to show their exercise prompts with quiz.show, found {SHOWN}"
+
+
+@pytest.mark.parametrize("qid, po", SHOWN, ids=[q for q, _ in SHOWN])
+def test_korean_show_is_the_catalogs_translation(qid, po, monkeypatch):
+    """quiz.show in Korean prints the prompt as the chapter's catalog translates it (the message
+    of every block, as the Korean book shows the stored output); English stays the default."""
+    make_korean = _make_korean()
+    english = quiz.get(qid).to_markdown()
+    monkeypatch.delenv("UNET_COURSE_LANG", raising=False)
+    assert quiz.show(qid).data == english
+    counts = make_korean.Counts()
+    expected = make_korean.translate_markdown(english, make_korean.Catalog(po), counts)
+    assert counts.not_translated == 0, (
+        f"{qid}: {po.name} has no Korean for {counts.untranslated + counts.missing}: translate it (make translations)"
+    )
+    monkeypatch.setenv("UNET_COURSE_LANG", "ko")
+    korean = quiz.show(qid).data
+    assert korean == expected, f"{qid}: quiz.show in Korean is not the catalog's translation: run `make korean`"
+    assert HANGUL.search(korean) and korean.startswith(f"**{qid}**")
+
+
+def test_prompt_table_is_current():
+    """unet_course/questions/_ko_prompts.py is what scripts/make_korean.py writes from the
+    catalogs today (it is generated, never edited)."""
+    make_korean = _make_korean()
+    expected = make_korean.prompt_module(make_korean.prompt_table(ROOT / "notebooks", ROOT / "locales"))
+    assert make_korean.PROMPTS_FILE.read_text(encoding="utf-8") == expected, (
+        "unet_course/questions/_ko_prompts.py is stale (a prompt or its catalog changed): run `make korean` and commit it"
+    )
+
+
+def test_korean_widget_title_and_options(monkeypatch):
+    pytest.importorskip("ipywidgets")
+    from unet_course.questions import _ko_prompts
+
+    qid = next(q for q, _ in SHOWN if isinstance(quiz.get(q), quiz.Choice))
+    question = quiz.get(qid)
+    monkeypatch.setenv("UNET_COURSE_LANG", "ko")
+    title, radio = quiz.widget(qid).children[:2]
+    assert html.escape(_ko_prompts.MESSAGES[question.prompt]) in title.value and HANGUL.search(title.value)
+    assert [label for label, _ in radio.options] == [
+        f"{i}: {_ko_prompts.MESSAGES[o]}" for i, o in enumerate(question.options)
+    ]
+    monkeypatch.delenv("UNET_COURSE_LANG")
+    title, radio = quiz.widget(qid).children[:2]
+    assert question.options[0] in radio.options[0][0] and not HANGUL.search(title.value)

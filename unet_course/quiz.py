@@ -25,6 +25,9 @@ Language: the verdicts, hints, explanations and messages are English by default 
 written once, in English, and passed through :func:`_t`; its Korean version is looked up by the
 English text (``MESSAGES_KO`` below; hints and explanations in ``unet_course/questions/_ko.py``),
 so an English text changed without its Korean one fails ``tests/test_quiz_korean.py``.
+The prompts that the chapters show with :func:`show` are prose of the book, translated in its
+message catalogs (``locales/ko``); ``scripts/make_korean.py`` writes them to
+``unet_course/questions/_ko_prompts.py``, which :func:`show` and :func:`widget` read in Korean.
 """
 
 from __future__ import annotations
@@ -197,6 +200,14 @@ def _t(template: str, **fields: Any) -> str:
     if language() == "ko":
         template = MESSAGES_KO.get(template, template)
     return template.format(**fields) if fields else template
+
+
+def _prompt_ko() -> tuple[dict[str, str], dict[str, str]]:
+    """The Korean prompts (English Markdown -> Korean Markdown) and their prompt and option texts
+    (English -> Korean), generated from the book's catalogs by ``scripts/make_korean.py``."""
+    from unet_course.questions import _ko_prompts
+
+    return _ko_prompts.PROMPTS, _ko_prompts.MESSAGES
 
 
 def _ko_texts() -> tuple[dict[str, str], dict[str, str]]:
@@ -943,11 +954,15 @@ def show(id: str | Question) -> Any:
     """The question as a Markdown display object (prompt, and options for choice questions).
 
     Static: it renders in the HTML book without a kernel. In a notebook, make it the last
-    expression of a cell, or pass it to ``IPython.display.display``.
+    expression of a cell, or pass it to ``IPython.display.display``. With ``UNET_COURSE_LANG=ko``
+    the prompt is the Korean one of the book's catalogs (English when it has none).
     """
     from IPython.display import Markdown
 
-    return Markdown(_question(id).to_markdown())
+    text = _question(id).to_markdown()
+    if language() == "ko":
+        text = _prompt_ko()[0].get(text, text)
+    return Markdown(text)
 
 
 def widget(id: str | Question) -> Any:
@@ -959,8 +974,9 @@ def widget(id: str | Question) -> Any:
     import ipywidgets as widgets
 
     question = _question(id)
+    texts = _prompt_ko()[1] if language() == "ko" else {}
     if isinstance(question, Choice):
-        labels = [(f"{i}: {o}", i) for i, o in enumerate(question.options)]
+        labels = [(f"{i}: {texts.get(o, o)}", i) for i, o in enumerate(question.options)]
     elif isinstance(question, TrueFalse):
         labels = [("True", True), ("False", False)]
     else:
@@ -968,7 +984,8 @@ def widget(id: str | Question) -> Any:
             "quiz.widget shows Choice and TrueFalse questions; {id} is a {kind} question: answer it with quiz.check({id}, answer)",
             id=repr(question.id), kind=question.kind,
         ))
-    title = widgets.HTML(f"<b>{html.escape(question.id)}</b>: {html.escape(question.prompt)}")
+    prompt = texts.get(question.prompt, question.prompt)
+    title = widgets.HTML(f"<b>{html.escape(question.id)}</b>: {html.escape(prompt)}")
     radio = widgets.RadioButtons(options=labels, value=None, layout=widgets.Layout(width="auto"))
     button = widgets.Button(description=_t("Check"), button_style="primary")
     verdict = widgets.HTML("")
