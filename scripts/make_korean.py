@@ -476,9 +476,11 @@ def main(argv: list[str] | None = None) -> int:
         parser_.error("the destination must differ from the source: it would overwrite the English notebooks")
     built = build(args.source, args.locales)
     print(report(built, args.verbose))
-    prompts = prompt_module(prompt_table(args.source, args.locales))
+    # the package's prompt table comes from the course's own chapters (not a copy elsewhere)
+    course = args.source.resolve() == (ROOT / "notebooks").resolve()
+    prompts = prompt_module(prompt_table(args.source, args.locales)) if course else None
     if args.check:
-        if not PROMPTS_FILE.exists() or PROMPTS_FILE.read_text(encoding="utf-8") != prompts:
+        if prompts is not None and (not PROMPTS_FILE.exists() or PROMPTS_FILE.read_text(encoding="utf-8") != prompts):
             print("stale or missing:", PROMPTS_FILE.relative_to(ROOT))
             return 1
         stale = [
@@ -490,7 +492,8 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         return 0
     write(built, destination)
-    PROMPTS_FILE.write_text(prompts, encoding="utf-8")
+    if prompts is not None:
+        PROMPTS_FILE.write_text(prompts, encoding="utf-8")
     return 0
 
 
