@@ -43,18 +43,28 @@ def test_every_page_has_a_catalog(english_messages: Path) -> None:
 
 
 def test_outputs_are_not_extracted(english_messages: Path) -> None:
-    """Code-cell outputs stay English: a text/markdown output table is no message."""
+    """Code-cell outputs stay English: a text/markdown output table is no message. (An exercise
+    prompt shown by ``quiz.show(...)`` is prose and is extracted: see the test below.)"""
     pot = (english_messages / "notebooks" / "09_experiments.pot").read_text(encoding="utf-8")
     import json
 
     nb = json.loads((ROOT / "notebooks" / "09_experiments.ipynb").read_text(encoding="utf-8"))
     outputs = [o["data"]["text/markdown"] for c in nb["cells"] if c["cell_type"] == "code"
+               and "quiz.show(" not in "".join(c["source"])
                for o in c.get("outputs", []) if "text/markdown" in o.get("data", {})]
     assert outputs, "chapter 09 is expected to have a text/markdown output (a result table)"
     first_line = next(line for text in outputs for line in "".join(text).splitlines() if line.strip("|-: "))
     cells = [cell.strip() for cell in first_line.strip("|").split("|") if cell.strip()]
     assert cells and not any(f'msgid "{cell}"' in pot for cell in cells), (
         f"the header of an output table of chapter 09 was extracted for translation: {cells}")
+
+
+def test_quiz_prompts_are_extracted(english_messages: Path) -> None:
+    """The output of a cell that calls ``quiz.show(...)`` is an exercise prompt, prose for the
+    reader: its heading (id and kind) is a message of the chapter (book/_ext/untranslated_outputs.py)."""
+    pot = (english_messages / "notebooks" / "09_experiments.pot").read_text(encoding="utf-8")
+    assert 'msgid "**09.predict-tta** (multiple choice)"' in pot, (
+        "the exercise prompt shown by quiz.show(\"09.predict-tta\") in chapter 09 was not extracted for translation")
 
 
 def test_every_message_is_translated(english_messages: Path) -> None:
