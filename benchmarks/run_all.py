@@ -420,7 +420,7 @@ def time_to_rand(device: torch.device, quick: bool, target: float, budget_s: flo
     model = recipe.model().to(device)
     steps = 100_000
     # the training tiles of chapter 09's run_experiment: random augmented crops, one per index
-    tiles = TileDataset(train_set.images, train_set.targets, train_set.weights, input_size=recipe.tile,
+    tiles = TileDataset(train_set.images, train_set.targets, train_set.weights, tile_size=recipe.tile,
                         output_size=model.output_size(recipe.tile), augmenter=experiments.augmenter(recipe.elastic),
                         length=steps * recipe.batch_size, seed=recipe.seed)
     eval_every = 100 if cuda else 50

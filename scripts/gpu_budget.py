@@ -123,7 +123,7 @@ def measure_host(repeats: int = 3) -> dict[str, float]:
     # chapter 07: four augmented 92 px tiles a step (rotation, flips, grey values, elastic)
     image = synthetic_cells(256, 40, seed=0)
     aug = Augmenter(max_shift=0.0, max_angle=180.0, flips=True, elastic_sigma=3.0, gray=True)
-    tiles = TileDataset([image.image], [image.foreground.astype(np.int64)], input_size=92, output_size=52,
+    tiles = TileDataset([image.image], [image.foreground.astype(np.int64)], tile_size=92, output_size=52,
                         augmenter=aug, length=64, seed=0)
     out["ch07_batch"] = best(lambda: [tiles[i] for i in range(4)])
     # chapter 08: one 380 px training image of touching cells with its weight map (paper_setup)
@@ -132,7 +132,7 @@ def measure_host(repeats: int = 3) -> dict[str, float]:
     # chapter 09: one augmented 572 px tile of the full profile's phase-contrast recipe
     big = E.full_profile(E.RECIPES["ch09_phc"], steps=10)
     data, _ = big.data()
-    tiles = TileDataset(data.images, data.targets, data.weights, input_size=big.tile, output_size=388,
+    tiles = TileDataset(data.images, data.targets, data.weights, tile_size=big.tile, output_size=388,
                         augmenter=E.augmenter(True), length=64, seed=0)
     out["ch09_tile"] = best(lambda: tiles[0])
     # chapter 11: one 188 px image of the ch08 recipe (each rank draws its own)

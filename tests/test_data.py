@@ -408,14 +408,9 @@ def test_isbi_error_names_both_layouts(tmp_path):
 
 
 def test_tile_dataset_names_the_input_tile_side_as_tiling_does():
-    """tile_size, as in plan_tiles and predict_tiled; input_size still works, with a warning."""
+    """tile_size, as in plan_tiles and predict_tiled, and required."""
     image, labels = np.random.default_rng(0).random((40, 40)).astype(np.float32), np.zeros((40, 40), np.int64)
     new = data.TileDataset([image], [labels], tile_size=20, output_size=12, length=2)
     assert new.tile_size == (20, 20) and new.output_size == (12, 12)
-    with pytest.warns(DeprecationWarning, match="tile_size"):
-        old = data.TileDataset([image], [labels], input_size=20, output_size=12, length=2)
-    assert all(torch.equal(a, b) for a, b in zip(old[1], new[1]))
-    with pytest.raises(TypeError, match="once"):
-        data.TileDataset([image], [labels], tile_size=20, input_size=20)
     with pytest.raises(TypeError, match="tile_size"):
         data.TileDataset([image], [labels])

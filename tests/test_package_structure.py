@@ -82,7 +82,7 @@ _SERVES = re.compile(r"§|\bFig\.|\beq\.|\bTable\b|\bchapters?\s+\d\d|\bch\s+\d\
 # quiz.py is the exercise engine (its questions name their chapters); the command-line tool and its
 # file-format helpers serve the README's own-data workflow rather than one chapter, and keep their
 # docstrings to it.
-_NO_SECTION = {"quiz.py", "cli.py", "segment.py", "data/imageset.py", "data/scaling.py", "data/targets.py"}
+_NO_SECTION = {"quiz.py"}
 
 
 def _public_objects():

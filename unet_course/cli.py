@@ -39,7 +39,10 @@ CPU_TILE, GPU_TILE = 164, 380
 
 
 class UsageError(ValueError):
-    """Bad input on the command line: printed without a traceback, exit status 2."""
+    """Bad input on the command line: printed without a traceback, exit status 2.
+
+    Serves: the paper's method on one's own images (valid U-Net section 2, weight map eq. 2, augmentation section 3.1, overlap-tile Fig. 2); chapters 05-09 applied (README).
+    """
 
 
 # --------------------------------------------------------------------------------------------
@@ -50,7 +53,10 @@ class UsageError(ValueError):
 def choose_tile(model: Any, smallest_side: int, cap: int) -> int:
     """The training input tile: the largest valid input side of ``model`` at most ``cap`` whose
     output (label) tile fits in the smallest training image (``smallest_side`` pixels), so every
-    image can give tiles; at least the smallest valid side."""
+    image can give tiles; at least the smallest valid side.
+
+    Serves: the paper's method on one's own images (valid U-Net section 2, weight map eq. 2, augmentation section 3.1, overlap-tile Fig. 2); chapters 05-09 applied (README).
+    """
     sizes = model.valid_input_sizes(1, max(cap, 1))
     fitting = [n for n in sizes if model.output_size(n) <= smallest_side]
     if fitting:
@@ -73,6 +79,8 @@ def split_validation(shapes: Sequence[tuple[int, int]], fraction: float) -> list
 
     Returns:
         ``(frame, (rows, cols), role)`` pieces, ``role`` ``"train"`` or ``"validation"``.
+
+    Serves: the paper's method on one's own images (valid U-Net section 2, weight map eq. 2, augmentation section 3.1, overlap-tile Fig. 2); chapters 05-09 applied (README).
     """
     if not 0.0 < fraction < 1.0:
         raise UsageError(f"--val-fraction must lie in (0, 1), got {fraction}")
@@ -107,6 +115,10 @@ def _check_out_file(path: Path) -> Path:
 
 
 def train_command(args: argparse.Namespace) -> int:
+    """The ``train`` subcommand: read, scale, build targets, fit, keep the best model.
+
+    Serves: the paper's method on one's own images (valid U-Net section 2, weight map eq. 2, augmentation section 3.1, overlap-tile Fig. 2); chapters 05-09 applied (README).
+    """
     import torch
 
     from . import runtime
@@ -172,7 +184,7 @@ def train_command(args: argparse.Namespace) -> int:
 
     augmenter = Augmenter(max_shift=0.0, max_angle=180.0, flips=True, elastic_sigma=10.0, gray=True)
     steps = args.steps if args.steps is not None else 10**6
-    tiles = TileDataset(train_x, [t.target for t in targets], [t.weights for t in targets], input_size=tile,
+    tiles = TileDataset(train_x, [t.target for t in targets], [t.weights for t in targets], tile_size=tile,
                         output_size=model.output_size(tile), augmenter=augmenter,
                         length=min(steps * args.batch_size, 10**5), seed=args.seed)
     best: dict[str, Any] = {"score": -1.0, "state": None, "scores": {}}
@@ -244,6 +256,10 @@ def _label_dtype(n: int) -> type:
 
 
 def segment_command(args: argparse.Namespace) -> int:
+    """The ``segment`` subcommand: instance labels (and probabilities) for every input file.
+
+    Serves: the paper's method on one's own images (valid U-Net section 2, weight map eq. 2, augmentation section 3.1, overlap-tile Fig. 2); chapters 05-09 applied (README).
+    """
     from tqdm.auto import tqdm
 
     from .data.imageset import read_image_set
@@ -294,7 +310,10 @@ def segment_command(args: argparse.Namespace) -> int:
 
 
 def format_table(rows: list[dict], pooled: dict) -> str:
-    """A plain-text table: one row per image and a pooled row."""
+    """A plain-text table: one row per image and a pooled row.
+
+    Serves: the paper's method on one's own images (valid U-Net section 2, weight map eq. 2, augmentation section 3.1, overlap-tile Fig. 2); chapters 05-09 applied (README).
+    """
     head = f"{'image':<28} {'IoU':>6} {'prec':>6} {'recall':>6} {'F1':>6} {'true':>6} {'pred':>6}"
     lines = [head, "-" * len(head)]
     for r in [*rows, {"name": "pooled", **pooled}]:
@@ -304,6 +323,10 @@ def format_table(rows: list[dict], pooled: dict) -> str:
 
 
 def evaluate_command(args: argparse.Namespace) -> int:
+    """The ``evaluate`` subcommand: per-image and pooled scores as a table or JSON.
+
+    Serves: the paper's method on one's own images (valid U-Net section 2, weight map eq. 2, augmentation section 3.1, overlap-tile Fig. 2); chapters 05-09 applied (README).
+    """
     from .data.imageset import check_labels, read_pairs
     from .data.targets import as_instances
     from .metrics.instances import evaluate_instances
@@ -330,6 +353,10 @@ def evaluate_command(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``python -m unet_course``.
+
+    Serves: the paper's method on one's own images (valid U-Net section 2, weight map eq. 2, augmentation section 3.1, overlap-tile Fig. 2); chapters 05-09 applied (README).
+    """
     parser = argparse.ArgumentParser(
         prog="python -m unet_course",
         description="Train a U-Net on your own images, segment images into instances, evaluate instances.",
@@ -390,7 +417,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status (2 for bad input, with a message on stderr)."""
+    """Run the command line; returns the exit status (2 for bad input, with a message on stderr).
+
+    Serves: the paper's method on one's own images (valid U-Net section 2, weight map eq. 2, augmentation section 3.1, overlap-tile Fig. 2); chapters 05-09 applied (README).
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

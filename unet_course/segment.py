@@ -41,7 +41,10 @@ MODEL_KIND = "unet_course.segmenter/1"
 
 
 def package_dir() -> Path:
-    """The folder of the installed ``unet_course`` package (nothing the user makes is written there)."""
+    """The folder of the installed ``unet_course`` package (nothing the user makes is written there).
+
+    Serves: U-Net paper Fig. 2 (overlap-tile with mirroring) and section 3 (touching objects kept apart); chapters 06 and 08 applied to one's own images.
+    """
     return Path(__file__).resolve().parent
 
 
@@ -54,6 +57,8 @@ class Segmenter:
         scaling: the rule that turned raw training images into [0, 1] grey values.
         radius: half-width of the separation borders it was trained with (pixels).
         meta: everything else stored in the file (training data, scores, time).
+
+    Serves: U-Net paper Fig. 2 (overlap-tile with mirroring) and section 3 (touching objects kept apart); chapters 06 and 08 applied to one's own images.
     """
 
     model: nn.Module
@@ -68,6 +73,8 @@ class Segmentation(NamedTuple):
     Attributes:
         instances: ``(H, W)`` int32 instance ids, 0 = background, 1..N.
         probability: ``(H, W)`` float32 probability of the object class.
+
+    Serves: U-Net paper Fig. 2 (overlap-tile with mirroring) and section 3 (touching objects kept apart); chapters 06 and 08 applied to one's own images.
     """
 
     instances: np.ndarray
@@ -87,6 +94,8 @@ def save_model(path: str | os.PathLike, segmenter: Segmenter, **checkpoint_kwarg
 
     Refuses a path inside the installed package. ``checkpoint_kwargs`` go to
     :func:`unet_course.train.save_checkpoint` (``history``, ``step``).
+
+    Serves: U-Net paper Fig. 2 (overlap-tile with mirroring) and section 3 (touching objects kept apart); chapters 06 and 08 applied to one's own images.
     """
     from .train import save_checkpoint
 
@@ -110,6 +119,8 @@ def load_model(path: str | os.PathLike, device: torch.device | str = "cpu") -> S
         FileNotFoundError: no file at ``path``.
         ValueError: the file is not one of ours (not a checkpoint, damaged, or a checkpoint
             without a scaling rule), with what to do instead.
+
+    Serves: U-Net paper Fig. 2 (overlap-tile with mirroring) and section 3 (touching objects kept apart); chapters 06 and 08 applied to one's own images.
     """
     from .train import load_checkpoint
 
@@ -168,6 +179,8 @@ def segment_image(
 
     Returns:
         :class:`Segmentation` ``(instances, probability)``, both ``(H, W)``.
+
+    Serves: U-Net paper Fig. 2 (overlap-tile with mirroring) and section 3 (touching objects kept apart); chapters 06 and 08 applied to one's own images.
     """
     from skimage.segmentation import expand_labels
 

@@ -37,6 +37,8 @@ class ImageSet:
         frames: one ``(H, W)`` array per frame, in the file's dtype (uint8, uint16, float, ...).
         files: the files read, in order.
         origin: for each frame, ``(file number, page number)``.
+
+    Serves: reading one's own training data for section 3's training (README); chapters 08-09 use the same layout.
     """
 
     frames: list[np.ndarray]
@@ -60,7 +62,10 @@ class ImageSet:
 def image_files(path: str | os.PathLike) -> list[Path]:
     """The image files of ``path``: the file itself, or a folder's ``.tif``/``.tiff``/``.png`` files
     sorted by name. Raises ``FileNotFoundError`` when nothing is there and ``ValueError`` for an
-    empty folder or a folder holding other files."""
+    empty folder or a folder holding other files.
+
+    Serves: reading one's own training data for section 3's training (README); chapters 08-09 use the same layout.
+    """
     p = Path(path)
     if not p.exists():
         raise FileNotFoundError(f"{str(p)!r} does not exist; give a TIFF stack, a TIFF or PNG file, or a folder of them")
@@ -149,6 +154,8 @@ def read_image_set(path: str | os.PathLike) -> ImageSet:
         FileNotFoundError: ``path`` does not exist.
         ValueError: a file is not an image, is colour, holds more than 2-D frames, or the folder
             holds other files or none.
+
+    Serves: reading one's own training data for section 3's training (README); chapters 08-09 use the same layout.
     """
     files = image_files(path)
     frames: list[np.ndarray] = []
@@ -162,7 +169,10 @@ def read_image_set(path: str | os.PathLike) -> ImageSet:
 
 def check_labels(labels: ImageSet, what: str = "labels") -> None:
     """Raise ``ValueError`` unless ``labels`` are instance maps: integer (or whole-valued float)
-    ids >= 0, 0 = background, and at least one object in the whole set."""
+    ids >= 0, 0 = background, and at least one object in the whole set.
+
+    Serves: reading one's own training data for section 3's training (README); chapters 08-09 use the same layout.
+    """
     for k, frame in enumerate(labels.frames):
         if np.issubdtype(frame.dtype, np.floating):
             if not np.all(np.isfinite(frame)) or np.any(frame != np.round(frame)):
@@ -208,6 +218,8 @@ def read_pairs(
     Raises:
         ValueError: different counts or sizes, labels that are not instance ids or hold no object,
             and every error of :func:`read_image_set`.
+
+    Serves: reading one's own training data for section 3's training (README); chapters 08-09 use the same layout.
     """
     a_name, b_name = what
     a, b = read_image_set(images), read_image_set(labels)

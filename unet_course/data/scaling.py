@@ -36,6 +36,8 @@ class Scaling:
         clip: set values below 0 to 0 and above 1 to 1 (the pixels outside the two
             percentiles: 1 % and 0.2 % of each image with the defaults). A stated part of the
             rule, not a silent repair.
+
+    Serves: grey values in [0, 1] for section 3 training and Fig. 2 inference on raw microscopy; chapter 09 (nuclei), README.
     """
 
     low: float = 1.0
@@ -97,6 +99,8 @@ def scale_image(image: np.ndarray, low: float = 1.0, high: float = 99.8, clip: b
 
     Returns:
         float32 array of the input's shape.
+
+    Serves: grey values in [0, 1] for section 3 training and Fig. 2 inference on raw microscopy; chapter 09 (nuclei), README.
     """
     return Scaling(low, high, clip)(image)
 
@@ -106,6 +110,8 @@ def check_unit_range(image: np.ndarray, what: str = "image", tol: float = 1e-6) 
 
     For the code that takes grey values in [0, 1] (the tile sampler, the augmentation): a raw
     image must not be clipped there in silence. The message names the rule to apply instead.
+
+    Serves: grey values in [0, 1] for section 3 training and Fig. 2 inference on raw microscopy; chapter 09 (nuclei), README.
     """
     x = np.asarray(image)
     if x.size == 0:

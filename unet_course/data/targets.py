@@ -31,6 +31,8 @@ class Targets(NamedTuple):
         target: ``(H, W)`` int64 classes: 1 = object, 0 = background (separation borders are 0).
         weights: ``(H, W)`` float32 loss weights, eq. 2 of the paper (>= 0).
         instances: ``(H, W)`` int32 instance ids before the borders were cut (for scoring).
+
+    Serves: U-Net paper section 3, eq. 2 (separation borders and the weight map from instance labels); chapters 08-09.
     """
 
     target: np.ndarray
@@ -40,7 +42,10 @@ class Targets(NamedTuple):
 
 def looks_binary(labels: np.ndarray) -> bool:
     """Whether an integer label image looks like a binary mask rather than instance labels: all its
-    objects carry one and the same id while that id covers several separate (8-connected) regions."""
+    objects carry one and the same id while that id covers several separate (8-connected) regions.
+
+    Serves: U-Net paper section 3, eq. 2 (separation borders and the weight map from instance labels); chapters 08-09.
+    """
     lab = np.asarray(labels)
     ids = np.unique(lab)
     ids = ids[ids != 0]
@@ -61,6 +66,8 @@ def as_instances(labels: np.ndarray, name: str = "labels") -> np.ndarray:
 
     Returns:
         ``(H, W)`` int32 instance ids, 0 = background.
+
+    Serves: U-Net paper section 3, eq. 2 (separation borders and the weight map from instance labels); chapters 08-09.
     """
     lab = np.asarray(labels)
     if lab.dtype == bool:
@@ -101,6 +108,8 @@ def instance_targets(instances: np.ndarray, *, w0: float = 10.0, sigma: float = 
         :class:`Targets` ``(target, weights, instances)``: ``target`` is
         ``separate_instances(instances) > 0`` as int64, ``weights`` the weight map of the separated
         labels with ``w_c`` balanced on this image, ``instances`` int32.
+
+    Serves: U-Net paper section 3, eq. 2 (separation borders and the weight map from instance labels); chapters 08-09.
     """
     from ..weightmap import separate_instances, weight_map
 

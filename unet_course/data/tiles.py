@@ -15,7 +15,6 @@ the image (cubic), the labels (nearest) and the weights (linear) together.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -38,8 +37,7 @@ class TileDataset(Dataset):
         labels: matching ``(H, W)`` integer label maps (class ids).
         weights: optional matching ``(H, W)`` float weight maps (e.g. the paper's weight map).
         tile_size: side (or ``(h, w)``) of the input tile (the name :func:`unet_course.tiling.plan_tiles`
-            and :func:`~unet_course.tiling.predict_tiled` use). ``input_size=`` is an older
-            spelling, still accepted with a ``DeprecationWarning``.
+            and :func:`~unet_course.tiling.predict_tiled` use)..
         output_size: side of the label tile, centred in the input tile; for a valid U-Net
             ``model.output_size(tile_size)``, default ``tile_size`` (same padding). The margin
             ``(tile_size - output_size) / 2`` must be a whole number of pixels.
@@ -60,20 +58,12 @@ class TileDataset(Dataset):
         labels: np.ndarray | Sequence[np.ndarray],
         weights: np.ndarray | Sequence[np.ndarray] | None = None,
         *,
-        tile_size: int | tuple[int, int] | None = None,
+        tile_size: int | tuple[int, int],
         output_size: int | tuple[int, int] | None = None,
         augmenter: Augmenter | None = None,
         length: int = 1000,
         seed: int = 0,
-        input_size: int | tuple[int, int] | None = None,
     ) -> None:
-        if input_size is not None:
-            if tile_size is not None:
-                raise TypeError("give the input tile side once, as tile_size (input_size is its older name)")
-            warnings.warn("TileDataset(input_size=...) is now tile_size=...", DeprecationWarning, stacklevel=2)
-            tile_size = input_size
-        if tile_size is None:
-            raise TypeError("TileDataset needs tile_size, the side (or (h, w)) of the input tile")
         self.tile_size = as_pair(tile_size, "tile_size", 1)
         self.output_size = self.tile_size if output_size is None else as_pair(output_size, "output_size", 1)
         margins = [(i - o) / 2 for i, o in zip(self.tile_size, self.output_size)]
