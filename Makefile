@@ -99,7 +99,7 @@ test-browser: browser-deps book
 test-gpu:
 	@$(PY) -c "import sys, torch; sys.exit(0 if torch.cuda.is_available() else 'make test-gpu needs a CUDA GPU (torch.cuda.is_available() is False); make test runs the quick profile on a CPU')"
 	UNET_COURSE_PROFILE=full $(PY) -m pytest tests
-	UNET_COURSE_PROFILE=full $(PY) -m pytest --nbval-lax --nbval-sanitize-with tests/sanitize.cfg -p no:cacheprovider notebooks
+	UNET_COURSE_PROFILE=full $(PY) -m pytest --nbval-lax --nbval-sanitize-with tests/sanitize.cfg -p no:cacheprovider notebooks/*.ipynb
 
 # One command for a GPU machine (scripts/gpu_check.py): unit tests, every notebook under nbval in the
 # full profile and the benchmarks bounded to 2 minutes, each step with its own time limit, all in
