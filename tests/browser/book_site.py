@@ -219,7 +219,7 @@ _HANGUL_PROBE_JS = """
       }
       element.setAttribute("data-hangul-probe", "1");
       return {text: element.textContent.trim().slice(0, 80), letters: letters,
-              fontFamily: getComputedStyle(element).fontFamily};
+              fontFamily: getComputedStyle(element).fontFamily, lang: document.documentElement.lang};
     }
   }
   return null;
@@ -260,13 +260,13 @@ def visit(context: Any, base: str, page: str) -> Visit:
         collected = tab.evaluate(_COLLECT_JS)
         result.images, result.math, result.widgets = collected["images"], collected["math"], collected["widgets"]
         if HANGUL.search(page_text(page)):
-            result.hangul = _hangul_fonts(context, tab)
+            result.hangul = hangul_fonts(context, tab)
     finally:
         tab.close()
     return result
 
 
-def _hangul_fonts(context: Any, tab: Any) -> dict | None:
+def hangul_fonts(context: Any, tab: Any) -> dict | None:
     """The Hangul probe plus Chromium's platform fonts for it (name and glyphs drawn, per font)."""
     probe = tab.evaluate(_HANGUL_PROBE_JS)
     if probe is None:

@@ -28,6 +28,7 @@ from book_site import (
     PAGE_TIMEOUT_MS,
     SCREENSHOTS,
     english_pages,
+    hangul_fonts,
     korean_font_families,
     korean_pages,
     open_page,
@@ -119,18 +120,6 @@ def _normalise(parts: tuple[str, ...]) -> list[str]:
 
 # --- in the browser -----------------------------------------------------------------------------
 
-FONT_PROBE_JS = """
-() => {
-  const p = Array.from(document.querySelectorAll("article p")).find(
-    (e) => /[\\uac00-\\ud7a3]/.test(e.textContent) && e.getBoundingClientRect().width > 0);
-  if (!p) return null;
-  p.setAttribute("data-ko-font-probe", "1");
-  return {text: p.textContent.trim().slice(0, 60), fontFamily: getComputedStyle(p).fontFamily,
-          lang: document.documentElement.lang};
-}
-"""
-
-
 @pytest.mark.parametrize("page", [PREFACE, OVERLAP_TILE, QUIZ])
 def test_korean_pages_use_the_korean_font(browser, site, page):
     families = korean_font_families()
@@ -139,25 +128,16 @@ def test_korean_pages_use_the_korean_font(browser, site, page):
         pytest.skip(f"{ko(page)} is not built")
     tab = open_page(browser, site, ko(page + ".html"))
     try:
-        probe = tab.evaluate(FONT_PROBE_JS)
-        assert probe is not None, f"{ko(page)}: no visible paragraph with Korean text"
-        cdp = browser.new_cdp_session(tab)
-        try:
-            cdp.send("DOM.enable")
-            cdp.send("CSS.enable")
-            root = cdp.send("DOM.getDocument", {"depth": 0})["root"]["nodeId"]
-            node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": "[data-ko-font-probe]"})["nodeId"]
-            fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
-        finally:
-            cdp.detach()
+        probe = hangul_fonts(browser, tab)
+        assert probe is not None, f"{ko(page)}: no visible text with Korean letters"
     finally:
         tab.close()
     assert probe["lang"] == "ko", f"{ko(page)}: <html lang={probe['lang']!r}>, not ko"
     first = probe["fontFamily"].split(",")[0].strip().strip('"')
     assert first == "NanumGothic", (
-        f"{ko(page)}: the paragraph's font-family is {probe['fontFamily']!r}; book/_assets/course.css "
+        f"{ko(page)}: the Korean text's font-family is {probe['fontFamily']!r}; book/_assets/course.css "
         "puts NanumGothic first for :lang(ko)")
-    drawn = {f["familyName"]: f["glyphCount"] for f in fonts}
+    drawn = {f["familyName"]: f["glyphCount"] for f in probe["fonts"]}
     korean = sum(count for family, count in drawn.items() if family in families)
     assert korean > sum(drawn.values()) / 2, f"{ko(page)}: {probe['text']!r} drawn mostly by non-Korean fonts: {drawn}"
 
