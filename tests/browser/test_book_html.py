@@ -14,7 +14,7 @@ from pathlib import PurePosixPath
 import pytest
 import yaml
 from bs4 import BeautifulSoup
-from book_site import HTML, ROOT, built_html, page_text, pages, toc_files
+from book_site import HTML, KOREAN_EDITION, ROOT, built_html, page_text, pages, toc_files
 
 PAGES = pages()
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp")
@@ -148,11 +148,15 @@ def solution_leaks(page: str) -> dict[str, list[str]]:
     return leaks
 
 
+@pytest.mark.parametrize("edition", ["", f"{KOREAN_EDITION}/"], ids=["en", "ko"])
 @pytest.mark.parametrize("chapter", CHAPTER_PARAMS)
-def test_chapter_shows_no_solution_and_no_verdict(chapter):
+def test_chapter_shows_no_solution_and_no_verdict(chapter, edition):
     """Solutions (code, output, explanation) only inside a collapsed dropdown; checks show their
-    code and no verdict."""
+    code and no verdict: in the English book and in the Korean one built from the same sources."""
     built_html()
+    if not (HTML / f"{edition}{chapter}.html").is_file():
+        pytest.skip(f"{edition}{chapter}.html is not built")
+    chapter = f"{edition}{chapter}"
     leaks = solution_leaks(f"{chapter}.html")
     assert not leaks["cells"], f"{chapter}: solution cells outside a solution dropdown: {leaks['cells'][:3]}"
     assert not leaks["outputs"], f"{chapter}: solution outputs on the page: {leaks['outputs'][:3]}"
