@@ -5,6 +5,10 @@
 - In processes started by ``torch.multiprocessing``: 2 ranks with one sample each take exactly
   the steps of one process training on a batch of both samples (the all-reduce averages the
   gradients; the loss is a mean), checked against plain ``train.fit``.
+- A time budget is decided on rank 0 and broadcast: ranks whose own clocks would stop them after
+  different steps still stop after the same one, and the job ends.
+- ``main`` trains a recipe with the settings ``run_recipe`` gives ``train.fit`` (the learning-rate
+  schedule included).
 """
 
 from __future__ import annotations
@@ -125,3 +129,60 @@ def test_torchrun_command_names_host_port_and_module():
     assert cmd[cmd.index("--master-port") + 1] == "29999"
     assert cmd[cmd.index("--master-addr") + 1] == "127.0.0.1"
     assert cmd[-4:] == ["-m", "unet_course.distributed", "--steps", "3"]
+
+
+def _budget_worker(folder: str) -> None:
+    # A short collective timeout: ranks out of step fail within seconds instead of hanging.
+    env = distributed.init("gloo", timeout_s=20)
+    torch.manual_seed(11)
+    # Rank 1's budget would end it after its first step, rank 0's after many: only rank 0 decides.
+    budget = 1.0 if env.rank == 0 else 1e-6
+    _, history = distributed.fit(UNet(**TINY), _samples(), steps=100_000, env=env, progress=False,
+                                 max_seconds=budget, **FIT)
+    with open(os.path.join(folder, f"steps{env.rank}.json"), "w") as f:
+        json.dump(history.step, f)
+
+
+def test_a_time_budget_stops_every_rank_after_the_same_step(tmp_path):
+    distributed.spawn(_budget_worker, 2, str(tmp_path))
+    steps = [json.loads((tmp_path / f"steps{r}.json").read_text()) for r in range(2)]
+    assert steps[0] == steps[1], f"the ranks stopped after different steps: {len(steps[0])} and {len(steps[1])}"
+    assert 1 < len(steps[0]) < 100_000, (
+        f"{len(steps[0])} steps: the stop should follow rank 0's budget of 1 s, not rank 1's own clock"
+    )
+
+
+class _Captured(Exception):
+    pass
+
+
+def _fit_kwargs_of(run, monkeypatch, module, name: str) -> dict:
+    """The keyword arguments ``run()`` gives ``module.name`` (a fit), which trains nothing."""
+    seen: dict = {}
+
+    def fake_fit(*args, **kwargs):
+        seen.update(kwargs)
+        raise _Captured
+
+    monkeypatch.setattr(module, name, fake_fit)
+    with pytest.raises(_Captured):
+        run()
+    return seen
+
+
+def test_main_trains_the_recipe_as_run_recipe_does(monkeypatch):
+    from unet_course.experiments import weightmap
+
+    recipe = weightmap.RECIPES["ch08_weighted"]
+    assert recipe.lr_schedule is not None, "the check needs a recipe with a learning-rate schedule"
+    reference = _fit_kwargs_of(lambda: weightmap.run_recipe("ch08_weighted", out="", progress=False,
+                                                            train_images=1, test_images=1),
+                               monkeypatch, weightmap, "fit")
+    env = distributed.DistEnv(rank=0, world_size=1, local_rank=0, backend="gloo", device=torch.device("cpu"))
+    monkeypatch.setattr(distributed, "init", lambda backend=None: env)
+    got = _fit_kwargs_of(lambda: distributed.main(["--recipe", "ch08_weighted", "--train-images", "1", "--no-progress"]),
+                         monkeypatch, distributed, "fit")
+    for key in sorted(set(reference) - {"device", "progress", "desc"}):
+        assert key in got, f"distributed.main does not pass the recipe's {key}={reference[key]!r}"
+        assert got[key] == reference[key], f"{key}: distributed.main gives {got[key]!r}, run_recipe {reference[key]!r}"
+    assert got["lr_schedule"] == recipe.lr_schedule

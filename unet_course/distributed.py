@@ -57,6 +57,7 @@ __all__ = [
     "shard",
     "shutdown",
     "spawn",
+    "stop_decided_by_rank0",
     "torchrun_command",
     "unwrap",
     "wrap",
@@ -243,6 +244,28 @@ def replica_divergence(model: nn.Module) -> float:
     return float(gap.item())
 
 
+def stop_decided_by_rank0(env: DistEnv, decide: Callable[[int, float], bool]) -> Callable[[int, float], bool]:
+    """A ``should_stop(steps_done, seconds_used)`` for :func:`unet_course.train.fit` that every
+    rank answers alike: rank 0 asks ``decide`` and broadcasts its answer (a collective: every
+    rank must call it after every step, as ``fit`` does).
+
+    Each process keeps its own clock, and a time budget checked on each would end the ranks after
+    different steps; the rank still training then waits forever in the gradient all-reduce of a
+    step the others never take. With one decision every rank stops after the same step.
+
+    Serves: training on several GPUs, beyond the paper; appendix (chapter 11).
+    """
+    answer = torch.zeros(1, dtype=torch.int32, device=env.device)
+
+    def should_stop(steps_done: int, seconds_used: float) -> bool:
+        if env.is_main:
+            answer.fill_(int(bool(decide(steps_done, seconds_used))))
+        dist.broadcast(answer, src=0)
+        return bool(answer.item())
+
+    return should_stop
+
+
 def fit(
     model: nn.Module,
     data: train.Data,
@@ -262,7 +285,7 @@ def fit(
         model: the plain model (not yet wrapped); rank 0's weights are broadcast to all ranks.
         data: as for :func:`unet_course.train.fit` (a sequence of samples or a callable); each
             rank trains on its :func:`shard`, shuffled with ``seed``.
-        steps: optimisation steps; every rank takes the same number.
+        steps: optimisation steps (at most, with a budget); every rank takes the same number.
         env: from :func:`init` (default: call it).
         checkpoint: rank 0 saves the plain model there after the last step (the ranks hold the
             same weights). Saving from the wrapped model would prefix every key with ``module.``.
@@ -270,7 +293,9 @@ def fit(
         fit_kwargs: passed on to :func:`unet_course.train.fit` (``optimizer``, ``lr``,
             ``momentum``, ``batch_size`` per rank, ``loss_fn``, ``seed``, ``clip_grad_norm``, ...).
             ``evaluate`` runs on every rank. ``device`` is the rank's; ``resume`` and periodic
-            checkpoints are not supported here.
+            checkpoints are not supported here. A time budget (``max_seconds``) or a
+            ``should_stop`` is decided on rank 0 and broadcast after every step
+            (:func:`stop_decided_by_rank0`), so every rank takes the same steps.
 
     Returns:
         ``(ddp_model, history)``: the wrapped model and this rank's history (its own losses).
@@ -284,12 +309,17 @@ def fit(
                 "checkpoint (checkpoint=PATH, written by rank 0) is supported"
             )
     env = env or init()
+    budget, decide = fit_kwargs.get("max_seconds"), fit_kwargs.pop("should_stop", None)
+    if decide is None and budget is not None:
+        decide = lambda steps_done, seconds_used: seconds_used >= budget  # noqa: E731
+    if decide is not None:
+        fit_kwargs["should_stop"] = stop_decided_by_rank0(env, decide)
     ddp = wrap(model, env)
     part = shard(data, env.rank, env.world_size, seed=fit_kwargs.get("seed", 0))
     history = train.fit(ddp, part, steps=steps, device=env.device,
                         progress=progress and env.is_main, **fit_kwargs)
     if checkpoint is not None and env.is_main:
-        train.save_checkpoint(checkpoint, unwrap(ddp), step=steps, history=history,
+        train.save_checkpoint(checkpoint, unwrap(ddp), step=len(history.loss), history=history,
                               meta={"world_size": env.world_size, "backend": env.backend})
     dist.barrier()
     return ddp, history
@@ -418,6 +448,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         began = time.perf_counter()
         ddp, history = fit(model, data, steps=recipe.steps, env=env, optimizer=recipe.optimizer, lr=recipe.lr,
                            momentum=recipe.momentum, seed=recipe.seed, clip_grad_norm=recipe.clip_grad_norm,
+                           lr_schedule=recipe.lr_schedule,
                            checkpoint=None if out is None else out / "checkpoint.pt",
                            progress=not args.no_progress, desc=f"rank 0 of {env.world_size}")
         seconds = time.perf_counter() - began
@@ -430,7 +461,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         dist.barrier()
         if env.is_main:
             summary = {"world_size": env.world_size, "backend": env.backend, "recipe": args.recipe,
-                       "steps": recipe.steps, "tile": recipe.tile, "train_images": recipe.train_images,
+                       "steps": recipe.steps, "lr_schedule": recipe.lr_schedule, "tile": recipe.tile,
+                       "train_images": recipe.train_images,
                        "samples_per_rank": len(shard(data, 0, env.world_size, recipe.seed)), "seconds": seconds,
                        "replica_divergence": gap, "loss": losses}
             if out is not None:
