@@ -172,3 +172,50 @@ def test_mirror_index_numpy_and_torch_agree_with_numpy_pad():
         np.testing.assert_array_equal(mirror_index(i, n), expected)
         np.testing.assert_array_equal(mirror_index(torch.from_numpy(i), n).numpy(), expected)
         np.testing.assert_array_equal(mirror_indices(n, 13, 13), expected)
+
+
+def test_resolve_device_checks_before_any_work(monkeypatch):
+    assert runtime.resolve_device("cpu") == torch.device("cpu")
+    assert runtime.resolve_device("auto") == runtime.device() == runtime.resolve_device(None)
+    with pytest.raises(ValueError, match=r"'gpu' is not a device; use one of auto, cpu, cuda, cuda:N, mps"):
+        runtime.resolve_device("gpu")
+    with pytest.raises(ValueError, match="not a device"):
+        runtime.resolve_device("cuda:x")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(ValueError, match=r"--device cuda: no CUDA GPU is available here .*--device cpu"):
+        runtime.resolve_device("cuda")
+    with pytest.raises(ValueError, match="no CUDA GPU"):
+        runtime.resolve_device("cuda:0")
+    assert runtime.resolve_device("auto") == torch.device("cpu")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    assert runtime.resolve_device("CUDA:1") == torch.device("cuda", 1)
+    with pytest.raises(ValueError, match=r"cuda:2: this machine has 2 CUDA GPU\(s\), numbered 0..1"):
+        runtime.resolve_device("cuda:2")
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    with pytest.raises(ValueError, match=r"--device mps: Apple's Metal \(MPS\) backend is not available"):
+        runtime.resolve_device("mps")
+
+
+def test_stop_on_interrupt_defers_the_first_ctrl_c_and_restores_the_handler():
+    import os
+    import signal
+
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler, "pytest runs tests with Python's handler"
+    done = []
+    with runtime.stop_on_interrupt() as stop:
+        for step in range(100):
+            if step == 3:
+                os.kill(os.getpid(), signal.SIGINT)  # the first Ctrl-C only asks to stop
+            done.append(step)
+            if stop.requested:
+                break
+    assert stop.requested and done == [0, 1, 2, 3], f"stopped after the step it came in, not {done}"
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    with runtime.stop_on_interrupt() as stop:
+        raise KeyboardInterrupt  # raised inside: ends the block, does not propagate
+    assert stop.requested
+    with pytest.raises(ZeroDivisionError):
+        with runtime.stop_on_interrupt():
+            1 / 0
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

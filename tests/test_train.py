@@ -174,6 +174,39 @@ def test_resumed_run_equals_uninterrupted_run(tmp_path):
         torch.testing.assert_close(p, q, rtol=1e-5, atol=1e-6)
 
 
+def test_ctrl_c_stops_fit_between_steps_and_returns_the_history(tmp_path):
+    """A first Ctrl-C (a real SIGINT) ends the run after its step, evaluated and saved; a
+    KeyboardInterrupt raised inside the loop ends it at once; either way fit returns its History."""
+    import os
+    import signal
+
+    data = squares_data(tiny_unet().valid_input_size(44))
+    model = tiny_unet()
+    calls = []
+
+    def evaluate(net):
+        calls.append(len(calls))
+        if len(calls) == 2:
+            os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C during the evaluation after step 4
+        return {"score": float(len(calls))}
+
+    history = train.fit(model, data, steps=50, lr=0.01, seed=2, device="cpu", progress=False, evaluate=evaluate,
+                        eval_every=2, checkpoint=tmp_path / "c.pt")
+    assert history.interrupted and history.step == [1, 2, 3, 4], f"stopped after step 4, not {history.step}"
+    assert [e["step"] for e in history.evals] == [2, 4], "no second evaluation of the step it stopped at"
+    assert train.load_checkpoint(tmp_path / "c.pt", tiny_unet()).step == 4, "saved at the step it stopped"
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler, "Python's handler is back"
+
+    def interrupting(net):
+        raise KeyboardInterrupt
+
+    history = train.fit(tiny_unet(), data, steps=50, lr=0.01, seed=2, device="cpu", progress=False,
+                        evaluate=interrupting, eval_every=3)
+    assert history.interrupted and history.step == [1, 2, 3] and history.evals == []
+    history = train.fit(tiny_unet(), data, steps=3, lr=0.01, seed=2, device="cpu", progress=False)
+    assert not history.interrupted and train.History.from_dict(history.to_dict()) == history
+
+
 def test_bad_arguments_are_refused():
     model = tiny_unet()
     data = squares_data(model.valid_input_size(44), n=2)

@@ -40,11 +40,97 @@ T = TypeVar("T")
 def device() -> torch.device:
     """The device the course computes on: ``cuda`` when available, else ``cpu``.
 
-    Serves: the course's set-up for every chapter, not a part of the paper.
-
     Serves: the course's runtime (device, profile, seeds), used from chapter 01 on; appendix (chapter 11) for threads and GPUs.
     """
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+DEVICE_CHOICES: tuple[str, ...] = ("auto", "cpu", "cuda", "cuda:N", "mps")
+
+
+def resolve_device(spec: str | None = "auto", *, what: str = "--device") -> torch.device:
+    """The device a user named: ``auto`` (or ``None``), ``cpu``, ``cuda``, ``cuda:N`` or ``mps``.
+
+    ``auto`` is :func:`device` (CUDA when available, else the CPU). A device that is not here
+    raises ``ValueError`` at once, before any file is read, with what is available instead:
+    ``cuda`` without a CUDA GPU, ``cuda:N`` with ``N`` outside ``0 .. device_count - 1``, ``mps``
+    where Apple's Metal backend is absent, and an unknown name (the message lists
+    :data:`DEVICE_CHOICES`). ``what`` names the setting in messages.
+
+    Serves: the course's runtime (device, profile, seeds), used from chapter 01 on; appendix (chapter 11) for threads and GPUs.
+    """
+    text = "auto" if spec is None else str(spec).strip().lower()
+    if text == "auto":
+        return device()
+    if text == "cpu":
+        return torch.device("cpu")
+    if text == "mps":
+        if not (hasattr(torch.backends, "mps") and torch.backends.mps.is_available()):
+            raise ValueError(f"{what} mps: Apple's Metal (MPS) backend is not available here; use {what} cpu or auto")
+        return torch.device("mps")
+    kind, _, index = text.partition(":")
+    if kind != "cuda" or (_ and not index.isdigit()):
+        raise ValueError(f"{what} {spec!r} is not a device; use one of {', '.join(DEVICE_CHOICES)} "
+                         "(N: the GPU's number, from 0)")
+    if not torch.cuda.is_available():
+        build = f"built with CUDA {torch.version.cuda}" if torch.version.cuda else "built without CUDA"
+        raise ValueError(f"{what} {text}: no CUDA GPU is available here (torch {torch.__version__}, {build}); "
+                         f"use {what} cpu, or {what} auto to take a GPU only where there is one")
+    count = torch.cuda.device_count()
+    if index and int(index) >= count:
+        raise ValueError(f"{what} {text}: this machine has {count} CUDA GPU(s), numbered 0..{count - 1}")
+    return torch.device(text)
+
+
+class StopRequest:
+    """Whether Ctrl-C asked a loop to stop; see :func:`stop_on_interrupt`.
+
+    Attributes:
+        requested: ``True`` once Ctrl-C was pressed (or a ``KeyboardInterrupt`` ended the block).
+
+    Serves: the course's runtime: training loops of chapters 07-09 and the command line stop cleanly on Ctrl-C.
+    """
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    def _on_sigint(self, signum: int, frame: object) -> None:
+        import signal
+        import sys
+
+        self.requested = True
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # a second Ctrl-C stops at once
+        print("\nCtrl-C: stopping after this step (press it again to stop at once)", file=sys.stderr, flush=True)
+
+
+@contextmanager
+def stop_on_interrupt() -> Iterator[StopRequest]:
+    """Run a loop that Ctrl-C stops cleanly between two of its steps.
+
+    In the main thread, while Python's default SIGINT handler is in place, the first Ctrl-C only
+    sets ``request.requested`` (the loop checks it after each step and stops); a second one raises
+    ``KeyboardInterrupt`` at once. A ``KeyboardInterrupt`` raised inside the block (the second
+    Ctrl-C, or one raised by code the loop calls) ends the block without propagating, with
+    ``requested`` set: the code after the block runs, e.g. to return what was done. The previous
+    SIGINT handler is restored on exit. Elsewhere (another thread, or a handler installed by
+    someone else) only the ``KeyboardInterrupt`` part applies.
+
+    Serves: the course's runtime: training loops of chapters 07-09 and the command line stop cleanly on Ctrl-C.
+    """
+    import signal
+    import threading
+
+    request = StopRequest()
+    ours = threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    if ours:
+        signal.signal(signal.SIGINT, request._on_sigint)
+    try:
+        yield request
+    except KeyboardInterrupt:
+        request.requested = True
+    finally:
+        if ours:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def profile() -> str:
@@ -52,8 +138,6 @@ def profile() -> str:
 
     ``UNET_COURSE_PROFILE`` wins when set; otherwise ``full`` on a CUDA device and ``quick``
     elsewhere. An unknown value raises ``ValueError`` naming the valid ones.
-
-    Serves: the course's set-up for every chapter, not a part of the paper.
 
     Serves: the course's runtime (device, profile, seeds), used from chapter 01 on; appendix (chapter 11) for threads and GPUs.
     """
@@ -73,8 +157,6 @@ def pick(quick: T, full: T) -> T:
 
     >>> steps = pick(quick=200, full=5000)
 
-    Serves: the course's set-up for every chapter, not a part of the paper.
-
     Serves: the course's runtime (device, profile, seeds), used from chapter 01 on; appendix (chapter 11) for threads and GPUs.
     """
     return full if profile() == "full" else quick
@@ -87,8 +169,6 @@ def torch_threads(threads: int | None) -> Iterator[None]:
     ``None`` leaves the setting alone. The course's networks are small: on a CPU one thread does
     about as much work as two, repeats the same floating-point sums on every run, and does not
     stall waiting for a second thread when the machine is busy.
-
-    Serves: the course's set-up for every chapter, not a part of the paper.
 
     Serves: the course's runtime (device, profile, seeds), used from chapter 01 on; appendix (chapter 11) for threads and GPUs.
     """
@@ -109,8 +189,6 @@ def use_profile_threads() -> int:
     In the quick profile on a CPU, torch uses one thread (see :func:`torch_threads` for why);
     elsewhere the setting is left as it is.
 
-    Serves: the course's set-up for every chapter, not a part of the paper.
-
     Serves: the course's runtime (device, profile, seeds), used from chapter 01 on; appendix (chapter 11) for threads and GPUs.
     """
     if profile() == "quick" and device().type == "cpu":
@@ -122,8 +200,6 @@ def deterministic_requested() -> bool:
     """True when ``UNET_COURSE_DETERMINISTIC`` asks for bit-exact repeats (``1``, ``true``, ``yes``).
 
     An unknown value raises ``ValueError`` naming the accepted ones.
-
-    Serves: the course's set-up for every chapter, not a part of the paper.
 
     Serves: the course's runtime (device, profile, seeds), used from chapter 01 on; appendix (chapter 11) for threads and GPUs.
     """
@@ -139,8 +215,6 @@ def autotune_default(dev: torch.device | str | None = None) -> bool:
     """Whether cuDNN should autotune by default on ``dev`` (default :func:`device`): on a CUDA
     device in the full profile, unless ``UNET_COURSE_DETERMINISTIC`` asks for bit-exact repeats.
 
-    Serves: the course's set-up for every chapter, not a part of the paper.
-
     Serves: the course's runtime (device, profile, seeds), used from chapter 01 on; appendix (chapter 11) for threads and GPUs.
     """
     dev = torch.device(dev) if dev is not None else device()
@@ -154,8 +228,6 @@ def cudnn_autotune(enabled: bool | None = None) -> Iterator[None]:
     :func:`seed_everything`); ``None`` follows :func:`autotune_default`. Restores both flags.
 
     Only cuDNN (CUDA) convolutions are affected; on a CPU the block computes the same either way.
-
-    Serves: the course's set-up for every chapter, not a part of the paper.
 
     Serves: the course's runtime (device, profile, seeds), used from chapter 01 on; appendix (chapter 11) for threads and GPUs.
     """
@@ -175,8 +247,6 @@ def data_workers(dev: torch.device | str | None = None) -> int:
     loop, and a small CPU has no core to spare); in the full profile on CUDA, half the CPU cores,
     at most 8, so that augmentation keeps up with the GPU.
 
-    Serves: the course's set-up for every chapter, not a part of the paper.
-
     Serves: the course's runtime (device, profile, seeds), used from chapter 01 on; appendix (chapter 11) for threads and GPUs.
     """
     dev = torch.device(dev) if dev is not None else device()
@@ -192,8 +262,6 @@ def seed_everything(seed: int = 0) -> torch.Generator:
     Also makes cuDNN choose deterministic algorithms (autotuning off; :func:`cudnn_autotune`
     turns it on for a block). Returns a ``torch.Generator`` seeded
     with the same value, for code that prefers an explicit generator.
-
-    Serves: the course's set-up for every chapter, not a part of the paper.
 
     Serves: the course's runtime (device, profile, seeds), used from chapter 01 on; appendix (chapter 11) for threads and GPUs.
     """
@@ -215,8 +283,6 @@ def banner() -> str:
     """One line that names the device, the profile and the library versions.
 
     Every notebook prints it first, so a reader knows what produced the outputs below.
-
-    Serves: the course's set-up for every chapter, not a part of the paper.
 
     Serves: the course's runtime (device, profile, seeds), used from chapter 01 on; appendix (chapter 11) for threads and GPUs.
     """

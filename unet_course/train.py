@@ -68,6 +68,7 @@ class History:
         loss: the training loss of that step (float).
         evals: one dict per evaluation: ``{"step": s, **metrics}``.
         seconds: wall-clock time spent in :func:`fit`, summed over resumed runs.
+        interrupted: ``True`` when Ctrl-C (a ``KeyboardInterrupt``) stopped the last :func:`fit` early.
     Serves: U-Net paper section 3 (training: SGD, momentum 0.99, one large tile a step); chapters 07-09.
     """
 
@@ -75,6 +76,7 @@ class History:
     loss: list[float] = field(default_factory=list)
     evals: list[dict[str, float]] = field(default_factory=list)
     seconds: float = 0.0
+    interrupted: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -82,7 +84,7 @@ class History:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> History:
         return cls(list(d.get("step", [])), list(d.get("loss", [])), [dict(e) for e in d.get("evals", [])],
-                   float(d.get("seconds", 0.0)))
+                   float(d.get("seconds", 0.0)), bool(d.get("interrupted", False)))
 
     def smoothed(self, window: int = 25) -> np.ndarray:
         """Running mean of ``loss`` over ``window`` steps (shorter at the start), float64."""
@@ -443,7 +445,9 @@ def fit(
 
     Returns:
         The :class:`History` (of the whole run, when resumed). The model ends in the mode
-        (train or eval) it had before.
+        (train or eval) it had before. Ctrl-C ends the run like ``max_seconds``, with
+        ``history.interrupted`` set; a second Ctrl-C, or a ``KeyboardInterrupt`` raised inside the loop
+        (e.g. by ``evaluate``), ends it at once, without that evaluation (:func:`runtime.stop_on_interrupt`).
     Serves: U-Net paper section 3 (training: SGD, momentum 0.99, one large tile a step); chapters 07-09.
     """
     if not isinstance(steps, (int, np.integer)) or steps < 0:
@@ -505,7 +509,7 @@ def fit(
         bar = tqdm(total=steps, desc=desc, disable=not progress, initial=start, leave=False)
     t0, last = time.perf_counter(), start
     classes = getattr(model, "num_classes", None) if loss_fn is weighted_cross_entropy else None
-    with runtime.cudnn_autotune(tune):
+    with runtime.cudnn_autotune(tune), runtime.stop_on_interrupt() as interrupt:
         for step in range(start, steps):
             _seed_step(seed, step)
             samples = next(ahead) if ahead is not None else _draw(data, step, batch_size, seed)
@@ -550,7 +554,8 @@ def fit(
                 bar.update(min(used, float(max_seconds)) - bar.n)
             else:
                 bar.update(1)
-            if should_stop(step + 1, used) if should_stop is not None else timed and used >= max_seconds:
+            if interrupt.requested or (should_stop(step + 1, used) if should_stop is not None
+                                       else timed and used >= max_seconds):
                 break
         bar.close()
         if ahead is not None:
@@ -558,6 +563,7 @@ def fit(
         if evaluate is not None and (not history.evals or history.evals[-1]["step"] != last):
             run_eval(last)
     history.seconds += time.perf_counter() - began
+    history.interrupted = interrupt.requested
     if checkpoint is not None:
         save_checkpoint(checkpoint, model, opt, step=last, history=history, meta=checkpoint_meta)
     model.train(was_training)
