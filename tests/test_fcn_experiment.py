@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 import torch
@@ -143,3 +145,31 @@ def test_learning_curve_refuses_bad_settings():
     data = shape_scenes(2, 64, seed=1)
     with pytest.raises(ValueError, match="patience"):
         fcn_learning_curve("32s", data, data, max_steps=10, eval_every=5, patience=0)
+
+
+class _RunsCodeWhenUnpickled:
+    """Unpickling this object touches a file: a stand-in for any code a pickle can run."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.utime, (str(self.marker), None))
+
+
+def test_a_curves_file_with_an_arbitrary_object_is_refused(tmp_path):
+    from unet_course.experiments.fcn import load_fcn_curves
+
+    marker = tmp_path / "marker"
+    marker.write_text("")
+    os.utime(marker, (0, 0))
+    path = tmp_path / "curves.pt"
+    torch.save({"result": {"recipe": {}}, "weights": {}, "extra": _RunsCodeWhenUnpickled(marker)}, path)
+    with pytest.raises(ValueError, match=r"other than tensors and plain data \(\w+\.utime\).*could run code"):
+        load_fcn_curves(path)
+    assert marker.stat().st_mtime == 0, "the pickled object's code ran while the file was loaded"
+    with pytest.raises(ValueError, match="not a curves file"):
+        torch.save({"weights": {}}, tmp_path / "other.pt")
+        load_fcn_curves(tmp_path / "other.pt")
+    with pytest.raises(FileNotFoundError, match="no curves file"):
+        load_fcn_curves(tmp_path / "missing.pt")

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import re
 import tempfile
 from pathlib import Path
 
@@ -489,7 +490,7 @@ def fcn_plateau_curves(
     return {"recipe": recipe, "curves": curves, "test": tests}, models
 
 
-def curves_path() -> "Path":
+def curves_path() -> Path:
     """``unet_course/checkpoints/ch04_fcn_curves.pt``: the shipped curves and best weights.
 
     Serves: FCN paper section 4 in miniature; chapters 02-04.
@@ -499,15 +500,40 @@ def curves_path() -> "Path":
     return CHECKPOINT_DIR / "ch04_fcn_curves.pt"
 
 
-def load_fcn_curves(path: "str | Path | None" = None) -> tuple[dict, dict[str, nn.Module]]:
+def load_fcn_curves(path: str | Path | None = None) -> tuple[dict, dict[str, nn.Module]]:
     """The shipped result of :func:`fcn_plateau_curves` and its three networks (on the CPU;
     predict with :func:`unet_course.tiling.predict_batch`, which sets eval mode).
 
+    ``path``: a file written by ``python -m unet_course.experiments ch04_fcn_curves`` (default:
+    :func:`curves_path`). Read with ``torch.load(weights_only=True)``, like every file the package
+    loads: tensors and plain data only. A file holding other pickled objects (which could run code
+    while they are unpickled) raises ``ValueError`` naming the object, before anything is built.
+
     Serves: FCN paper section 4 in miniature; chapters 02-04.
     """
+    import pickle
+
     from ..models import FCN
 
-    blob = torch.load(curves_path() if path is None else path, map_location="cpu", weights_only=False)
+    path = curves_path() if path is None else Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no curves file at {str(path)!r}; python -m unet_course.experiments ch04_fcn_curves "
+                                "writes one")
+    try:
+        # TorchVersion (a str subclass): the shipped file stored torch.__version__ as it is
+        with torch.serialization.safe_globals([torch.torch_version.TorchVersion]):
+            blob = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as error:
+        found = re.search(r"GLOBAL (\S+)", str(error))
+        raise ValueError(
+            f"{str(path)!r} holds a pickled object other than tensors and plain data"
+            f"{f' ({found.group(1)})' if found else ''}, which is not loaded: unpickling it could run code. "
+            "A curves file holds only tensors, numbers, strings, lists and dicts; make one with "
+            "python -m unet_course.experiments ch04_fcn_curves --out DIR"
+        ) from None
+    if not isinstance(blob, dict) or not isinstance(blob.get("result"), dict) or not isinstance(blob.get("weights"), dict):
+        raise ValueError(f"{str(path)!r} is not a curves file: expected a dict with 'result' and 'weights' "
+                         "(python -m unet_course.experiments ch04_fcn_curves writes one)")
     result = blob["result"]
     models = {}
     for v, state in blob["weights"].items():

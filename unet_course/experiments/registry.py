@@ -99,7 +99,7 @@ def retrain(name: str, out_dir: str | Path, *, device: str | None = None, steps:
         with runtime.torch_threads(1):  # one thread: the networks are small and the sums repeat exactly
             result, models = fcn.fcn_plateau_curves()
         result["seconds"] = time.perf_counter() - start
-        result["torch"] = torch.__version__
+        result["torch"] = str(torch.__version__)  # a plain str: read back with weights_only=True
         torch.save({"result": result, "weights": {v: m.state_dict() for v, m in models.items()}}, out)
         for v, c in result["curves"].items():
             print(f"FCN-{v}: best val mean IoU {max(c['mean_iou']):.3f} at step {c['best_step']}, stopped at "
