@@ -64,3 +64,28 @@ def test_each_shipped_checkpoint_names_the_command_that_remakes_it_today(monkeyp
         "python -m unet_course.experiments ch08_weighted --replicates 1 2 --into-package")
     with pytest.raises(ValueError, match="no command"):
         remake_command({})
+
+
+def test_importing_the_main_module_runs_nothing(monkeypatch, capsys):
+    import importlib
+    import sys
+
+    from unet_course.experiments import registry
+
+    calls = []
+    monkeypatch.setattr(registry, "main", lambda *a, **k: calls.append(a))
+    monkeypatch.setattr(sys, "argv", ["python", "--list"])
+    monkeypatch.delitem(sys.modules, "unet_course.experiments.__main__", raising=False)
+    importlib.import_module("unet_course.experiments.__main__")
+    assert calls == [], "importing unet_course.experiments.__main__ ran the command line"
+    assert capsys.readouterr().out == ""
+
+
+def test_python_dash_m_still_runs_the_command_line():
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "unet_course.experiments", "--list"], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert all(name in done.stdout for name in RECIPES)
