@@ -144,3 +144,74 @@ def test_scaling_rule_on_uint16_and_round_trip():
         scale_image(np.array([[np.nan, 1.0]]))
     with pytest.raises(ValueError, match="not a stored scaling rule"):
         Scaling.from_dict({"rule": "divide by 255"})
+
+
+def _hyperstack(shape, seed=0):
+    return np.random.default_rng(seed).integers(0, 4000, size=shape, dtype=np.uint16)
+
+
+def test_imagej_hyperstack_channels_are_refused_unless_chosen(tmp_path):
+    a = _hyperstack((2, 3, 16, 20))  # T, C, Y, X
+    tifffile.imwrite(tmp_path / "tc.tif", a, imagej=True, metadata={"axes": "TCYX"})
+    with pytest.raises(ValueError, match=r"holds 3 channels \(axis 'C' of size 3; axes 'TCYX'.*--channel N \(N = 0..2"
+                                         r".*--channels 3"):
+        read_image_set(tmp_path / "tc.tif")
+    one = read_image_set(tmp_path / "tc.tif", channel=1)
+    assert len(one) == 2 and one.channels == 1 and one.name(1) == "tc.tif[1]"
+    np.testing.assert_array_equal(one.frames[1], a[1, 1])
+    every = read_image_set(tmp_path / "tc.tif", channels=3)
+    assert len(every) == 2 and every.channels == 3 and every.frames[0].shape == (3, 16, 20)
+    np.testing.assert_array_equal(every.frames[1], a[1])
+    with pytest.raises(ValueError, match=r"--channel 3 is out of range: .* 3 channel\(s\).*numbered 0..2"):
+        read_image_set(tmp_path / "tc.tif", channel=3)
+    with pytest.raises(ValueError, match=r"--channels 2, but .* holds 3 channel\(s\)"):
+        read_image_set(tmp_path / "tc.tif", channels=2)
+    with pytest.raises(ValueError, match="not both"):
+        read_image_set(tmp_path / "tc.tif", channel=0, channels=3)
+
+    b = _hyperstack((2, 3, 2, 16, 20), seed=1)  # T, Z, C, Y, X: every plane of every time point is a frame
+    tifffile.imwrite(tmp_path / "tzc.tif", b, imagej=True, metadata={"axes": "TZCYX"})
+    planes = read_image_set(tmp_path / "tzc.tif", channel=0)
+    assert len(planes) == 6
+    for k, (t, z) in enumerate((t, z) for t in range(2) for z in range(3)):
+        np.testing.assert_array_equal(planes.frames[k], b[t, z, 0])
+
+
+def test_ome_tiff_channels_and_planes(tmp_path):
+    a = _hyperstack((3, 16, 20), seed=2)
+    tifffile.imwrite(tmp_path / "c.ome.tif", a, ome=True, metadata={"axes": "CYX"})
+    with pytest.raises(ValueError, match=r"3 channels \(axis 'C' of size 3; axes 'CYX'"):
+        read_image_set(tmp_path / "c.ome.tif")  # was read as 3 frames
+    np.testing.assert_array_equal(read_image_set(tmp_path / "c.ome.tif", channel=2).frames[0], a[2])
+    tifffile.imwrite(tmp_path / "z.ome.tif", a, ome=True, metadata={"axes": "ZYX"})
+    z = read_image_set(tmp_path / "z.ome.tif")
+    assert len(z) == 3 and z.channels == 1
+    np.testing.assert_array_equal(z.frames[2], a[2])
+
+
+def test_rgb_is_refused_unless_a_channel_is_chosen_and_grey_has_one(tmp_path):
+    rgb = _hyperstack((16, 20, 3), seed=3).astype(np.uint8)
+    tifffile.imwrite(tmp_path / "rgb.tif", rgb, photometric="rgb")
+    with pytest.raises(ValueError, match=r"3 colour samples \(axis 'S' of size 3.*--channel N.*photometric='minisblack'"):
+        read_image_set(tmp_path / "rgb.tif")
+    np.testing.assert_array_equal(read_image_set(tmp_path / "rgb.tif", channel=1).frames[0], rgb[..., 1])
+    Image.fromarray(rgb).save(tmp_path / "rgb.png")
+    with pytest.raises(ValueError, match=r"colour image \(mode RGB\).*--channel N \(N = 0..2"):
+        read_image_set(tmp_path / "rgb.png")
+    np.testing.assert_array_equal(read_image_set(tmp_path / "rgb.png", channel=2).frames[0], rgb[..., 2])
+    assert read_image_set(tmp_path / "rgb.png", channels=3).frames[0].shape == (3, 16, 20)
+    tifffile.imwrite(tmp_path / "grey.tif", rgb[..., 0])
+    np.testing.assert_array_equal(read_image_set(tmp_path / "grey.tif", channel=0).frames[0], rgb[..., 0])
+    with pytest.raises(ValueError, match=r"--channel 1 is out of range: .* 1 channel\(s\)"):
+        read_image_set(tmp_path / "grey.tif", channel=1)
+
+
+def test_pairs_of_multichannel_images_with_grey_labels(tmp_path):
+    a = _hyperstack((2, 2, 24, 30), seed=4)
+    tifffile.imwrite(tmp_path / "i.tif", a, imagej=True, metadata={"axes": "TCYX"})
+    tifffile.imwrite(tmp_path / "l.tif", _labels(2), photometric="minisblack")
+    images, labels = read_pairs(tmp_path / "i.tif", tmp_path / "l.tif", channels=2)
+    assert images.frames[0].shape == (2, 24, 30) and labels.frames[0].shape == (24, 30)
+    tifffile.imwrite(tmp_path / "l2.tif", np.stack([_labels(2)] * 2, axis=1), imagej=True, metadata={"axes": "TCYX"})
+    with pytest.raises(ValueError, match="labels .* holds 2 channels .*labels hold one channel of instance ids"):
+        read_pairs(tmp_path / "i.tif", tmp_path / "l2.tif", channels=2)
