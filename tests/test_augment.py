@@ -1,8 +1,16 @@
-"""Augmentation: elastic deformation against elasticdeform, rigid transforms against numpy, torch against numpy."""
+"""Augmentation: elastic deformation against elasticdeform, rigid transforms against numpy, torch against numpy.
+
+elasticdeform (the reference implementation) is optional: without it only the tests comparing
+against it are skipped, with the reason.
+"""
 
 from __future__ import annotations
 
-import elasticdeform
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -11,6 +19,13 @@ from scipy import ndimage as ndi
 from unet_course import augment as A
 
 INTERIOR = (slice(12, -12), slice(12, -12))
+
+
+def _elasticdeform():
+    """The reference implementation, or a skip of the calling test when it is not installed."""
+    return pytest.importorskip(
+        "elasticdeform", reason="elasticdeform (the reference implementation) is not installed; make venv builds it"
+    )
 
 
 @pytest.fixture
@@ -31,7 +46,7 @@ def test_elastic_equals_elasticdeform(sample, grid):
     image, labels, weights = sample
     displacement = np.random.default_rng(1).normal(0, 10, size=(2, *grid))
     ours = A.elastic_deform(image, labels, weights, displacement=displacement)
-    ref = elasticdeform.deform_grid([image, labels, weights], displacement, order=[3, 0, 1], mode="mirror")
+    ref = _elasticdeform().deform_grid([image, labels, weights], displacement, order=[3, 0, 1], mode="mirror")
     np.testing.assert_allclose(ours.image[INTERIOR], ref[0][INTERIOR], atol=1e-4)
     np.testing.assert_array_equal(ours.labels[INTERIOR], ref[1][INTERIOR])
     np.testing.assert_allclose(ours.weights[INTERIOR], ref[2][INTERIOR], atol=1e-4)
@@ -39,6 +54,7 @@ def test_elastic_equals_elasticdeform(sample, grid):
 
 
 def test_elastic_multichannel_image(sample):
+    elasticdeform = _elasticdeform()
     image, labels, _ = sample
     stack = np.stack([image, 1 - image])
     displacement = A.random_coarse_displacement(3)
@@ -386,3 +402,16 @@ def test_explorer_draws_only_when_a_control_moves():
         viz.explorer(lambda: None)
     with pytest.raises(TypeError, match="ipywidgets value widget"):
         viz.explorer(lambda x: None, x=3)
+
+
+def test_without_elasticdeform_only_its_comparisons_are_skipped():
+    """The file collects without elasticdeform; the two comparisons skip and say why."""
+    hide = "import sys, pytest; sys.modules['elasticdeform'] = None; "
+    run = f"sys.exit(pytest.main([{__file__!r}, '-q', '-rs', '-p', 'no:cacheprovider', '-k', 'equals_elasticdeform or multichannel']))"
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    done = subprocess.run([sys.executable, "-c", hide + run], capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).resolve().parents[1], env=env)
+    out = done.stdout + done.stderr
+    assert done.returncode == 0, f"pytest without elasticdeform failed:\n{out[-3000:]}"
+    assert "3 skipped" in out and "passed" not in out and "error" not in out.lower(), out[-3000:]
+    assert "elasticdeform (the reference implementation) is not installed" in out, out[-3000:]
