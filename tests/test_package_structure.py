@@ -18,7 +18,7 @@ import unet_course
 
 PACKAGE = Path(unet_course.__file__).resolve().parent
 SOURCES = sorted(p for p in PACKAGE.rglob("*.py") if "questions" not in p.parts)
-LONGEST = 560  # lines; quiz.py (the exercise engine) is exempt
+LONGEST = 560  # lines
 
 
 def _module_exists(name: str) -> bool:
@@ -42,7 +42,7 @@ def test_package_docstring_lists_every_subpackage():
 
 def test_no_module_is_longer_than_one_reader_can_hold():
     long = {str(p.relative_to(PACKAGE)): n for p in SOURCES
-            if p.name != "quiz.py" and (n := len(p.read_text().splitlines())) >= LONGEST}
+            if (n := len(p.read_text().splitlines())) >= LONGEST}
     assert not long, f"split these modules (over {LONGEST} lines): {long}"
 
 
@@ -79,17 +79,11 @@ def test_metrics_convert_their_inputs_in_one_place():
 
 # What a docstring names so a reader can find the idea in the paper or the book (d2l's habit).
 _SERVES = re.compile(r"§|\bFig\.|\beq\.|\bTable\b|\bchapters?\s+\d\d|\bch\s+\d\d|\bappendix\b", re.IGNORECASE)
-# quiz.py is the exercise engine (its questions name their chapters); the command-line tool and its
-# file-format helpers serve the README's own-data workflow rather than one chapter, and keep their
-# docstrings to it.
-_NO_SECTION = {"quiz.py"}
 
 
 def _public_objects():
     for path in SOURCES:
         rel = path.relative_to(PACKAGE).as_posix()
-        if rel in _NO_SECTION:
-            continue
         for node in ast.parse(path.read_text()).body:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and not node.name.startswith("_"):
                 yield rel, node.name, ast.get_docstring(node) or ""

@@ -1,8 +1,11 @@
 """Tests of the exercise checker ``unet_course.quiz``: every kind, right and wrong answers, bad
-inputs, unknown ids, the bank loader, and that no message reveals the answer."""
+inputs, unknown ids (an error naming the nearest ids), the bank loader, and that no message
+reveals the answer."""
 
 from __future__ import annotations
 
+import ast
+import difflib
 import textwrap
 
 import numpy as np
@@ -256,16 +259,51 @@ def test_bad_ids_are_refused(bad_id):
         quiz.Numeric(bad_id, "?", 1)
 
 
-def test_check_unknown_id_suggests_close_ones(capsys, monkeypatch):
-    bank = {q.id: q for q in (make_choice(), make_formula())}
-    monkeypatch.setattr(quiz, "load_bank", lambda package=quiz.BANK_PACKAGE: bank)
-    assert quiz.check("99.compse", lambda *a: 0) is False
-    out = capsys.readouterr().out
-    assert "no question with id '99.compse'" in out and "Did you mean '99.compose'" in out
-    assert quiz.check(99, 1) is False and "question id like" in capsys.readouterr().out
+@pytest.fixture
+def small_bank(monkeypatch):
+    bank = {q.id: q for q in (make_choice(), make_formula(), quiz.Numeric("98.n", "n?", 1))}
+    monkeypatch.setattr(quiz.bank, "load_bank", lambda package=quiz.BANK_PACKAGE: bank)
+    return bank
+
+
+def test_check_known_id_through_the_bank(small_bank, capsys):
     assert quiz.check("99.pad", 1) is True
-    with pytest.raises(KeyError, match="99.compose"):
-        quiz.get("99.compse")
+    assert quiz.check("99.pad", 0) is False and "Not yet." in capsys.readouterr().out
+
+
+# Every function that takes an id, called with one: an unknown id must not read as a wrong answer.
+BY_ID = {
+    "check": lambda qid: quiz.check(qid, lambda *a: 0),
+    "get": quiz.get,
+    "show": quiz.show,
+    "widget": quiz.widget,
+}
+
+
+@pytest.mark.parametrize("function", BY_ID)
+def test_unknown_id_is_an_error_that_names_the_nearest_ids(function, small_bank, capsys):
+    with pytest.raises(quiz.UnknownQuestionError) as error:
+        BY_ID[function]("99.compse")
+    message = str(error.value)
+    assert message.startswith("There is no question with id '99.compse'. Did you mean '99.compose'?"), message
+    assert "quiz.questions() lists every question by its id; quiz.questions(99) lists those of chapter 99." in message
+    assert isinstance(error.value, KeyError), "callers that catch KeyError (quiz.get's old error) still catch it"
+    assert capsys.readouterr().out == "", f"quiz.{function} printed something (a verdict?) for an unknown id"
+
+
+@pytest.mark.parametrize("function", BY_ID)
+def test_unknown_id_with_no_close_one_still_names_the_nearest(function, small_bank):
+    # difflib finds no id of the bank within its default cutoff (0.6) of '07.padding-rule'
+    assert not difflib.get_close_matches("07.padding-rule", list(small_bank))
+    with pytest.raises(quiz.UnknownQuestionError, match=r"The nearest id is '99\.pad'\. quiz\.questions\(\) lists"):
+        BY_ID[function]("07.padding-rule")
+
+
+@pytest.mark.parametrize("function", BY_ID)
+def test_an_id_that_is_not_a_string_is_a_type_error(function, small_bank, capsys):
+    with pytest.raises(TypeError, match=f"The first argument of quiz.{function} is a question id like '05.conv-count', not int"):
+        BY_ID[function](99)
+    assert capsys.readouterr().out == ""
 
 
 def write_package(root, name, modules):
@@ -386,7 +424,7 @@ def test_unanswered_stub_is_a_friendly_not_yet(question, stub, capsys):
 
 
 def test_unanswered_through_the_bank(capsys, monkeypatch):
-    monkeypatch.setattr(quiz, "load_bank", lambda package=quiz.BANK_PACKAGE: {"99.n": quiz.Numeric("99.n", "n?", 23)})
+    monkeypatch.setattr(quiz.bank, "load_bank", lambda package=quiz.BANK_PACKAGE: {"99.n": quiz.Numeric("99.n", "n?", 23)})
     assert quiz.check("99.n", ...) is False
     assert "Not answered yet." in capsys.readouterr().out
 
@@ -416,3 +454,18 @@ def test_a_value_that_breaks_the_grader_is_a_message_not_a_traceback(capsys):
     q = quiz.CodeExercise("99.w", "?", lambda: object(), [()])
     ok, out = run_check(q, lambda: Weird(), capsys)
     assert ok is False and "could not be graded" in out
+
+
+# --- the package's layout ----------------------------------------------------------------------
+
+def test_each_quiz_module_is_small_and_says_what_it_serves():
+    from pathlib import Path
+
+    for path in sorted(Path(quiz.__file__).parent.glob("*.py")):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        assert len(lines) <= 250, f"quiz/{path.name} has {len(lines)} lines; split it by job"
+        doc = ast.get_docstring(ast.parse("\n".join(lines))) or ""
+        last = doc.strip().splitlines()[-1] if doc.strip() else ""
+        assert last.startswith("Serves: ") and doc.count("Serves:") == 1, (
+            f"quiz/{path.name}: its docstring should end with one line 'Serves: <section>; <chapters>.'"
+        )

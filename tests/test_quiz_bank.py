@@ -24,6 +24,8 @@ import re
 import pytest
 
 from unet_course import quiz
+from unet_course.quiz.functions import _arity_problem, _cases, _param_names
+from unet_course.quiz.values import _as_real, _short_repr
 
 LENGTH_RATIO = 1.2
 WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8}
@@ -69,7 +71,7 @@ def test_bank_loads():
 def test_reference_passes(question):
     answer = reference(question)
     assert grade(question, answer), (
-        f"{question.id}: the question's own answer ({quiz._short_repr(answer)}) fails its check; "
+        f"{question.id}: the question's own answer ({_short_repr(answer)}) fails its check; "
         "fix the reference or the check's tolerance"
     )
     if isinstance(question, quiz.Choice):
@@ -80,7 +82,7 @@ def well_formed(question: quiz.Question, answer) -> str | None:
     """``None`` when ``answer`` is an answer of the question's kind, else what is wrong with it."""
     if quiz.unanswered(answer):
         return "is an unanswered stub (...), which fails for any question"
-    if isinstance(question, quiz.Numeric) and quiz._as_real(answer) is None:
+    if isinstance(question, quiz.Numeric) and _as_real(answer) is None:
         return "is not one number"
     if isinstance(question, quiz.Choice) and not isinstance(question._index(answer), int):
         return "is not one of the options (give an index or an option's exact text)"
@@ -90,8 +92,8 @@ def well_formed(question: quiz.Question, answer) -> str | None:
         if not callable(answer):
             return "is not a function"
         cases = question._samples if isinstance(question, quiz.Formula) else question._cases
-        first = quiz._cases(cases, question.id, "cases")[0]
-        if quiz._arity_problem(answer, first, quiz._param_names(question.reference)):
+        first = _cases(cases, question.id, "cases")[0]
+        if _arity_problem(answer, first, _param_names(question.reference)):
             return "does not take the reference's arguments"
     return None
 
@@ -106,11 +108,11 @@ def test_plausible_wrong_answers_fail(question):
     for i, answer in enumerate(question.wrong):
         problem = well_formed(question, answer)
         assert problem is None, (
-            f"{question.id}: wrong[{i}] ({quiz._short_repr(answer)}) {problem}; a wrong answer must be a "
+            f"{question.id}: wrong[{i}] ({_short_repr(answer)}) {problem}; a wrong answer must be a "
             "well-formed answer that is wrong, so that rejecting it shows the check judges"
         )
         assert not grade(question, answer), (
-            f"{question.id}: the check accepts the wrong answer wrong[{i}] ({quiz._short_repr(answer)}); "
+            f"{question.id}: the check accepts the wrong answer wrong[{i}] ({_short_repr(answer)}); "
             "tighten the check so that it rejects it (or remove it from wrong if it is in fact right)"
         )
 

@@ -1,7 +1,8 @@
 """The quiz's feedback in Korean (UNET_COURSE_LANG=ko): verdicts, hints, explanations, messages.
 
 The Korean texts are keyed to the English ones (hints and explanations in
-``unet_course/questions/_ko.py``, the checker's messages in ``quiz.MESSAGES_KO``): an English text
+``unet_course/questions/_ko.py``, the checker's messages in ``quiz.MESSAGES_KO``, in
+``unet_course/quiz/messages.py``): an English text
 that changes without its Korean version fails here, naming the question or the message.
 """
 
@@ -56,11 +57,12 @@ def test_no_korean_text_without_its_question():
 
 
 def _templates_in_quiz() -> list[str]:
-    """Every literal first argument of ``_t(...)`` in quiz.py."""
-    tree = ast.parse(Path(quiz.__file__).read_text(encoding="utf-8"))
+    """Every literal first argument of ``_t(...)`` in the modules of the quiz package."""
+    modules = sorted(Path(quiz.__file__).parent.glob("*.py"))
     return [
         node.args[0].value
-        for node in ast.walk(tree)
+        for module in modules
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8")))
         if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "_t"
         and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)
     ]
@@ -72,11 +74,11 @@ def _fields(template: str) -> set[str]:
 
 def test_every_message_has_its_korean_version():
     used = _templates_in_quiz()
-    assert len(used) > 40, "quiz.py passes its messages through _t"
+    assert len(used) > 40, "the quiz package passes its messages through _t"
     missing = sorted({t for t in used if t not in quiz.MESSAGES_KO})
-    assert not missing, f"quiz.py messages without a Korean version in MESSAGES_KO: {missing[:5]}"
+    assert not missing, f"quiz messages without a Korean version in MESSAGES_KO: {missing[:5]}"
     unused = sorted(set(quiz.MESSAGES_KO) - set(used) - {quiz.RIGHT, quiz.WRONG, quiz.UNANSWERED})
-    assert not unused, f"MESSAGES_KO holds messages quiz.py no longer uses: {unused[:5]}"
+    assert not unused, f"MESSAGES_KO holds messages the quiz no longer uses: {unused[:5]}"
     for english, korean in quiz.MESSAGES_KO.items():
         assert _fields(english) == _fields(korean), f"the Korean of {english!r} has other fields: {korean!r}"
         assert HANGUL.search(korean), f"the Korean of {english!r} is not Korean: {korean!r}"
@@ -123,10 +125,44 @@ def test_korean_messages_of_each_kind(korean, capsys):
     code = quiz.get("03.bilinear-kernel")
     quiz.check(code.id, lambda k: np.zeros((1, 2)))
     assert "출력의 shape이 (1, 2)입니다" in capsys.readouterr().out
-    quiz.check("01.no-such-question", 1)
-    assert capsys.readouterr().out.startswith("아직 아닙니다. id가 '01.no-such-question'인 문제가 없습니다.")
+    with pytest.raises(quiz.UnknownQuestionError, match="^id가 '01.no-such-question'인 문제가 없습니다."):
+        quiz.check("01.no-such-question", 1)
+    assert capsys.readouterr().out == ""
     with pytest.raises(KeyError, match="문제가 없습니다"):
         quiz.get("01.no-such-question")
+
+
+# Every function that takes an id, called with one.
+BY_ID = {
+    "check": lambda qid: quiz.check(qid, 1.0),
+    "get": quiz.get,
+    "show": quiz.show,
+    "widget": quiz.widget,
+}
+
+
+@pytest.mark.parametrize("function", BY_ID)
+def test_unknown_id_in_korean_names_the_nearest_ids(function, korean, capsys):
+    with pytest.raises(quiz.UnknownQuestionError) as error:
+        BY_ID[function]("01.iou-byhand")
+    message = str(error.value)
+    assert message.startswith("id가 '01.iou-byhand'인 문제가 없습니다. '01.iou-by-hand'"), message
+    assert "을(를) 찾으셨습니까?" in message, message
+    assert "모든 문제의 id는 quiz.questions()로, 1장의 문제는 quiz.questions(1)로 볼 수 있습니다." in message, message
+    assert "Not yet" not in message and "아직 아닙니다" not in message
+    assert capsys.readouterr().out == "", f"quiz.{function} printed something (a verdict?) for an unknown id"
+    with pytest.raises(quiz.UnknownQuestionError, match="^id가 'zz'인 문제가 없습니다. 가장 가까운 id는 '.+'입니다. "):
+        BY_ID[function]("zz")
+    with pytest.raises(TypeError, match=f"^quiz.{function}의 첫 번째 인자는 '05.conv-count' 같은 문제 id입니다. int이"):
+        BY_ID[function](1)
+
+
+def test_unknown_id_in_english_has_no_korean(monkeypatch):
+    monkeypatch.delenv("UNET_COURSE_LANG", raising=False)
+    with pytest.raises(quiz.UnknownQuestionError) as error:
+        quiz.check("01.iou-byhand", 1.0)
+    assert str(error.value).startswith("There is no question with id '01.iou-byhand'. Did you mean '01.iou-by-hand'")
+    assert not HANGUL.search(str(error.value))
 
 
 def test_language_is_read_at_check_time(monkeypatch, capsys):
