@@ -85,8 +85,17 @@ def test_bad_inputs_are_refused():
         pixel_error(np.zeros((1, 4, 4)), np.zeros((1, 4, 4), np.uint8))
     with pytest.raises(ValueError, match="connectivity"):
         simple_points(np.zeros((4, 4), bool), connectivity=6)
+    for func in (isbi.segments, simple_points):  # scikit-image's 1 and 2 are refused, naming 4 or 8
+        with pytest.raises(ValueError, match=r"4 \(edge neighbours\) or 8.*connectivity=2 is 8"):
+            func(np.zeros((4, 4), bool), connectivity=2)
+    with pytest.raises(ValueError, match="connectivity=1 is 4"):
+        rand_error(np.zeros((4, 4)), np.ones((4, 4), np.uint8), connectivity=1)
+    with pytest.raises(ValueError, match="connectivity=1 is 4"):
+        warping_error(np.zeros((4, 4)), np.ones((4, 4), np.uint8), connectivity=1)
+    with pytest.raises(ValueError, match="connectivity=2 is 8"):
+        instances_from_foreground(np.zeros((4, 4), bool), connectivity=2)
     with pytest.raises(ValueError, match="no segment"):
-        rand_scores(np.zeros((3, 3), int), np.ones((3, 3), int))
+        rand_scores(pred=np.ones((3, 3), int), target=np.zeros((3, 3), int))
 
 
 # ----------------------------------------------------------------------------- Rand error
@@ -95,17 +104,17 @@ def test_rand_scores_hand_computed():
     true_seg = isbi.segments(target > 0)
     assert true_seg.max() == 2
     # one predicted segment over both cells (a merge): 36 pairs predicted together, 18 true ones
-    merged = rand_scores(true_seg, np.ones_like(target))
+    merged = rand_scores(np.ones_like(target), true_seg)
     assert merged.precision == pytest.approx(0.5) and merged.recall == pytest.approx(1.0)
     assert merged.fscore == pytest.approx(2 / 3)
     assert rand_error(np.ones_like(target, dtype=bool), target) == pytest.approx(1 / 3)
     # distinct pairs only (no self pairs): 12 together in both, 30 predicted, 12 true
-    assert rand_scores(true_seg, np.ones_like(target), count_self_pairs=False).fscore == pytest.approx(
+    assert rand_scores(np.ones_like(target), true_seg, count_self_pairs=False).fscore == pytest.approx(
         2 * 0.4 / 1.4
     )
     # predicted membrane inside a cell: pixels 1 and 3 are singletons; sumAB = 1+1+9+1, sumB = 12, sumA = 18
     pred = np.array([[1, 0, 1, 0, 1, 1, 1]], bool)
-    s = rand_scores(true_seg, isbi.segments(pred))
+    s = rand_scores(pred=isbi.segments(pred), target=true_seg)
     assert s.precision == pytest.approx(1.0) and s.recall == pytest.approx(12 / 18)
     assert rand_error(pred, target) == pytest.approx(1 - 0.8)
 
@@ -118,9 +127,9 @@ def test_rand_error_zero_for_identical_and_invariant_to_relabelling():
     pred_seg = isbi.segments(ndimage.binary_erosion(target > 0, iterations=2))
     perm_t = np.concatenate([[0], rng.permutation(true_seg.max()) + 10])
     perm_p = np.concatenate([[0], rng.permutation(pred_seg.max()) + 500])
-    assert rand_scores(true_seg, true_seg * 3 + 1).fscore == pytest.approx(1.0)
-    a = rand_scores(true_seg, pred_seg)
-    b = rand_scores(perm_t[true_seg], perm_p[pred_seg])
+    assert rand_scores(true_seg * 3 + 1, true_seg).fscore == pytest.approx(1.0)
+    a = rand_scores(pred_seg, true_seg)
+    b = rand_scores(perm_p[pred_seg], perm_t[true_seg])
     assert a == pytest.approx(b)
     assert 0 < a.fscore < 1
 
@@ -143,7 +152,7 @@ def test_rand_scores_match_skimage_where_conventions_align(seed):
     other = membrane_image(80, 10, seed=seed + 10)
     pred_seg = isbi.segments(other > 0)
     pred_seg[pred_seg == 0] = pred_seg.max() + 1  # predicted membrane becomes one more segment
-    ours = rand_scores(true_seg, pred_seg, count_self_pairs=False)
+    ours = rand_scores(pred_seg, true_seg, count_self_pairs=False)
     are, p_sk, r_sk = adapted_rand_error(true_seg, pred_seg, ignore_labels=(0,))
     assert ours.fscore == pytest.approx(1 - are, rel=1e-12)
     # skimage divides by the true pairs in what it calls precision: compare the pair of ratios
@@ -391,7 +400,13 @@ def test_match_instances_hand_computed():
     assert (h.tp, h.fp, h.fn) == (1, 1, 1)
     assert h.pairs[0][2] == pytest.approx(0.5)
     assert h.precision == 0.5 and h.recall == 0.5
-    assert match_instances(np.zeros_like(true), np.zeros_like(true)).f1 == 1.0
+    nothing = match_instances(np.zeros_like(true), np.zeros_like(true))  # nothing to find, nothing found
+    assert (nothing.tp, nothing.fp, nothing.fn) == (0, 0, 0)
+    assert np.isnan(nothing.precision) and np.isnan(nothing.recall) and np.isnan(nothing.f1), nothing
+    missed = match_instances(np.zeros_like(true), true)  # no prediction: precision undefined, not 1
+    assert np.isnan(missed.precision) and missed.recall == 0.0 and missed.f1 == 0.0, missed
+    extra = match_instances(true, np.zeros_like(true))  # no true instance: recall undefined
+    assert extra.precision == 0.0 and np.isnan(extra.recall) and extra.f1 == 0.0, extra
     with pytest.raises(ValueError, match="iou_threshold"):
         match_instances(true, true, iou_threshold=0.0)
 

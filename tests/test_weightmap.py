@@ -246,14 +246,14 @@ def test_separation_border_leaves_isolated_cells_alone():
         wm.separation_border(labels, 0)
 
 
-@pytest.mark.parametrize("connectivity", [1, 2])
+@pytest.mark.parametrize("connectivity", [4, 8])
 def test_touching_pairs_brute_force(connectivity):
     labels = random_instances(np.random.default_rng(5), shape=(25, 25), n=8)
     expected = set()
     h, w = labels.shape
     for y, x in itertools.product(range(h), range(w)):
         for dy, dx in itertools.product((-1, 0, 1), repeat=2):
-            if connectivity == 1 and dy and dx:
+            if connectivity == 4 and dy and dx:
                 continue
             yy, xx = y + dy, x + dx
             if 0 <= yy < h and 0 <= xx < w:
@@ -261,6 +261,8 @@ def test_touching_pairs_brute_force(connectivity):
                 if a and b and a != b:
                     expected.add((min(a, b), max(a, b)))
     assert wm.touching_pairs(labels, connectivity) == sorted(expected)
+    with pytest.raises(ValueError, match=r"must be 4 .* or 8"):  # scikit-image's 1 and 2 are refused
+        wm.touching_pairs(labels, {4: 1, 8: 2}[connectivity])
 
 
 def test_separated_fraction_by_hand():

@@ -354,17 +354,18 @@ def weight_map_naive(
 # --------------------------------------------------------------------------------------------
 
 
-def touching_pairs(instance_labels: np.ndarray, connectivity: int = 1) -> list[tuple[int, int]]:
+def touching_pairs(instance_labels: np.ndarray, connectivity: int = 4) -> list[tuple[int, int]]:
     """Pairs of cell ids ``(a, b)``, ``a < b``, whose pixels are neighbours.
 
-    ``connectivity`` 1: 4-neighbours (edges); 2: 8-neighbours (edges and corners). Sorted.
+    ``connectivity`` 4: edge neighbours; 8: edge and corner neighbours (as in
+    :mod:`unet_course.metrics`). Sorted.
 
     Serves: U-Net paper section 3, eq. 2 (weight map); chapter 08.
     """
     labels = _check_instances(instance_labels)
-    if connectivity not in (1, 2):
-        raise ValueError(f"connectivity must be 1 (4-neighbours) or 2 (8-neighbours), got {connectivity}")
-    shifts = [(0, 1), (1, 0)] + ([(1, 1), (1, -1)] if connectivity == 2 else [])
+    from .metrics._inputs import check_connectivity
+
+    shifts = [(0, 1), (1, 0)] + ([(1, 1), (1, -1)] if check_connectivity(connectivity) == 8 else [])
     h, w = labels.shape
     pairs: set[tuple[int, int]] = set()
     for dy, dx in shifts:

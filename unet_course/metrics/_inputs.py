@@ -43,3 +43,20 @@ def as_numpy(
         head, _, tail = integer.partition(";")
         raise TypeError(f"{name} must {head.strip()}, got dtype {x.dtype}" + (f";{tail}" if tail else ""))
     return x
+
+
+def check_connectivity(connectivity: int) -> int:
+    """``connectivity`` if it is 4 or 8, else a ``ValueError`` that says so.
+
+    Every function of :mod:`unet_course.metrics` (and :func:`unet_course.weightmap.touching_pairs`)
+    names pixel adjacency by the number of neighbours in 2-D: 4 (edges) or 8 (edges and corners).
+    SciPy and scikit-image call the same two 1 and 2; those are refused here rather than guessed.
+
+    Serves: every metric of :mod:`unet_course.metrics` (chapters 04, 06, 08, 09).
+    """
+    if isinstance(connectivity, bool) or connectivity not in (4, 8):
+        hint = (f"; scikit-image's connectivity={connectivity} is {4 if connectivity == 1 else 8} here"
+                if connectivity in (1, 2) and not isinstance(connectivity, bool) else "")
+        raise ValueError(f"connectivity must be 4 (edge neighbours) or 8 (edge and corner neighbours), "
+                         f"got {connectivity!r}{hint}")
+    return int(connectivity)

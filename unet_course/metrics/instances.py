@@ -2,11 +2,29 @@
 
 Semantic IoU cannot tell one merged blob from two touching cells. Here each predicted instance is
 matched to at most one true instance (one-to-one), a pair counting as a match when its IoU is at
-least a threshold (0.5 by default); matched pairs are true positives, unmatched predictions false
-positives, unmatched true instances false negatives. With threshold >= 0.5 a true instance can
-overlap at most one prediction that well (except in exact ties), so the matching is all but
-forced; the assignment below (maximum total IoU, ``scipy.optimize.linear_sum_assignment``) also
-settles ties and lower thresholds.
+least a threshold (0.5 by default); matched pairs are true positives (TP), unmatched predictions
+false positives (FP), unmatched true instances false negatives (FN). With a threshold above 0.5 a
+true instance can overlap at most one prediction that well, so the matching is forced; the
+assignment below (``scipy.optimize.linear_sum_assignment``) takes as many pairs as possible and,
+among those, the largest total IoU, which settles exact ties at 0.5 and lower thresholds. This is
+the matching of StarDist's ``stardist.matching.matching`` and of Cellpose's ``metrics``.
+
+From the counts at one threshold (:class:`MatchCounts`):
+
+- precision ``TP / (TP + FP)``, recall ``TP / (TP + FN)``, F1 ``2 TP / (2 TP + FP + FN)``;
+- ``ap``: ``TP / (TP + FP + FN)``, what the 2018 Data Science Bowl, StarDist (``accuracy``) and
+  Cellpose (``average_precision``) call the average precision at that IoU threshold.
+  :func:`average_precision` is its mean over :data:`AP_THRESHOLDS` 0.50, 0.55, ..., 0.95 (the
+  microscopy "AP"; not COCO's AP, which is the area under a precision-recall curve of scored
+  detections);
+- panoptic quality (Kirillov et al., "Panoptic Segmentation", CVPR 2019, eq. 1) at IoU 0.5:
+  ``PQ = sum of matched IoU / (TP + FP/2 + FN/2) = SQ x RQ``, with segmentation quality ``SQ`` the
+  mean IoU of the matches and recognition quality ``RQ = F1``. Pairs match at IoU >= 0.5 as in
+  StarDist's ``panoptic_quality`` (Kirillov et al. write > 0.5; the two differ on exact ties only).
+
+A score whose denominator is zero is undefined and is NaN, never a made-up 1 or 0: precision with
+no predicted instance, recall with no true instance, F1, AP and PQ with neither, SQ without a
+match. (StarDist reports 0 in all of these cases.)
 
 Label maps are integer images: 0 = background, 1..K = instance ids (any ids, not necessarily
 consecutive).
@@ -20,7 +38,13 @@ import numpy as np
 from scipy import ndimage
 from scipy.optimize import linear_sum_assignment
 
-from ._inputs import ArrayLike, as_numpy
+from ._inputs import ArrayLike, as_numpy, check_connectivity
+
+#: IoU thresholds of :func:`average_precision`: 0.50, 0.55, ..., 0.95.
+AP_THRESHOLDS: tuple[float, ...] = tuple(round(0.5 + 0.05 * k, 2) for k in range(10))
+
+#: IoU threshold of the panoptic quality (Kirillov et al. 2019).
+PQ_THRESHOLD = 0.5
 
 
 def _labels(x: ArrayLike, name: str) -> np.ndarray:
@@ -49,8 +73,7 @@ def instances_from_foreground(foreground: ArrayLike, connectivity: int = 4, min_
 
     Serves: U-Net paper section 4, Table 2 (cells scored per instance); chapters 08, 09.
     """
-    if connectivity not in (4, 8):
-        raise ValueError(f"connectivity must be 4 or 8, got {connectivity!r}")
+    check_connectivity(connectivity)
     if min_size < 0:
         raise ValueError(f"min_size must be >= 0, got {min_size}")
     fg = as_numpy(foreground, "foreground")
@@ -105,6 +128,102 @@ def iou_matrix(pred: ArrayLike, target: ArrayLike) -> tuple[np.ndarray, np.ndarr
     return iou[1:, 1:], true_ids[1:], pred_ids[1:]
 
 
+def _ratio(num: float, den: float) -> float:
+    return num / den if den else float("nan")
+
+
+class MatchCounts(NamedTuple):
+    """Counts of a one-to-one matching at one IoU threshold, and the scores made from them.
+
+    Counts of several images add up (:func:`pool_counts`), so pooled scores are micro averages.
+    Every ratio with a zero denominator is NaN (see the module docstring).
+
+    Serves: U-Net paper section 4, Table 2 (cells scored per instance); chapters 08, 09.
+    """
+
+    threshold: float  # a pair matches when its IoU is >= this
+    tp: int  # matched pairs
+    fp: int  # predicted instances left unmatched
+    fn: int  # true instances left unmatched
+    matched_iou: float  # sum of the IoU of the tp matched pairs
+
+    @property
+    def precision(self) -> float:
+        """``TP / (TP + FP)``; NaN with no predicted instance."""
+        return _ratio(self.tp, self.tp + self.fp)
+
+    @property
+    def recall(self) -> float:
+        """``TP / (TP + FN)``; NaN with no true instance."""
+        return _ratio(self.tp, self.tp + self.fn)
+
+    @property
+    def f1(self) -> float:
+        """``2 TP / (2 TP + FP + FN)``; NaN with no instance on either side. Equals ``rq``."""
+        return _ratio(2 * self.tp, 2 * self.tp + self.fp + self.fn)
+
+    @property
+    def ap(self) -> float:
+        """``TP / (TP + FP + FN)`` (StarDist's ``accuracy``); NaN with no instance on either side."""
+        return _ratio(self.tp, self.tp + self.fp + self.fn)
+
+    @property
+    def sq(self) -> float:
+        """Segmentation quality: mean IoU of the matched pairs; NaN without a match."""
+        return _ratio(self.matched_iou, self.tp)
+
+    @property
+    def rq(self) -> float:
+        """Recognition quality ``TP / (TP + FP/2 + FN/2)``, the F1."""
+        return self.f1
+
+    @property
+    def pq(self) -> float:
+        """Panoptic quality ``sum of matched IoU / (TP + FP/2 + FN/2)`` = SQ x RQ (0 without a match)."""
+        return _ratio(self.matched_iou, self.tp + 0.5 * (self.fp + self.fn))
+
+
+def pool_counts(counts: list[MatchCounts]) -> MatchCounts:
+    """The counts of several images at one threshold, summed (pooled, micro-averaged scores).
+
+    Serves: U-Net paper section 4, Table 2 (cells scored per instance); chapters 08, 09.
+    """
+    if not counts:
+        raise ValueError("pool_counts needs at least one MatchCounts")
+    thresholds = {c.threshold for c in counts}
+    if len(thresholds) != 1:
+        raise ValueError(f"can only pool counts made at one IoU threshold, got {sorted(thresholds)}")
+    return MatchCounts(counts[0].threshold, sum(c.tp for c in counts), sum(c.fp for c in counts),
+                       sum(c.fn for c in counts), float(sum(c.matched_iou for c in counts)))
+
+
+def _check_threshold(threshold: float) -> float:
+    if not 0.0 < threshold <= 1.0:
+        raise ValueError(f"iou_threshold must be in (0, 1], got {threshold}")
+    return float(threshold)
+
+
+def _assign(iou: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray]:
+    """Rows and columns of the matched pairs: as many pairs with IoU >= ``threshold`` as possible,
+    and among such matchings the one of largest total IoU."""
+    eligible = iou >= threshold
+    rows, cols = np.flatnonzero(eligible.any(1)), np.flatnonzero(eligible.any(0))
+    if rows.size == 0:
+        return rows, cols
+    ok = eligible[np.ix_(rows, cols)]
+    # each pair is worth 1 plus a tie-breaker; the tie-breakers of any matching sum to < 1
+    gain = ok * (1.0 + iou[np.ix_(rows, cols)] / (2.0 * min(ok.shape)))
+    r, c = linear_sum_assignment(-gain)
+    keep = ok[r, c]
+    return rows[r[keep]], cols[c[keep]]
+
+
+def _counts(iou: np.ndarray, threshold: float) -> MatchCounts:
+    r, c = _assign(iou, threshold)
+    nt, npred = iou.shape
+    return MatchCounts(threshold, len(r), npred - len(r), nt - len(r), float(iou[r, c].sum()))
+
+
 class InstanceMatch(NamedTuple):
     """Result of :func:`match_instances`.
 
@@ -114,9 +233,9 @@ class InstanceMatch(NamedTuple):
     tp: int
     fp: int
     fn: int
-    precision: float  # tp / (tp + fp); 1.0 when nothing was predicted and nothing was there
-    recall: float  # tp / (tp + fn)
-    f1: float  # 2 tp / (2 tp + fp + fn)
+    precision: float  # tp / (tp + fp); NaN when nothing was predicted
+    recall: float  # tp / (tp + fn); NaN when there is no true instance
+    f1: float  # 2 tp / (2 tp + fp + fn); NaN when there is no instance on either side
     pairs: list[tuple[int, int, float]]  # (true id, predicted id, IoU) of each match
 
 
@@ -129,39 +248,96 @@ def match_instances(pred: ArrayLike, target: ArrayLike, iou_threshold: float = 0
         iou_threshold: a pair matches when its IoU is at least this, in ``(0, 1]``.
 
     Returns:
-        :class:`InstanceMatch` with counts, precision, recall, F1 and the matched pairs. With no
-        instance on either side precision, recall and F1 are 1.0 (nothing to get wrong).
+        :class:`InstanceMatch` with counts, precision, recall, F1 and the matched pairs (the most
+        pairs possible, ties settled by the largest total IoU). Undefined scores are NaN:
+        precision with no predicted instance, recall with no true one, F1 with neither.
 
     Serves: U-Net paper section 4, Table 2 (cells scored per instance); chapters 08, 09.
     """
-    if not 0.0 < iou_threshold <= 1.0:
-        raise ValueError(f"iou_threshold must be in (0, 1], got {iou_threshold}")
+    threshold = _check_threshold(iou_threshold)
     iou, true_ids, pred_ids = iou_matrix(pred, target)
-    nt, npred = iou.shape
-    pairs: list[tuple[int, int, float]] = []
-    if nt and npred:
-        eligible = iou >= iou_threshold
-        # maximise total IoU over eligible pairs; ineligible pairs get a cost that never wins
-        cost = np.where(eligible, -iou, 1.0)
-        rows, cols = linear_sum_assignment(cost)
-        for r, c in zip(rows, cols):
-            if eligible[r, c]:
-                pairs.append((int(true_ids[r]), int(pred_ids[c]), float(iou[r, c])))
-    tp = len(pairs)
-    fp = npred - tp
-    fn = nt - tp
-    precision = tp / (tp + fp) if tp + fp else 1.0
-    recall = tp / (tp + fn) if tp + fn else 1.0
-    f1 = 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 1.0
-    return InstanceMatch(tp, fp, fn, precision, recall, f1, pairs)
+    r, c = _assign(iou, threshold)
+    pairs = [(int(true_ids[i]), int(pred_ids[j]), float(iou[i, j])) for i, j in zip(r, c)]
+    m = MatchCounts(threshold, len(pairs), iou.shape[1] - len(pairs), iou.shape[0] - len(pairs), 0.0)
+    return InstanceMatch(m.tp, m.fp, m.fn, m.precision, m.recall, m.f1, pairs)
+
+
+def match_counts(
+    pred: ArrayLike, target: ArrayLike, thresholds: tuple[float, ...] = AP_THRESHOLDS
+) -> list[MatchCounts]:
+    """The matching counts at each IoU threshold, from one IoU matrix.
+
+    Args:
+        pred: integer instance labels, 0 = background.
+        target: integer instance labels of the same shape.
+        thresholds: IoU thresholds in ``(0, 1]`` (default :data:`AP_THRESHOLDS`).
+
+    Returns:
+        One :class:`MatchCounts` per threshold, in the order given.
+
+    Serves: U-Net paper section 4, Table 2 (cells scored per instance); chapters 08, 09.
+    """
+    ts = [_check_threshold(t) for t in thresholds]
+    if not ts:
+        raise ValueError("thresholds is empty; give at least one IoU threshold in (0, 1]")
+    iou, _, _ = iou_matrix(pred, target)
+    return [_counts(iou, t) for t in ts]
+
+
+def _mean_ap(counts: list[MatchCounts]) -> float:
+    aps = [c.ap for c in counts]
+    return float("nan") if any(np.isnan(aps)) else float(np.mean(aps))
+
+
+def average_precision(
+    pred: ArrayLike, target: ArrayLike, thresholds: tuple[float, ...] = AP_THRESHOLDS
+) -> float:
+    """Mean over IoU thresholds of ``TP / (TP + FP + FN)``, the microscopy "AP" (AP@[.5:.95]).
+
+    At each threshold ``t`` the instances are matched as in :func:`match_instances` and
+    ``AP_t = TP / (TP + FP + FN)``: the 2018 Data Science Bowl's score, StarDist's
+    ``matching(target, pred, t).accuracy`` and Cellpose's ``metrics.average_precision``. Not COCO's
+    AP (no detection scores, no precision-recall curve).
+
+    Args:
+        pred: integer instance labels, 0 = background.
+        target: integer instance labels of the same shape.
+        thresholds: IoU thresholds in ``(0, 1]``; default 0.50, 0.55, ..., 0.95.
+
+    Returns:
+        The mean in ``[0, 1]``; NaN when neither map has an instance.
+
+    Serves: U-Net paper section 4, Table 2 (cells scored per instance); chapters 08, 09.
+    """
+    return _mean_ap(match_counts(pred, target, thresholds))
+
+
+def panoptic_quality(pred: ArrayLike, target: ArrayLike) -> float:
+    """Panoptic quality at IoU 0.5 (Kirillov et al. 2019): sum of matched IoU / (TP + FP/2 + FN/2).
+
+    PQ = SQ x RQ; read SQ and RQ off ``match_counts(pred, target, (0.5,))[0]``.
+
+    Args:
+        pred: integer instance labels, 0 = background.
+        target: integer instance labels of the same shape.
+
+    Returns:
+        PQ in ``[0, 1]``; NaN when neither map has an instance.
+
+    Serves: U-Net paper section 4, Table 2 (cells scored per instance); chapters 08, 09.
+    """
+    return match_counts(pred, target, (PQ_THRESHOLD,))[0].pq
 
 
 class InstanceScores(NamedTuple):
     """Result of :func:`evaluate_instances`: one dict per image and one pooled over all images.
 
-    Each dict holds ``iou`` (foreground IoU, NaN when neither side has foreground), ``precision``,
-    ``recall``, ``f1`` (instances matched one-to-one at IoU >= the threshold), the counts ``tp``,
-    ``fp``, ``fn``, ``true`` and ``predicted`` (instances), and, per image, ``name``.
+    Each dict holds ``iou`` (foreground IoU), ``precision``, ``recall``, ``f1`` (instances matched
+    one-to-one at IoU >= the chosen threshold), ``ap`` (mean of ``TP / (TP + FP + FN)`` over IoU
+    0.50, 0.55, ..., 0.95), ``ap_by_threshold`` (``{"0.50": ..., ..., "0.95": ...}``), ``pq``,
+    ``sq``, ``rq`` (panoptic, segmentation and recognition quality at IoU 0.5), the counts ``tp``,
+    ``fp``, ``fn`` (at the chosen threshold), ``true`` and ``predicted`` (instances), and, per image,
+    ``name``. Undefined scores are NaN (see the module docstring).
 
     Serves: U-Net paper section 4, Table 2 (cells scored per instance); chapters 08, 09.
     """
@@ -170,33 +346,35 @@ class InstanceScores(NamedTuple):
     pooled: dict
 
 
-def _scores(inter: int, union: int, tp: int, fp: int, fn: int) -> dict:
+def _scores(inter: int, union: int, at: MatchCounts, ap: list[MatchCounts], pq: MatchCounts) -> dict:
     return {
-        "iou": inter / union if union else float("nan"),
-        "precision": tp / (tp + fp) if tp + fp else 1.0,
-        "recall": tp / (tp + fn) if tp + fn else 1.0,
-        "f1": 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 1.0,
-        "tp": tp, "fp": fp, "fn": fn, "true": tp + fn, "predicted": tp + fp,
+        "iou": _ratio(inter, union),
+        "precision": at.precision, "recall": at.recall, "f1": at.f1,
+        "ap": _mean_ap(ap), "ap_by_threshold": {f"{c.threshold:.2f}": c.ap for c in ap},
+        "pq": pq.pq, "sq": pq.sq, "rq": pq.rq,
+        "tp": at.tp, "fp": at.fp, "fn": at.fn, "true": at.tp + at.fn, "predicted": at.tp + at.fp,
     }
 
 
 def evaluate_instances(
-    predicted: ArrayLike | list[ArrayLike],
-    truth: ArrayLike | list[ArrayLike],
+    pred: ArrayLike | list[ArrayLike],
+    target: ArrayLike | list[ArrayLike],
     iou_threshold: float = 0.5,
     names: list[str] | None = None,
 ) -> InstanceScores:
-    """Foreground IoU and instance precision, recall and F1, per image and pooled.
+    """Foreground IoU, instance precision, recall, F1, AP and PQ, per image and pooled.
 
     The foreground IoU counts pixels with an id > 0 on each side. Instances are matched one-to-one
-    at IoU >= ``iou_threshold`` by :func:`match_instances`. Pooled scores sum the pixel
-    intersections and unions and the ``tp``, ``fp``, ``fn`` counts over all images (a micro
-    average: a large image weighs more than a small one), which is not the mean of the per-image
-    scores.
+    as in :func:`match_instances`: at IoU >= ``iou_threshold`` for precision, recall and F1, at
+    each of 0.50, 0.55, ..., 0.95 for the AP (:func:`average_precision`) and at 0.5 for the
+    panoptic quality (:func:`panoptic_quality`). Pooled scores sum the pixel intersections and
+    unions, the counts and the matched IoU over all images before dividing (a micro average, as
+    StarDist's ``matching_dataset``: a large image weighs more than a small one), which is not the
+    mean of the per-image scores. Undefined scores are NaN.
 
     Args:
-        predicted: one ``(H, W)`` integer instance label map or a list of them, 0 = background.
-        truth: the true instance label maps, as many as ``predicted``, each of its image's size.
+        pred: one ``(H, W)`` integer instance label map or a list of them, 0 = background.
+        target: the true instance label maps, as many as ``pred``, each of its image's size.
         iou_threshold: in ``(0, 1]``; 0.5 by default.
         names: one name per image for the rows (default ``"0"``, ``"1"``, ...).
 
@@ -205,25 +383,32 @@ def evaluate_instances(
 
     Serves: U-Net paper section 4, Table 2 (cells scored per instance); chapters 08, 09.
     """
-    if not isinstance(predicted, (list, tuple)):
-        predicted = [predicted]
-    if not isinstance(truth, (list, tuple)):
-        truth = [truth]
-    if len(predicted) != len(truth) or not predicted:
-        raise ValueError(f"need one true label map per prediction (at least one), got {len(predicted)} and {len(truth)}")
-    names = [str(k) for k in range(len(predicted))] if names is None else [str(n) for n in names]
-    if len(names) != len(predicted):
-        raise ValueError(f"need one name per image, got {len(names)} for {len(predicted)} images")
-    rows: list[dict] = []
-    totals = np.zeros(5, dtype=np.int64)
-    for name, p, t in zip(names, predicted, truth):
-        p, t = _labels(p, "predicted"), _labels(t, "truth")
+    threshold = _check_threshold(iou_threshold)
+    if not isinstance(pred, (list, tuple)):
+        pred = [pred]
+    if not isinstance(target, (list, tuple)):
+        target = [target]
+    if len(pred) != len(target) or not pred:
+        raise ValueError(f"need one true label map per prediction (at least one), got {len(pred)} and {len(target)}")
+    names = [str(k) for k in range(len(pred))] if names is None else [str(n) for n in names]
+    if len(names) != len(pred):
+        raise ValueError(f"need one name per image, got {len(names)} for {len(pred)} images")
+    maps = [(_labels(p, "pred"), _labels(t, "target")) for p, t in zip(pred, target)]
+    for name, (p, t) in zip(names, maps):
         if p.shape != t.shape:
             raise ValueError(f"image {name}: predicted labels are {p.shape} but the true labels {t.shape}")
-        m = match_instances(p, t, iou_threshold)
+    thresholds = (threshold, PQ_THRESHOLD, *AP_THRESHOLDS)
+    rows: list[dict] = []
+    pixels = np.zeros(2, dtype=np.int64)
+    per_threshold: list[list[MatchCounts]] = [[] for _ in thresholds]
+    for name, (p, t) in zip(names, maps):
+        iou, _, _ = iou_matrix(p, t)
+        counts = [_counts(iou, th) for th in thresholds]
         inter = int(np.count_nonzero((p > 0) & (t > 0)))
         union = int(np.count_nonzero((p > 0) | (t > 0)))
-        counts = np.array([inter, union, m.tp, m.fp, m.fn], dtype=np.int64)
-        totals += counts
-        rows.append({"name": name, **_scores(*map(int, counts))})
-    return InstanceScores(rows, _scores(*map(int, totals)))
+        pixels += (inter, union)
+        for bucket, c in zip(per_threshold, counts):
+            bucket.append(c)
+        rows.append({"name": name, **_scores(inter, union, counts[0], counts[2:], counts[1])})
+    pooled = [pool_counts(bucket) for bucket in per_threshold]
+    return InstanceScores(rows, _scores(int(pixels[0]), int(pixels[1]), pooled[0], pooled[2:], pooled[1]))

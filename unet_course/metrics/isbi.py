@@ -36,7 +36,7 @@ import numpy as np
 import torch
 from scipy import ndimage
 
-from ._inputs import ArrayLike, as_numpy
+from ._inputs import ArrayLike, as_numpy, check_connectivity
 
 #: Thresholds the challenge's evaluation scripts swept: 0.0, 0.1, ..., 1.0.
 DEFAULT_THRESHOLDS: tuple[float, ...] = tuple(round(0.1 * k, 1) for k in range(11))
@@ -54,8 +54,7 @@ def _to_numpy(x: ArrayLike, name: str) -> np.ndarray:
 
 
 def _check_connectivity(connectivity: int) -> None:
-    if connectivity not in (4, 8):
-        raise ValueError(f"connectivity must be 4 or 8 (of the interior), got {connectivity!r}")
+    check_connectivity(connectivity)  # of the interior; membrane takes the other one
 
 
 def as_interior(label: ArrayLike, name: str = "label") -> np.ndarray:
@@ -212,7 +211,7 @@ class RandScores(NamedTuple):
     fscore: float  # harmonic mean of the two; the Rand error is 1 - fscore
 
 
-def rand_scores(true_segments: ArrayLike, pred_segments: ArrayLike, *, count_self_pairs: bool = True) -> RandScores:
+def rand_scores(pred: ArrayLike, target: ArrayLike, *, count_self_pairs: bool = True) -> RandScores:
     """Foreground-restricted Rand precision, recall and F-score of two label images.
 
     From the contingency table ``c[i, j]`` = number of pixels in true segment i and predicted
@@ -230,24 +229,26 @@ def rand_scores(true_segments: ArrayLike, pred_segments: ArrayLike, *, count_sel
     count (no pair together) is 1 (nothing to get wrong).
 
     Args:
-        true_segments: ``(H, W)`` integer labels, 0 = membrane, > 0 = segment ids.
-        pred_segments: ``(H, W)`` integer labels of the same shape, 0 = membrane.
+        pred: ``(H, W)`` integer labels of the predicted segments, 0 = membrane.
+        target: ``(H, W)`` integer labels of the true segments, same shape, 0 = membrane.
 
     Returns:
         :class:`RandScores`. The values do not depend on which ids name which segment.
+
+    Serves: U-Net paper section 4, Table 1 (ISBI 2012 warping, Rand and pixel errors); chapter 09.
     """
-    t = _to_numpy(true_segments, "true_segments")
-    p = _to_numpy(pred_segments, "pred_segments")
+    p = _to_numpy(pred, "pred")
+    t = _to_numpy(target, "target")
     if t.shape != p.shape:
-        raise ValueError(f"true_segments and pred_segments must have the same shape, got {t.shape} and {p.shape}")
-    for x, name in ((t, "true_segments"), (p, "pred_segments")):
+        raise ValueError(f"pred and target must have the same shape, got {p.shape} and {t.shape}")
+    for x, name in ((p, "pred"), (t, "target")):
         if not (x.dtype == bool or np.issubdtype(x.dtype, np.integer)):
             raise TypeError(f"{name} must hold integer segment ids, got dtype {x.dtype}; label a mask with segments()")
         if x.size and x.min() < 0:
             raise ValueError(f"{name} must hold ids >= 0 (0 = membrane)")
     keep = t.ravel() > 0
     if not np.any(keep):
-        raise ValueError("true_segments has no segment (all membrane): the Rand score is undefined")
+        raise ValueError("target has no segment (all membrane): the Rand score is undefined")
     ti = t.ravel()[keep].astype(np.int64)
     pj = p.ravel()[keep].astype(np.int64)
     # contingency counts of the (true, pred) pairs present, without a dense table
@@ -293,7 +294,7 @@ def rand_fscores(
     t, _ = _check_pair(pred, target)
     true_seg = segments(t, connectivity)
     ths = _thresholds(pred, thresholds)
-    scores = [rand_scores(true_seg, segments(binarize(pred, th), connectivity)).fscore for th in ths]
+    scores = [rand_scores(segments(binarize(pred, th), connectivity), true_seg).fscore for th in ths]
     return np.asarray(ths, dtype=np.float64), np.asarray(scores, dtype=np.float64)
 
 

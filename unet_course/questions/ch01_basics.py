@@ -37,7 +37,7 @@ def _compare_iou(yours, ref, args) -> str | None:
 
 
 @lru_cache(maxsize=None)
-def _touching_pairs(connectivity: int = 1) -> int:
+def _touching_pairs(connectivity: int = 4) -> int:
     return len(touching_pairs(synthetic_cells(256, 30, n_types=2, seed=7).instances, connectivity))
 
 
@@ -121,7 +121,7 @@ QUESTIONS = [
         hint="Compare each pixel with its right and lower neighbour; a pair is two different "
         "non-zero ids side by side. Count each pair once.",
         # each pair counted twice (a-b and b-a), one off, and diagonal contacts counted too
-        wrong=sorted({2 * _touching_pairs(), _touching_pairs() + 1, _touching_pairs() - 1, _touching_pairs(2)} - {_touching_pairs()}),
+        wrong=sorted({2 * _touching_pairs(), _touching_pairs() + 1, _touching_pairs() - 1, _touching_pairs(8)} - {_touching_pairs()}),
     ),
     quiz.Choice(
         "01.predict-all-background",

@@ -13,7 +13,7 @@ RAND_PRED = np.array([[1, 1, 1, 1, 1, 0, 1]], dtype=np.uint8)
 
 
 def _rand_fscore() -> float:
-    return isbi.rand_scores(isbi.segments(RAND_TRUTH > 0), isbi.segments(RAND_PRED > 0)).fscore
+    return isbi.rand_scores(pred=isbi.segments(RAND_PRED > 0), target=isbi.segments(RAND_TRUTH > 0)).fscore
 
 
 def _window(code: int, centre: bool) -> np.ndarray:
