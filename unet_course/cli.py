@@ -191,7 +191,7 @@ def train_command(args: argparse.Namespace) -> int:
 
     def validate(net) -> dict[str, float]:
         predicted = [segment_image(net, x, min_size=args.min_size).instances for x in val_x]
-        pooled = evaluate_instances(predicted, val_inst).pooled
+        pooled = {k: 0.0 if isinstance(v, float) and math.isnan(v) else v for k, v in evaluate_instances(predicted, val_inst).pooled.items()}  # undefined scores (NaN) count as 0
         iou = pooled["iou"] if not math.isnan(pooled["iou"]) else 0.0
         score = 0.5 * (iou + pooled["f1"])
         if score > best["score"]:
@@ -309,28 +309,53 @@ def segment_command(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------------------------
 
 
-def format_table(rows: list[dict], pooled: dict) -> str:
-    """A plain-text table: one row per image and a pooled row.
+def format_table(rows: list[dict], pooled: dict, iou_threshold: float = 0.5) -> str:
+    """A plain-text table, at most 100 columns wide: one row per image, a pooled row, a legend.
+
+    Columns: foreground IoU; precision, recall, F1 of objects matched at IoU >= ``iou_threshold``;
+    AP (mean over IoU 0.50, 0.55, ..., 0.95 of TP / (TP + FP + FN)); PQ at IoU 0.5; object counts.
+    An undefined score (NaN) reads ``n/a``.
 
     Serves: the paper's method on one's own images (valid U-Net section 2, weight map eq. 2, augmentation section 3.1, overlap-tile Fig. 2); chapters 05-09 applied (README).
     """
-    head = f"{'image':<28} {'IoU':>6} {'prec':>6} {'recall':>6} {'F1':>6} {'true':>6} {'pred':>6}"
+    keys = ("iou", "precision", "recall", "f1", "ap", "pq")
+
+    def cell(value: float) -> str:
+        return f"{'n/a':>6}" if math.isnan(value) else f"{value:>6.3f}"
+
+    head = (f"{'image':<28} {'IoU':>6} {'prec':>6} {'recall':>6} {'F1':>6} {'AP':>6} {'PQ':>6} "
+            f"{'true':>6} {'pred':>6}")
     lines = [head, "-" * len(head)]
+    undefined = False
     for r in [*rows, {"name": "pooled", **pooled}]:
-        lines.append(f"{r['name'][:28]:<28} {r['iou']:>6.3f} {r['precision']:>6.3f} {r['recall']:>6.3f} "
-                     f"{r['f1']:>6.3f} {r['true']:>6d} {r['predicted']:>6d}")
+        undefined |= any(math.isnan(r[k]) for k in keys)
+        lines.append(f"{r['name'][:28]:<28} " + " ".join(cell(r[k]) for k in keys)
+                     + f" {r['true']:>6d} {r['predicted']:>6d}")
+    lines += [
+        f"IoU: foreground pixels. prec, recall, F1: objects matched one-to-one at IoU >= {iou_threshold:g}.",
+        "AP: mean over IoU thresholds 0.50, 0.55, ..., 0.95 of TP / (TP + FP + FN) (StarDist's",
+        "    'accuracy', Cellpose's 'average precision'; not COCO's AP).",
+        "PQ: panoptic quality at IoU 0.5 (Kirillov et al. 2019), SQ x RQ. pooled: counts summed first.",
+    ]
+    if undefined:
+        lines.append("n/a: undefined (precision with no predicted object, recall with no true object, F1, AP")
+        lines.append("     and PQ with neither, IoU with no foreground on either side).")
     return "\n".join(lines)
 
 
 def evaluate_command(args: argparse.Namespace) -> int:
     """The ``evaluate`` subcommand: per-image and pooled scores as a table or JSON.
 
+    JSON is strict (``allow_nan=False``): an undefined score is ``null``, never a bare ``NaN``.
+
     Serves: the paper's method on one's own images (valid U-Net section 2, weight map eq. 2, augmentation section 3.1, overlap-tile Fig. 2); chapters 05-09 applied (README).
     """
     from .data.imageset import check_labels, read_pairs
     from .data.targets import as_instances
-    from .metrics.instances import evaluate_instances
+    from .metrics.instances import AP_THRESHOLDS, PQ_THRESHOLD, evaluate_instances
 
+    if not 0.0 < args.iou <= 1.0:
+        raise UsageError(f"--iou must be an IoU threshold in (0, 1], got {args.iou}")
     predicted, truth = read_pairs(args.predicted, args.labels, what=("predicted", "labels"), require_objects=False)
     check_labels(predicted, "predicted labels") if any(np.any(f > 0) for f in predicted.frames) else None
     check_labels(truth, "labels")
@@ -339,11 +364,33 @@ def evaluate_command(args: argparse.Namespace) -> int:
         pred = [as_instances(np.asarray(p).astype(np.int64), "predicted") for p in predicted.frames]
         true = [as_instances(np.asarray(t).astype(np.int64), "labels") for t in truth.frames]
     scores = evaluate_instances(pred, true, args.iou, names=[predicted.name(k) for k in range(len(predicted))])
-    if args.json:
-        print(json.dumps({"iou_threshold": args.iou, "per_image": scores.per_image, "pooled": scores.pooled}, indent=2))
-    else:
-        print(format_table(scores.per_image, scores.pooled))
-        print(f"IoU: foreground pixels; precision, recall, F1: instances matched one-to-one at IoU >= {args.iou:g}")
+    if not args.json:
+        print(format_table(scores.per_image, scores.pooled, args.iou))
+        return 0
+
+    def strict(value: Any) -> Any:  # NaN (an undefined score) becomes null
+        if isinstance(value, dict):
+            return {k: strict(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [strict(v) for v in value]
+        return None if isinstance(value, float) and math.isnan(value) else value
+
+    report = {
+        "iou_threshold": args.iou, "ap_thresholds": list(AP_THRESHOLDS), "pq_threshold": PQ_THRESHOLD,
+        "definitions": {
+            "iou": "foreground IoU: pixels with an id > 0 on each side",
+            "precision, recall, f1": "objects matched one-to-one at IoU >= iou_threshold",
+            "ap": "mean over ap_thresholds of TP / (TP + FP + FN) (StarDist's accuracy, Cellpose's "
+                  "average precision; not COCO's AP); ap_by_threshold holds each term",
+            "pq, sq, rq": "panoptic quality (Kirillov et al. 2019) at IoU >= pq_threshold: "
+                          "PQ = SQ x RQ, SQ = mean IoU of the matches, RQ = F1",
+            "pooled": "counts, pixels and matched IoU summed over the images before dividing",
+            "null": "undefined: precision with no predicted object, recall with no true object, "
+                    "f1, ap, pq, rq with neither, sq without a match, iou with no foreground",
+        },
+        "per_image": scores.per_image, "pooled": scores.pooled,
+    }
+    print(json.dumps(strict(report), indent=2, allow_nan=False))
     return 0
 
 
@@ -406,12 +453,22 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--quiet", action="store_true", help="no progress bar")
     s.set_defaults(func=segment_command)
 
-    e = sub.add_parser("evaluate", help="score predicted instances against true ones",
-                       description="Foreground IoU and instance precision/recall/F1 at IoU >= 0.5, per image and pooled.")
+    e = sub.add_parser(
+        "evaluate", help="score predicted instances against true ones",
+        description="Per image and pooled over the images (counts summed first): foreground IoU; "
+                    "precision, recall and F1 of objects matched one-to-one at IoU >= --iou; AP, the mean "
+                    "over IoU thresholds 0.50, 0.55, ..., 0.95 of TP / (TP + FP + FN) (StarDist's "
+                    "'accuracy', Cellpose's 'average precision'; not COCO's AP); PQ, the panoptic quality "
+                    "at IoU 0.5 (Kirillov et al. 2019). A score with nothing to count is undefined "
+                    "(precision with no predicted object, recall with no true object, F1, AP and PQ with "
+                    "neither): 'n/a' in the table, null in the JSON.")
     e.add_argument("predicted", help="predicted instance labels (TIFF stack, file or folder)")
     e.add_argument("labels", help="true instance labels, same layout")
-    e.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    e.add_argument("--iou", type=float, default=0.5, help="IoU at which a pair matches (default 0.5)")
+    e.add_argument("--json", action="store_true",
+                   help="print strict JSON instead of a table: undefined scores are null, never NaN")
+    e.add_argument("--iou", type=float, default=0.5,
+                   help="IoU at which a pair matches for precision, recall and F1 (default 0.5; "
+                        "AP and PQ keep their own thresholds)")
     e.set_defaults(func=evaluate_command)
     return parser
 
