@@ -202,10 +202,35 @@ def test_input_errors() -> None:
         predict_tiled(same, good, tile_size=16, margin=8, progress=False)
 
 
+@pytest.mark.parametrize("as_tensor", [False, True])
+def test_a_raw_image_is_refused_as_training_refuses_it(as_tensor) -> None:
+    """Grey values outside [0, 1] (a 16-bit camera's 0..65535) raise before any work, with the
+    message the tile sampler gives for the same image in training."""
+    from unet_course.data import TileDataset
+    from unet_course.tiling import predict_tiled_averaged
+
+    model = small_net(depth=2)
+    raw = (np.random.default_rng(8).random((40, 40)) * 65535).astype(np.float32)
+    with pytest.raises(ValueError) as training:
+        TileDataset([raw], [np.zeros((40, 40), np.int64)], tile_size=52, output_size=12, length=1)
+    rule = str(training.value).split(" holds grey values ", 1)[1]
+    image = torch.from_numpy(raw) if as_tensor else raw
+    for predict in (predict_tiled, predict_whole, predict_tiled_averaged):
+        with pytest.raises(ValueError, match="outside \\[0, 1\\]") as refused:
+            predict(model, image, **({} if predict is predict_whole else {"progress": False}))
+        message = str(refused.value)
+        assert message.startswith(f"the image given to {predict.__name__} holds"), message
+        assert message.split(" holds grey values ", 1)[1] == rule, f"{predict.__name__} words the rule differently"
+    # scaled by a stated rule, the same image is segmented
+    from unet_course.data.scaling import Scaling
+
+    assert predict_tiled(model, Scaling()(raw), progress=False).shape[1:] == (40, 40)
+
+
 def test_no_context_sees_only_its_own_pixels() -> None:
     """Reference: every output block computed from an input that is zero outside the block."""
     model = small_net(depth=2)  # margin 20, tile 52 -> 12, step 12
-    image = np.random.default_rng(7).random((30, 26)).astype(np.float32) + 0.5
+    image = (0.5 + 0.5 * np.random.default_rng(7).random((30, 26))).astype(np.float32)  # no zeros
     got = predict_tiled(model, image, tile_size=52, pad_mode="no-context", progress=False)
     m, keep = 20, 12
     expected = np.zeros_like(got)

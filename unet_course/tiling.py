@@ -29,6 +29,7 @@ import torch
 from torch import Tensor, nn
 
 from . import runtime
+from .data.scaling import check_unit_range
 from .mirror import mirror_indices, mirror_pad
 
 PadMode = Literal["mirror", "zero", "no-context"]
@@ -220,27 +221,24 @@ def plan_tiles(
 
 
 # --------------------------------------------------------------------------- inputs
-def _as_image(image: np.ndarray | Tensor, in_channels: int) -> Tensor:
-    """Check ``image`` and return it as a ``(C, H, W)`` CPU tensor (not yet cast)."""
+_SCALE_FIRST = (
+    "scale raw images to floats in [0, 1] with a stated rule first, e.g. "
+    "unet_course.data.scaling.Scaling()(image) (percentiles 1 and 99.8 of each image to 0 and 1), "
+    "the rule the model was trained with (unet_course.segment.segment_image applies a model's "
+    "stored rule); a fixed / 255 is wrong for 16-bit images"
+)
+
+
+def _as_image(image: np.ndarray | Tensor, in_channels: int, what: str = "image") -> Tensor:
+    """Check ``image`` and return it as a ``(C, H, W)`` CPU tensor (not yet cast). ``what`` names
+    it in the messages."""
     if isinstance(image, np.ndarray):
         if image.dtype == bool or not (np.issubdtype(image.dtype, np.floating)):
-            raise TypeError(
-                f"image must hold floating-point grey values, got dtype {image.dtype}; "
-                "scale raw images to floats in [0, 1] with a stated rule first, e.g. "
-                "unet_course.data.scaling.Scaling()(image) (percentiles 1 and 99.8 of each image to 0 and 1), "
-                "the rule the model was trained with (unet_course.segment.segment_image applies a model's "
-                "stored rule); a fixed / 255 is wrong for 16-bit images"
-            )
+            raise TypeError(f"image must hold floating-point grey values, got dtype {image.dtype}; {_SCALE_FIRST}")
         tensor = torch.from_numpy(np.ascontiguousarray(image))
     elif isinstance(image, Tensor):
         if not image.is_floating_point():
-            raise TypeError(
-                f"image must hold floating-point grey values, got dtype {image.dtype}; "
-                "scale raw images to floats in [0, 1] with a stated rule first, e.g. "
-                "unet_course.data.scaling.Scaling()(image) (percentiles 1 and 99.8 of each image to 0 and 1), "
-                "the rule the model was trained with (unet_course.segment.segment_image applies a model's "
-                "stored rule); a fixed / 255 is wrong for 16-bit images"
-            )
+            raise TypeError(f"image must hold floating-point grey values, got dtype {image.dtype}; {_SCALE_FIRST}")
         tensor = image.detach()
     else:
         raise TypeError(f"image must be a NumPy array or a torch.Tensor, got {type(image).__name__}")
@@ -261,6 +259,9 @@ def _as_image(image: np.ndarray | Tensor, in_channels: int) -> Tensor:
     bad = (~torch.isfinite(tensor)).sum().item()
     if bad:
         raise ValueError(f"image has {bad} NaN or infinite value(s); replace them before segmenting")
+    # training's rule (the tile sampler and the augmentation refuse the same images); the two
+    # extremes are all the rule reads
+    check_unit_range(np.array([tensor.min().item(), tensor.max().item()]), what)
     return tensor
 
 
@@ -302,7 +303,9 @@ def predict_tiled(
             It runs in eval mode (drop-out off) without gradients
             (:func:`unet_course.runtime.eval_mode`); its previous mode is restored afterwards.
         image: ``(H, W)`` or ``(C, H, W)`` floating-point NumPy array or tensor, any ``H, W >= 1``
-            (also smaller than the context margin), ``C == model.in_channels``; no NaNs.
+            (also smaller than the context margin), ``C == model.in_channels``; no NaNs. Grey
+            values in [0, 1], as in training: a raw image (uint16 values up to 65535, say) raises
+            ``ValueError`` naming a scaling rule (:func:`unet_course.data.scaling.check_unit_range`).
         tile_size: input tile side(s); see :func:`plan_tiles`.
         batch_size: tiles per forward pass. Memory stays bounded: the output, one batch of
             tiles and the network's activations for it; the padded canvas is never built.
@@ -328,7 +331,7 @@ def predict_tiled(
     from tqdm.auto import tqdm
 
     as_numpy = isinstance(image, np.ndarray)
-    img = _as_image(image, int(model.in_channels))
+    img = _as_image(image, int(model.in_channels), "the image given to predict_tiled")
     _, h, w = img.shape
     plan = plan_tiles(model, (h, w), tile_size=tile_size, step=step, margin=margin)
     model_device, dtype = _model_device_dtype(model)
@@ -462,7 +465,7 @@ def predict_tiled_averaged(
     if average not in ("probabilities", "logits"):
         raise ValueError(f"average must be 'probabilities' or 'logits', got {average!r}")
     as_numpy = isinstance(image, np.ndarray)
-    img = _as_image(image, int(model.in_channels))
+    img = _as_image(image, int(model.in_channels), "the image given to predict_tiled_averaged")
     tiled_kwargs.setdefault("progress", False)
     total: Tensor | None = None
     for name in names:
@@ -497,7 +500,7 @@ def predict_whole(
     if pad_mode not in ("mirror", "zero"):
         raise ValueError(f"pad_mode must be 'mirror' or 'zero' for a whole-image pass, got {pad_mode!r}")
     as_numpy = isinstance(image, np.ndarray)
-    img = _as_image(image, int(model.in_channels))
+    img = _as_image(image, int(model.in_channels), "the image given to predict_whole")
     _, h, w = img.shape
     model_device, dtype = _model_device_dtype(model)
     device = torch.device(device) if device is not None else model_device

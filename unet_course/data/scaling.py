@@ -108,8 +108,9 @@ def scale_image(image: np.ndarray, low: float = 1.0, high: float = 99.8, clip: b
 def check_unit_range(image: np.ndarray, what: str = "image", tol: float = 1e-6) -> None:
     """Raise ``ValueError`` when ``image`` holds grey values outside [0, 1] (beyond ``tol``).
 
-    For the code that takes grey values in [0, 1] (the tile sampler, the augmentation): a raw
-    image must not be clipped there in silence. The message names the rule to apply instead.
+    For the code that takes grey values in [0, 1] (the tile sampler, the augmentation, prediction in
+    :mod:`unet_course.tiling`): a raw image must not be clipped or used there in silence. The
+    message names the rule to apply instead.
 
     Serves: grey values in [0, 1] for section 3 training and Fig. 2 inference on raw microscopy; chapter 09 (nuclei), README.
     """
@@ -119,7 +120,8 @@ def check_unit_range(image: np.ndarray, what: str = "image", tol: float = 1e-6) 
     lo, hi = float(np.min(x)), float(np.max(x))
     if lo < -tol or hi > 1.0 + tol:
         raise ValueError(
-            f"{what} holds grey values in [{lo:.4g}, {hi:.4g}], outside [0, 1]; they would be clipped. "
+            f"{what} holds grey values in [{lo:.4g}, {hi:.4g}], outside [0, 1], the range the networks train on "
+            "(none is clipped in silence). "
             "Scale raw images with a stated rule first, e.g. unet_course.data.scaling.Scaling() "
             "(percentiles 1 and 99.8 of each image to 0 and 1); do not divide by a fixed 255, "
             "which is wrong for 16-bit and float data"
