@@ -222,13 +222,15 @@ def test_hand_computed_ap_and_pq():
 
 
 def test_matching_takes_the_most_pairs_then_the_largest_iou():
-    # at IoU >= 0.3: true 1 overlaps preds 10 (0.6) and 11 (0.4), true 2 only pred 10 (0.35).
-    # Most IoU would pair 1-10 alone; most pairs is 1-11 and 2-10.
-    iou = np.array([[0.6, 0.4], [0.35, 0.0]])
+    # at IoU >= 0.3: true 0 overlaps preds 0 (0.9) and 1 (0.3), true 1 only pred 0 (0.35).
+    # The largest total IoU pairs 0-0 alone (0.9 > 0.65); the most pairs are 0-1 and 1-0.
+    iou = np.array([[0.9, 0.3], [0.35, 0.0]])
     from unet_course.metrics.instances import _assign
 
     rows, cols = _assign(iou, 0.3)
     assert sorted(zip(rows.tolist(), cols.tolist())) == [(0, 1), (1, 0)]
+    rows, cols = _assign(np.array([[0.9, 0.6], [0.0, 0.0]]), 0.5)  # one pair possible: the better one
+    assert (rows.tolist(), cols.tolist()) == ([0], [0])
     rows, cols = _assign(np.array([[0.5, 0.5]]), 0.5)  # an exact tie: one pair either way
     assert len(rows) == 1
 
