@@ -379,7 +379,7 @@ def fit(
     workers: int | None = None,
     max_seconds: float | None = None,
     checkpoint_meta: dict[str, Any] | None = None,
-    should_stop: Callable[[int, float], bool] | None = None,
+    should_stop: Callable[[int, float, bool], bool] | None = None,
 ) -> History:
     """Train ``model`` for ``steps`` optimisation steps and return the :class:`History`.
 
@@ -438,10 +438,9 @@ def fit(
         checkpoint_meta: plain data stored in every checkpoint this run writes (``meta`` of
             :func:`save_checkpoint`), e.g. the preprocessing the images went through:
             ``{"scaling": unet_course.data.scaling.Scaling().to_dict()}``.
-        should_stop: ``should_stop(steps_done, seconds_used) -> bool``, asked after every step
-            in place of the ``max_seconds`` check (the bar still counts ``max_seconds``): ``True``
-            ends the run as after a last step. For a decision that several processes must share
-            (:func:`unet_course.distributed.fit` asks rank 0 and broadcasts its answer).
+        should_stop: ``should_stop(steps_done, seconds_used, interrupted) -> bool``, asked after every
+            step in place of the ``max_seconds`` and Ctrl-C checks (``interrupted``: a first Ctrl-C came),
+            for a decision several processes share (:func:`unet_course.distributed.fit`).
 
     Returns:
         The :class:`History` (of the whole run, when resumed). The model ends in the mode
@@ -550,12 +549,9 @@ def fit(
                 began = time.perf_counter()
                 save_checkpoint(checkpoint, model, opt, step=step + 1, history=history, meta=checkpoint_meta)
             used = time.perf_counter() - t0
-            if timed:
-                bar.update(min(used, float(max_seconds)) - bar.n)
-            else:
-                bar.update(1)
-            if interrupt.requested or (should_stop(step + 1, used) if should_stop is not None
-                                       else timed and used >= max_seconds):
+            bar.update(min(used, float(max_seconds)) - bar.n if timed else 1)
+            if (should_stop(step + 1, used, interrupt.requested) if should_stop is not None
+                    else interrupt.requested or (timed and used >= max_seconds)):
                 break
         bar.close()
         if ahead is not None:
