@@ -5,8 +5,8 @@
 - In processes started by ``torch.multiprocessing``: 2 ranks with one sample each take exactly
   the steps of one process training on a batch of both samples (the all-reduce averages the
   gradients; the loss is a mean), checked against plain ``train.fit``.
-- A time budget is decided on rank 0 and broadcast: ranks whose own clocks would stop them after
-  different steps still stop after the same one, and the job ends.
+- The ranks stop together: a time budget on rank 0's clock (ranks whose own clocks would stop them
+  after different steps) or a Ctrl-C on any one rank ends every rank after the same step.
 - ``main`` trains a recipe with the settings ``run_recipe`` gives ``train.fit`` (the learning-rate
   schedule included).
 """
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 
 import numpy as np
 import pytest
@@ -131,25 +132,50 @@ def test_torchrun_command_names_host_port_and_module():
     assert cmd[-4:] == ["-m", "unet_course.distributed", "--steps", "3"]
 
 
-def _budget_worker(folder: str) -> None:
+class _CtrlCAt:
+    """The training samples; on rank 1 the ``at``-th draw sends this process a Ctrl-C (SIGINT)."""
+
+    def __init__(self, samples: list, rank: int, at: int) -> None:
+        self.samples, self.rank, self.at, self.draws = samples, rank, at, 0
+
+    def __len__(self) -> int:
+        return len(self.samples)
+
+    def __getitem__(self, i: int):
+        self.draws += 1
+        if self.rank == 1 and self.draws == self.at:
+            os.kill(os.getpid(), signal.SIGINT)
+        return self.samples[i]
+
+
+def _stop_worker(folder: str) -> None:
     # A short collective timeout: ranks out of step fail within seconds instead of hanging.
     env = distributed.init("gloo", timeout_s=20)
     torch.manual_seed(11)
-    # Rank 1's budget would end it after its first step, rank 0's after many: only rank 0 decides.
+    # Rank 1's budget would end it after its first step, rank 0's after many: only rank 0's counts.
     budget = 1.0 if env.rank == 0 else 1e-6
-    _, history = distributed.fit(UNet(**TINY), _samples(), steps=100_000, env=env, progress=False,
-                                 max_seconds=budget, **FIT)
-    with open(os.path.join(folder, f"steps{env.rank}.json"), "w") as f:
-        json.dump(history.step, f)
+    _, timed = distributed.fit(UNet(**TINY), _samples(), steps=100_000, env=env, progress=False,
+                               max_seconds=budget, **FIT)
+    # A Ctrl-C on rank 1 alone, during its third step, stops both ranks after that step. (Python's
+    # handler, in case this process was started with SIGINT ignored, as background jobs are.)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    _, stopped = distributed.fit(UNet(**TINY), _CtrlCAt(_samples(), env.rank, 3), steps=1000, env=env,
+                                 progress=False, **FIT)
+    with open(os.path.join(folder, f"rank{env.rank}.json"), "w") as f:
+        json.dump({"timed": timed.step, "stopped": stopped.step, "interrupted": stopped.interrupted}, f)
 
 
-def test_a_time_budget_stops_every_rank_after_the_same_step(tmp_path):
-    distributed.spawn(_budget_worker, 2, str(tmp_path))
-    steps = [json.loads((tmp_path / f"steps{r}.json").read_text()) for r in range(2)]
-    assert steps[0] == steps[1], f"the ranks stopped after different steps: {len(steps[0])} and {len(steps[1])}"
-    assert 1 < len(steps[0]) < 100_000, (
-        f"{len(steps[0])} steps: the stop should follow rank 0's budget of 1 s, not rank 1's own clock"
+def test_the_ranks_stop_together_on_rank0s_clock_or_anyones_ctrl_c(tmp_path):
+    distributed.spawn(_stop_worker, 2, str(tmp_path))
+    ranks = [json.loads((tmp_path / f"rank{r}.json").read_text()) for r in range(2)]
+    timed = [r["timed"] for r in ranks]
+    assert timed[0] == timed[1], f"the ranks stopped after different steps: {len(timed[0])} and {len(timed[1])}"
+    assert 1 < len(timed[0]) < 100_000, (
+        f"{len(timed[0])} steps: the stop should follow rank 0's budget of 1 s, not rank 1's own clock"
     )
+    stopped = [len(r["stopped"]) for r in ranks]
+    assert stopped == [3, 3], f"a Ctrl-C on rank 1 in step 3 should stop both ranks after step 3, not {stopped}"
+    assert [r["interrupted"] for r in ranks] == [False, True]
 
 
 class _Captured(Exception):

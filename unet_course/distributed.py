@@ -57,7 +57,7 @@ __all__ = [
     "shard",
     "shutdown",
     "spawn",
-    "stop_decided_by_rank0",
+    "stop_together",
     "torchrun_command",
     "unwrap",
     "wrap",
@@ -244,10 +244,11 @@ def replica_divergence(model: nn.Module) -> float:
     return float(gap.item())
 
 
-def stop_decided_by_rank0(env: DistEnv, decide: Callable[[int, float], bool]) -> Callable[[int, float], bool]:
-    """A ``should_stop(steps_done, seconds_used)`` for :func:`unet_course.train.fit` that every
-    rank answers alike: rank 0 asks ``decide`` and broadcasts its answer (a collective: every
-    rank must call it after every step, as ``fit`` does).
+def stop_together(env: DistEnv, decide: Callable[[int, float], bool]) -> Callable[[int, float, bool], bool]:
+    """A ``should_stop(steps_done, seconds_used, interrupted)`` for :func:`unet_course.train.fit`
+    that every rank answers alike: stop when rank 0's ``decide(steps_done, seconds_used)`` says so
+    or when any rank got a Ctrl-C. One all-reduce (a collective: every rank must call it after
+    every step, as ``fit`` does).
 
     Each process keeps its own clock, and a time budget checked on each would end the ranks after
     different steps; the rank still training then waits forever in the gradient all-reduce of a
@@ -255,13 +256,13 @@ def stop_decided_by_rank0(env: DistEnv, decide: Callable[[int, float], bool]) ->
 
     Serves: training on several GPUs, beyond the paper; appendix (chapter 11).
     """
-    answer = torch.zeros(1, dtype=torch.int32, device=env.device)
+    votes = torch.zeros(2, dtype=torch.int32, device=env.device)  # rank 0's decision, any Ctrl-C
 
-    def should_stop(steps_done: int, seconds_used: float) -> bool:
-        if env.is_main:
-            answer.fill_(int(bool(decide(steps_done, seconds_used))))
-        dist.broadcast(answer, src=0)
-        return bool(answer.item())
+    def should_stop(steps_done: int, seconds_used: float, interrupted: bool) -> bool:
+        votes[0] = int(env.is_main and bool(decide(steps_done, seconds_used)))
+        votes[1] = int(bool(interrupted))
+        dist.all_reduce(votes, op=dist.ReduceOp.MAX)
+        return bool(votes.max().item())
 
     return should_stop
 
@@ -293,27 +294,25 @@ def fit(
         fit_kwargs: passed on to :func:`unet_course.train.fit` (``optimizer``, ``lr``,
             ``momentum``, ``batch_size`` per rank, ``loss_fn``, ``seed``, ``clip_grad_norm``, ...).
             ``evaluate`` runs on every rank. ``device`` is the rank's; ``resume`` and periodic
-            checkpoints are not supported here. A time budget (``max_seconds``) or a
-            ``should_stop`` is decided on rank 0 and broadcast after every step
-            (:func:`stop_decided_by_rank0`), so every rank takes the same steps.
+            checkpoints are not supported here. The time budget (``max_seconds``) is decided on
+            rank 0, and a Ctrl-C on any rank stops all, after the same step
+            (:func:`stop_together`).
 
     Returns:
         ``(ddp_model, history)``: the wrapped model and this rank's history (its own losses).
 
     Serves: training on several GPUs, beyond the paper; appendix (chapter 11).
     """
-    for key in ("device", "resume", "checkpoint_every"):
+    final_only = "only a final checkpoint (checkpoint=PATH, written by rank 0) is supported"
+    refused = {"device": "the device is the rank's", "resume": final_only, "checkpoint_every": final_only,
+               "should_stop": "the ranks stop together: max_seconds on rank 0's clock, or a Ctrl-C on any rank"}
+    for key, why in refused.items():
         if key in fit_kwargs:
-            raise TypeError(
-                f"{key}= is not accepted by distributed.fit: the device is the rank's, and only a final "
-                "checkpoint (checkpoint=PATH, written by rank 0) is supported"
-            )
+            raise TypeError(f"{key}= is not accepted by distributed.fit: {why}")
     env = env or init()
-    budget, decide = fit_kwargs.get("max_seconds"), fit_kwargs.pop("should_stop", None)
-    if decide is None and budget is not None:
-        decide = lambda steps_done, seconds_used: seconds_used >= budget  # noqa: E731
-    if decide is not None:
-        fit_kwargs["should_stop"] = stop_decided_by_rank0(env, decide)
+    budget = fit_kwargs.get("max_seconds")
+    fit_kwargs["should_stop"] = stop_together(
+        env, lambda steps_done, seconds_used: budget is not None and seconds_used >= budget)
     ddp = wrap(model, env)
     part = shard(data, env.rank, env.world_size, seed=fit_kwargs.get("seed", 0))
     history = train.fit(ddp, part, steps=steps, device=env.device,
