@@ -95,3 +95,44 @@ def test_every_public_object_names_its_paper_section_or_chapter():
         "say in the docstring which paper section (§, Fig., eq., Table) or chapter ('chapter NN', 'ch NN', "
         f"'appendix') each public object serves: {missing}"
     )
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imported_modules(path: Path, modules: set[str]) -> set[str]:
+    """The package's modules that ``path`` imports anywhere (module level or inside functions)."""
+    name = _module_name(path)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+
+    def known(dotted: str) -> str | None:  # the longest prefix that is a module of the package
+        while dotted and dotted not in modules:
+            dotted = dotted.rpartition(".")[0]
+        return dotted or None
+
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found.update(known(alias.name) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+                base = f"{base}.{node.module}" if node.module else base
+            else:
+                base = node.module or ""
+            for alias in node.names:  # ``from . import runtime`` imports the module runtime
+                found.add(known(f"{base}.{alias.name}") if f"{base}.{alias.name}" in modules else known(base))
+    return found - {None, name}
+
+
+def test_no_two_modules_import_each_other():
+    """Dependencies go one way: a pair of modules that import each other (even inside a function)
+    is one job split in two or a helper in the wrong home."""
+    paths = sorted(PACKAGE.rglob("*.py"))
+    modules = {_module_name(p) for p in paths}
+    imports = {_module_name(p): _imported_modules(p, modules) for p in paths}
+    assert imports["unet_course.data.targets"] >= {"unet_course.weightmap"}, "the import parser misses imports"
+    mutual = sorted({tuple(sorted((a, b))) for a, used in imports.items() for b in used if a in imports.get(b, ())})
+    assert not mutual, f"these modules import each other; let the dependency go one way: {mutual}"

@@ -62,6 +62,14 @@ def test_binary_mask_is_accepted_with_a_warning():
         assert as_instances(lab.astype(bool)).max() == 2
 
 
+def test_looks_binary_has_one_home_and_both_names_import():
+    from unet_course import weightmap
+    from unet_course.data import targets
+
+    assert targets.looks_binary is weightmap.looks_binary is looks_binary
+    assert "looks_binary" in targets.__all__ and "looks_binary" in weightmap.__all__
+
+
 def test_instance_labels_do_not_warn():
     single = np.zeros((20, 20), dtype=np.uint16)
     single[5:10, 5:10] = 1  # one object with id 1 is an instance map, not a mask

@@ -15,6 +15,7 @@ would merge exactly the touching cells this is made for.
 
 Public functions:
 
+- :func:`looks_binary`: whether a label image is a binary mask rather than instance labels.
 - :func:`separation_border`, :func:`separate_instances`: the background gaps between touching cells.
 - :func:`class_balance_weights`: the :math:`w_c` of a set of label maps.
 - :func:`weight_map`: eq. 2, fast (per-instance distance transforms in windows).
@@ -27,6 +28,7 @@ Public functions:
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -37,6 +39,7 @@ ClassWeights = str | Sequence[float] | np.ndarray | None
 __all__ = [
     "border_window",
     "class_balance_weights",
+    "looks_binary",
     "separate_instances",
     "separated_fraction",
     "separation_border",
@@ -70,6 +73,25 @@ def _check_instances(instance_labels: np.ndarray, name: str = "instance_labels")
     if labels.size and labels.min() < 0:
         raise ValueError(f"{name} must not be negative (0 = background, > 0 = cell ids), got min {labels.min()}")
     return labels.astype(np.int64, copy=False)
+
+
+def looks_binary(labels: np.ndarray) -> bool:
+    """Whether an integer label image looks like a binary mask rather than instance labels: all its
+    objects carry one and the same id while that id covers several separate (8-connected) regions.
+
+    Such a mask has no second-nearest cell for the border term, and touching objects in it are one
+    region (:func:`weight_map` warns; :func:`unet_course.data.targets.as_instances` splits it into
+    connected components).
+
+    Serves: U-Net paper section 3, eq. 2 (separation borders and the weight map from instance labels); chapters 08-09.
+    """
+    lab = np.asarray(labels)
+    ids = np.unique(lab)
+    ids = ids[ids != 0]
+    if len(ids) != 1:
+        return False
+    _, n = ndi.label(lab > 0, structure=np.ones((3, 3), dtype=bool))
+    return n > 1
 
 
 def _check_w0_sigma(w0: float, sigma: float) -> None:
@@ -292,20 +314,15 @@ def weight_map(
     d2 = np.full(labels.shape, np.inf)
     ids = np.unique(labels)
     ids = ids[ids > 0]
-    if w0 > 0 and len(ids) == 1:
-        from .data.targets import looks_binary
-
-        if looks_binary(labels):
-            import warnings
-
-            warnings.warn(
-                "weight_map got what looks like a binary mask (one id, several separate objects): with one id "
-                "there is no second-nearest cell, so the map has no border term at all. Give instance labels "
-                "(one id per object), e.g. unet_course.data.targets.as_instances(mask) for the connected "
-                "components (touching objects still merge)",
-                UserWarning,
-                stacklevel=2,
-            )
+    if w0 > 0 and len(ids) == 1 and looks_binary(labels):
+        warnings.warn(
+            "weight_map got what looks like a binary mask (one id, several separate objects): with one id "
+            "there is no second-nearest cell, so the map has no border term at all. Give instance labels "
+            "(one id per object), e.g. unet_course.data.targets.as_instances(mask) for the connected "
+            "components (touching objects still merge)",
+            UserWarning,
+            stacklevel=2,
+        )
     if len(ids) >= 2 and w0 > 0:
         margin = border_window(w0, sigma, tol)
         # consecutive ids for find_objects, whatever the input's ids

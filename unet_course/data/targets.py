@@ -10,7 +10,8 @@ the separated labels so that the gaps carry the large weights.
 
 :func:`instance_targets` does all three for one label image; :func:`as_instances` turns a
 binary mask into instances (connected components) with a warning, since touching objects of a
-mask are one component and get no gap and no border weight.
+mask are one component and get no gap and no border weight. :func:`looks_binary` (which tells
+a mask from instance labels) lives in :mod:`unet_course.weightmap` and is importable from here.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from typing import NamedTuple
 
 import numpy as np
 from scipy import ndimage as ndi
+
+from ..weightmap import looks_binary, separate_instances, weight_map
 
 __all__ = ["Targets", "as_instances", "instance_targets", "looks_binary"]
 
@@ -38,21 +41,6 @@ class Targets(NamedTuple):
     target: np.ndarray
     weights: np.ndarray
     instances: np.ndarray
-
-
-def looks_binary(labels: np.ndarray) -> bool:
-    """Whether an integer label image looks like a binary mask rather than instance labels: all its
-    objects carry one and the same id while that id covers several separate (8-connected) regions.
-
-    Serves: U-Net paper section 3, eq. 2 (separation borders and the weight map from instance labels); chapters 08-09.
-    """
-    lab = np.asarray(labels)
-    ids = np.unique(lab)
-    ids = ids[ids != 0]
-    if len(ids) != 1:
-        return False
-    _, n = ndi.label(lab > 0, structure=np.ones((3, 3), dtype=bool))
-    return n > 1
 
 
 def as_instances(labels: np.ndarray, name: str = "labels") -> np.ndarray:
@@ -111,8 +99,6 @@ def instance_targets(instances: np.ndarray, *, w0: float = 10.0, sigma: float = 
 
     Serves: U-Net paper section 3, eq. 2 (separation borders and the weight map from instance labels); chapters 08-09.
     """
-    from ..weightmap import separate_instances, weight_map
-
     inst = as_instances(instances, "instances")
     separated = separate_instances(inst, radius)
     target = (separated > 0).astype(np.int64)
