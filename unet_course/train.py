@@ -1,20 +1,17 @@
 """Training a segmentation network the way the U-Net paper does (학습).
 
-The paper trains with stochastic gradient descent, one large input tile per step (batch size 1:
-a large tile uses the GPU better than many small ones) and a high momentum of 0.99, "such that
-a large number of the previously seen training samples determine the update in the current
-optimization step". The loss is the weighted pixel-wise soft-max cross-entropy of
-:mod:`unet_course.losses`, with the weight map of :mod:`unet_course.weightmap`; drop-out and
-the He initialisation come with the model.
+The paper trains with stochastic gradient descent, one large input tile per step (batch size 1: a large tile uses
+the GPU better than many small ones) and a high momentum of 0.99, "such that a large number of the previously seen
+training samples determine the update in the current optimization step". The loss is the weighted pixel-wise
+soft-max cross-entropy of :mod:`unet_course.losses`, with the weight map of :mod:`unet_course.weightmap`; drop-out
+and the He initialisation come with the model.
 
-- :func:`fit`: one training loop for any ``nn.Module`` that maps ``(N, C, H, W)`` images to
-  ``(N, K, h, w)`` logits (valid or same convolutions; targets and weights are cropped to the
-  output). Seeded, with a progress bar, a history, an evaluation hook and checkpoints. The fast
-  path for a GPU: ``precision="bf16"`` (autocast, the loss in fp32), channels-last tensors and
-  cuDNN autotuning (both on CUDA by default; see :data:`PRECISIONS`).
-- :func:`save_checkpoint`, :func:`load_checkpoint`: atomic save, load into a model or rebuild it
-  (from its ``config()``). Chapters 08, 09 and 11; the recipes of the shipped checkpoints live in
-  :mod:`unet_course.experiments`.
+- :func:`fit`: one training loop for any ``nn.Module`` that maps ``(N, C, H, W)`` images to ``(N, K, h, w)`` logits
+  (valid or same convolutions; targets and weights are cropped to the output). Seeded, with a progress bar, a
+  history, an evaluation hook and checkpoints. The fast path for a GPU: ``precision="bf16"`` (autocast, the loss in
+  fp32), channels-last tensors and cuDNN autotuning (both on CUDA by default; see :data:`PRECISIONS`).
+- :func:`save_checkpoint`, :func:`load_checkpoint`: atomic save, load into a model or rebuild it (from its
+  ``config()``). Chapters 08, 09 and 11; the recipes of the shipped checkpoints live in :mod:`unet_course.experiments`.
 """
 
 from __future__ import annotations
@@ -43,12 +40,11 @@ __all__ = ["CHECKPOINT_DIR", "PRECISIONS", "Checkpoint", "History", "fit", "load
 CHECKPOINT_DIR = Path(__file__).resolve().parent / "checkpoints"
 FORMAT = "unet_course.checkpoint/1"
 PRECISIONS: tuple[str, ...] = ("fp32", "bf16")
-"""The arithmetic :func:`fit` trains in. ``"fp32"``: float32 throughout (the default; bit-exact
-repeats on a CPU). ``"bf16"``: the forward and backward passes under ``torch.autocast`` to
-bfloat16 (convolutions and matrix products on tensor cores), with the weights, the optimizer and
-the loss in float32. bfloat16 keeps float32's 8-bit exponent, so no loss scaling is needed; fp16 is
-not offered: its 5-bit exponent overflows and underflows in U-Net training without a gradient
-scaler."""
+"""The arithmetic :func:`fit` trains in. ``"fp32"``: float32 throughout (the default; bit-exact repeats on a CPU).
+``"bf16"``: the forward and backward passes under ``torch.autocast`` to bfloat16 (convolutions and matrix products
+on tensor cores), with the weights, the optimizer and the loss in float32. bfloat16 keeps float32's 8-bit exponent,
+so no loss scaling is needed; fp16 is not offered: its 5-bit exponent overflows and underflows in U-Net training
+without a gradient scaler."""
 
 Sample = tuple  # (image, target) or (image, target, weights)
 Data = Sequence | Callable[[np.random.Generator], Sample]
@@ -68,7 +64,8 @@ class History:
         loss: the training loss of that step (float).
         evals: one dict per evaluation: ``{"step": s, **metrics}``.
         seconds: wall-clock time spent in :func:`fit`, summed over resumed runs.
-        interrupted: ``True`` when Ctrl-C (a ``KeyboardInterrupt``) stopped the last :func:`fit` early.
+        interrupted: ``True`` when Ctrl-C stopped the last :func:`fit` early: after a step, evaluated and saved; a
+            second Ctrl-C or a ``KeyboardInterrupt`` raised in the loop: at once (:func:`runtime.stop_on_interrupt`).
     Serves: U-Net paper section 3 (training: SGD, momentum 0.99, one large tile a step); chapters 07-09.
     """
 
@@ -115,11 +112,9 @@ class Checkpoint:
 
 def _model_config(model: nn.Module) -> dict[str, Any] | None:
     """How to rebuild ``model``: its class path and constructor arguments, when known."""
-    cls = type(model)
     if not callable(getattr(model, "config", None)):
         return None
-    kwargs = dict(model.config())
-    return {"class": f"{cls.__module__}.{cls.__qualname__}", "kwargs": kwargs}
+    return {"class": f"{type(model).__module__}.{type(model).__qualname__}", "kwargs": dict(model.config())}
 
 
 def _plain(value: Any) -> Any:
@@ -444,9 +439,7 @@ def fit(
 
     Returns:
         The :class:`History` (of the whole run, when resumed). The model ends in the mode
-        (train or eval) it had before. Ctrl-C ends the run like ``max_seconds``, with
-        ``history.interrupted`` set; a second Ctrl-C, or a ``KeyboardInterrupt`` raised inside the loop
-        (e.g. by ``evaluate``), ends it at once, without that evaluation (:func:`runtime.stop_on_interrupt`).
+        (train or eval) it had before. Ctrl-C ends the run as ``max_seconds`` does (see ``History.interrupted``).
     Serves: U-Net paper section 3 (training: SGD, momentum 0.99, one large tile a step); chapters 07-09.
     """
     if not isinstance(steps, (int, np.integer)) or steps < 0:
