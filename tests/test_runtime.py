@@ -197,11 +197,20 @@ def test_resolve_device_checks_before_any_work(monkeypatch):
         runtime.resolve_device("mps")
 
 
-def test_stop_on_interrupt_defers_the_first_ctrl_c_and_restores_the_handler():
+@pytest.fixture
+def python_sigint_handler():
+    """Python's own SIGINT handler for the test (a shell may start pytest with SIGINT ignored)."""
+    import signal
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+def test_stop_on_interrupt_defers_the_first_ctrl_c_and_restores_the_handler(python_sigint_handler):
     import os
     import signal
 
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler, "pytest runs tests with Python's handler"
     done = []
     with runtime.stop_on_interrupt() as stop:
         for step in range(100):

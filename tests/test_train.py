@@ -180,6 +180,7 @@ def test_ctrl_c_stops_fit_between_steps_and_returns_the_history(tmp_path):
     import os
     import signal
 
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # a shell may start pytest with it ignored
     data = squares_data(tiny_unet().valid_input_size(44))
     model = tiny_unet()
     calls = []
@@ -196,6 +197,7 @@ def test_ctrl_c_stops_fit_between_steps_and_returns_the_history(tmp_path):
     assert [e["step"] for e in history.evals] == [2, 4], "no second evaluation of the step it stopped at"
     assert train.load_checkpoint(tmp_path / "c.pt", tiny_unet()).step == 4, "saved at the step it stopped"
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler, "Python's handler is back"
+    signal.signal(signal.SIGINT, previous)
 
     def interrupting(net):
         raise KeyboardInterrupt

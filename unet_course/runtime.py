@@ -93,11 +93,14 @@ class StopRequest:
 
     def __init__(self) -> None:
         self.requested = False
+        self._pid = os.getpid()
 
     def _on_sigint(self, signum: int, frame: object) -> None:
         import signal
         import sys
 
+        if os.getpid() != self._pid:
+            return  # a worker process forked inside the loop: its parent decides when to stop
         self.requested = True
         signal.signal(signal.SIGINT, signal.default_int_handler)  # a second Ctrl-C stops at once
         print("\nCtrl-C: stopping after this step (press it again to stop at once)", file=sys.stderr, flush=True)
@@ -113,7 +116,8 @@ def stop_on_interrupt() -> Iterator[StopRequest]:
     Ctrl-C, or one raised by code the loop calls) ends the block without propagating, with
     ``requested`` set: the code after the block runs, e.g. to return what was done. The previous
     SIGINT handler is restored on exit. Elsewhere (another thread, or a handler installed by
-    someone else) only the ``KeyboardInterrupt`` part applies.
+    someone else) only the ``KeyboardInterrupt`` part applies. Processes forked inside the block
+    (data workers) ignore Ctrl-C: the loop that started them stops them.
 
     Serves: the course's runtime: training loops of chapters 07-09 and the command line stop cleanly on Ctrl-C.
     """
