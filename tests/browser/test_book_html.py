@@ -1,5 +1,5 @@
 """Checks of the built HTML that need no browser: figures described, headings in order, the
-download and launch buttons on every chapter. They run in ``make test`` and ``make test-browser``.
+download and launch buttons on every chapter, links to a repository only when one is named. They run in ``make test`` and ``make test-browser``.
 
 A figure is described when its ``<img>`` has alt text (not just the image's file name, which is
 what myst-nb writes by default) or when it sits in a ``<figure>`` with a caption. CONTRIBUTING.md
@@ -76,11 +76,44 @@ def test_headings_are_in_order(page):
         assert level <= before + 1, f"{page}: h{before} is followed by h{level} ({text!r}); a level is skipped"
 
 
+def book_repository() -> str | None:
+    """The repository the book was built to link to: UNET_COURSE_REPOSITORY, read as the build
+    reads it (book/_ext/repository_links.py); None when unset. Build and test with the same value."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("repository_links", ROOT / "book" / "_ext" / "repository_links.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.repository_from_environment()
+
+
 def launch_config() -> dict:
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
-    repo = config["repository"]
-    owner_repo = re.sub(r"^https://github\.com/|/$|\.git$", "", repo["url"])
-    return {"owner_repo": owner_repo, "branch": repo.get("branch", "main"), **config["launch_buttons"]}
+    repository = book_repository()
+    owner_repo = re.sub(r"^https://github\.com/", "", repository) if repository else None
+    return {"owner_repo": owner_repo, "branch": config["repository"].get("branch", "main"), **config["launch_buttons"]}
+
+
+# _config.yml's repository.url names no published repository: no page may link to it, and
+# without UNET_COURSE_REPOSITORY no page links to a repository, Binder or Colab at all
+PLACEHOLDER_REPOSITORY = "unet-course/unet-course"
+LAUNCH_HOSTS = ("mybinder.org", "colab.research.google.com")
+
+
+def test_pages_link_to_a_repository_only_when_one_is_named():
+    built_html()
+    repository = book_repository()
+    bad: dict[str, list[str]] = {}
+    for page in PAGES:
+        hrefs = [a.get("href", "") for a in soup(page).find_all("a")]
+        wrong = [h for h in hrefs if PLACEHOLDER_REPOSITORY in h and not (repository and repository in h)]
+        if repository is None:
+            wrong += [h for h in hrefs if "github.com" in h or any(host in h for host in LAUNCH_HOSTS)]
+        if wrong:
+            bad[page] = sorted(set(wrong))[:3]
+    assert not bad, (
+        f"{len(bad)} page(s) link to a repository the book was not given "
+        f"(UNET_COURSE_REPOSITORY={repository!r}; rebuild with the same value): {dict(list(bad.items())[:5])}")
 
 
 CHAPTER_PARAMS = CHAPTERS or [pytest.param(None, marks=pytest.mark.skip(reason="no chapter yet"))]
@@ -90,7 +123,8 @@ VERDICT = re.compile(r"\[\d{2}\.[\w-]+\] (?:Correct|Not yet|Not answered yet)|\u
 @pytest.mark.parametrize("chapter", CHAPTER_PARAMS)
 def test_chapter_downloads_and_launches_the_learners_notebook(chapter):
     """The download button serves the learner's notebook (made during the build), the full one is
-    one labelled link away, and Binder and Colab open the committed learner/ copy."""
+    one labelled link away, and Binder and Colab (shown only with UNET_COURSE_REPOSITORY) open the
+    committed learner/ copy."""
     import nbformat
 
     built_html()
@@ -113,6 +147,10 @@ def test_chapter_downloads_and_launches_the_learners_notebook(chapter):
     assert "solutions" in full_links[0].get_text(" ", strip=True).lower(), f"{page}: the full notebook's link does not say so"
     cfg = launch_config()
     notebook = f"learner/{stem}.ipynb"
+    if cfg["owner_repo"] is None:  # no UNET_COURSE_REPOSITORY: no launch buttons (the downloads stay)
+        launches = [link for link in links if any(host in link for host in LAUNCH_HOSTS)]
+        assert not launches, f"{page}: launch buttons without UNET_COURSE_REPOSITORY: {launches}"
+        return
     binder = f"{cfg['binderhub_url'].rstrip('/')}/v2/gh/{cfg['owner_repo']}/{cfg['branch']}?urlpath=lab/tree/{notebook}"
     colab = f"{cfg['colab_url'].rstrip('/')}/github/{cfg['owner_repo']}/blob/{cfg['branch']}/{notebook}"
     assert cfg["binderhub_url"] and binder in links, f"{page}: no Binder button to the learner's notebook {binder}"
