@@ -1,6 +1,6 @@
 # The course's commands. `make book` and `make test` set everything up on a fresh machine
 # (Python 3.11 and npm): a virtual environment from the pinned requirements, the package
-# installed in editable mode, and the book's offline scripts from npm.
+# installed in editable mode against constraints.txt, and the book's offline scripts from npm.
 
 PYTHON ?= python3
 VENV := .venv
@@ -26,13 +26,20 @@ help:
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt pyproject.toml
+# Every pip install takes -c constraints.txt, the pins of the whole environment; requirements.txt
+# names the direct requirements. The package goes in last with its dependencies resolved (no
+# --no-deps), so a declaration in pyproject.toml that the pinned environment does not satisfy
+# stops here. Two packages skip resolution on purpose: stardist, of which the course reads only
+# the example image, goes in with --no-deps (its dependencies are TensorFlow and csbdeep), and
+# elasticdeform, the reference of the augmentation tests, is built from source against the pinned
+# NumPy (its PyPI wheel was built against NumPy 1 and does not import with NumPy 2).
+$(VENV)/.installed: requirements.txt constraints.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
-	$(PY) -m pip install --quiet --no-deps stardist==0.9.2
-	$(PY) -m pip install --quiet --no-deps --no-build-isolation --no-binary elasticdeform elasticdeform==0.5.1
-	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(PY) -m pip install --quiet -c constraints.txt --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -r requirements.txt
+	$(PY) -m pip install --quiet -c constraints.txt --no-deps stardist==0.9.2
+	$(PY) -m pip install --quiet -c constraints.txt --no-deps --no-build-isolation --no-binary elasticdeform elasticdeform==0.5.1
+	$(PY) -m pip install --quiet -c constraints.txt --no-build-isolation -e ".[book,test,lab]"
 	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (unet-course)" > /dev/null
 	touch $@
 
@@ -86,7 +93,7 @@ browser-deps: venv $(VENV)/.browser-installed
 	fi
 
 $(VENV)/.browser-installed: tests/browser/requirements.txt $(VENV)/.installed
-	$(PY) -m pip install --quiet -r tests/browser/requirements.txt
+	$(PY) -m pip install --quiet -c constraints.txt -r tests/browser/requirements.txt
 	touch $@
 
 test-browser: browser-deps book
@@ -113,7 +120,7 @@ gpu-check:
 bench-deps: venv $(VENV)/.bench-installed
 
 $(VENV)/.bench-installed: requirements-bench.txt $(VENV)/.installed
-	$(PY) -m pip install --quiet --no-deps -r requirements-bench.txt
+	$(PY) -m pip install --quiet -c constraints.txt --no-deps -r requirements-bench.txt
 	touch $@
 
 bench: bench-deps
