@@ -4,7 +4,10 @@
     python scripts/add_colab_cell.py --check notebooks/*.ipynb  # exit 1 if a notebook lacks it
 
 On Colab or Binder the notebook runs without the package; the cell installs it from the
-repository named in ``_config.yml`` (``repository.url`` and ``branch``). Where the package is
+course's repository when one is named: ``UNET_COURSE_REPOSITORY`` (the one setting that also gives
+the book its repository, Binder and Colab buttons: book/_ext/repository_links.py) on the branch
+``repository.branch`` of ``_config.yml``. With no repository named, the cell stops with a message
+that says how to install the package from a copy of the course. Where the package is
 installed (``make lab``, ``make test``, the book build) the import succeeds and the cell does
 nothing, so nbval and the book's execution are unaffected. The cell is tagged ``colab-install``
 (how this script finds it again) and ``remove-cell`` (the HTML book leaves it out); it goes
@@ -28,20 +31,40 @@ TAG = "colab-install"
 TAGS = [TAG, "remove-cell"]
 
 
-def repository(config: Path = ROOT / "_config.yml") -> tuple[str, str]:
-    """(url, branch) of the course repository, from the ``repository:`` block of _config.yml."""
-    text = config.read_text()
-    block = re.search(r"^repository:\s*\n((?:[ \t]+.*\n?)+)", text, re.M)
-    if block is None:
-        raise SystemExit(f"{config}: no repository: block with url and branch")
-    url = re.search(r"^\s+url:\s*[\"']?([^\"'\s]+)", block.group(1), re.M)
-    branch = re.search(r"^\s+branch:\s*[\"']?([^\"'\s]+)", block.group(1), re.M)
+def _repository_links():
+    """book/_ext/repository_links.py, the module that reads the repository setting."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("repository_links", ROOT / "book" / "_ext" / "repository_links.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def repository(config: Path = ROOT / "_config.yml") -> tuple[str | None, str]:
+    """(url, branch) of the course repository: the url from ``UNET_COURSE_REPOSITORY`` (None when
+    it is unset), the branch from ``repository.branch`` of _config.yml (default ``main``)."""
+    try:
+        url = _repository_links().repository_from_environment()
+    except ValueError as error:
+        raise SystemExit(str(error)) from None
+    block = re.search(r"^repository:\s*\n((?:[ \t]+.*\n?)+)", config.read_text(), re.M)
+    branch = re.search(r"^\s+branch:\s*[\"']?([^\"'\s]+)", block.group(1), re.M) if block else None
+    return url, branch.group(1) if branch else "main"
+
+
+def cell_source(url: str | None, branch: str) -> str:
     if url is None:
-        raise SystemExit(f"{config}: repository.url is missing")
-    return url.group(1).rstrip("/"), branch.group(1) if branch else "main"
-
-
-def cell_source(url: str, branch: str) -> str:
+        return (
+            "# Colab and Binder: the course package must be installed (here it is, and this cell does nothing).\n"
+            "try:\n"
+            "    import unet_course\n"
+            "except ImportError:\n"
+            "    raise ImportError(\n"
+            "        \"this notebook needs the course package unet_course: in a copy of the course, run \"\n"
+            "        \"'pip install -e .' (see its README) and restart the kernel, or open the notebooks with 'make lab'\"\n"
+            "    ) from None\n"
+        )
     return (
         "# Colab and Binder: install the course package if it is missing (here it does nothing).\n"
         "try:\n"

@@ -35,8 +35,8 @@ import nbformat
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def repository(config: Path) -> tuple[str, str]:
-    """(url, branch) of the course repository named in ``_config.yml`` (scripts/add_colab_cell.py)."""
+def repository(config: Path) -> tuple[str | None, str]:
+    """(url or None, branch) of the course repository (scripts/add_colab_cell.py: ``UNET_COURSE_REPOSITORY``)."""
     spec = importlib.util.spec_from_file_location("add_colab_cell", Path(__file__).resolve().parent / "add_colab_cell.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -252,8 +252,8 @@ def learner_note(full_notebook: str, language: str = "en") -> str:
 
 
 def full_notebook_link(path: Path, language: str = "en") -> str:
-    """Where the full notebook of ``path`` is: its place in the course repository (from
-    ``_config.yml``), as a Markdown link."""
+    """Where the full notebook of ``path`` is: its place in the course repository, as a Markdown
+    link when ``UNET_COURSE_REPOSITORY`` names the repository, else its path."""
     where = "과정 저장소의 {link}" if language == "ko" else "{link} in the course repository"
     try:
         relative = path.resolve().relative_to(ROOT).as_posix()
@@ -262,6 +262,8 @@ def full_notebook_link(path: Path, language: str = "en") -> str:
     try:
         url, branch = repository(ROOT / "_config.yml")
     except (SystemExit, OSError):
+        url = None
+    if url is None:  # no repository named (UNET_COURSE_REPOSITORY): the path, without a link
         return where.format(link=f"`{relative}`")
     return where.format(link=f"[`{relative}`]({url}/blob/{branch}/{relative})")
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PLACEHOLDER = "https://github.com/unet-course/unet-course"  # _config.yml's repository.url: no such repository
+PLACEHOLDER = "https://github.com/unet-course/unet-course"  # the repository the book once named: it does not exist
 SPEC = importlib.util.spec_from_file_location("repository_links", ROOT / "book" / "_ext" / "repository_links.py")
 links = importlib.util.module_from_spec(SPEC)
 SPEC.loader.exec_module(links)
@@ -77,7 +77,7 @@ def test_the_setting_turns_the_buttons_on():
     assert options["launch_buttons"]["binderhub_url"] == "https://mybinder.org"
     assert options["launch_buttons"]["colab_url"] == "https://colab.research.google.com"
     assert options["repository_branch"] == "main"
-    assert before["repository_url"] == PLACEHOLDER, "the input options are not modified"
+    assert not before.get("repository_url"), "_config.yml names no repository (the setting does), and the input is not modified"
 
 
 # --- the real theme: a one-page book (a Markdown page and a notebook) built with Sphinx -----------
@@ -118,7 +118,7 @@ def test_built_pages_link_to_no_repository_by_default(tmp_path):
     for page in ("index.html", "chapter.html"):
         html = (tmp_path / "html" / page).read_text(encoding="utf-8")
         assert "github.com" not in html, f"{page} links to GitHub without {links.SETTING}"
-        assert "unet-course/unet-course" not in html, f"{page} names _config.yml's placeholder repository"
+        assert "unet-course/unet-course" not in html, f"{page} names the repository the book once named (it does not exist)"
         assert "mybinder" not in html and "colab.research" not in html, f"{page} has a launch button without {links.SETTING}"
     chapter = _hrefs((tmp_path / "html" / "chapter.html").read_text(encoding="utf-8"))
     assert any(h.endswith("_sources/chapter.ipynb") for h in chapter), "the download button is gone"
@@ -138,3 +138,36 @@ def test_a_bad_setting_stops_the_build(tmp_path):
     result = _build(tmp_path, "https://example.org/unet-course")
     assert result.returncode != 0
     assert links.SETTING in result.stderr and "https://github.com/OWNER/NAME" in result.stderr, result.stderr[-2000:]
+
+
+# --- the same setting names the repository in the notebooks' install cell and the learner's note ----
+
+def _script(name: str):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_install_cell_and_learner_note_follow_the_setting(monkeypatch):
+    colab, student = _script("add_colab_cell"), _script("make_student")
+    monkeypatch.delenv(links.SETTING, raising=False)
+    url, branch = colab.repository()
+    assert url is None and branch == "main"
+    cell = colab.cell_source(url, branch)
+    assert "pip install" not in cell.replace("'pip install -e .'", ""), "no repository named: the cell installs nothing"
+    assert "raise ImportError" in cell and "github.com" not in cell
+    note = student.full_notebook_link(ROOT / "notebooks" / "01_segmentation_basics.ipynb")
+    assert note == "`notebooks/01_segmentation_basics.ipynb` in the course repository", note
+
+    monkeypatch.setenv(links.SETTING, "https://github.com/someone/unet-course")
+    url, branch = colab.repository()
+    assert colab.cell_source(url, branch).count('git+https://github.com/someone/unet-course@main') == 1
+    note = student.full_notebook_link(ROOT / "notebooks" / "01_segmentation_basics.ipynb")
+    assert "(https://github.com/someone/unet-course/blob/main/notebooks/01_segmentation_basics.ipynb)" in note
+
+
+def test_committed_notebooks_name_no_repository():
+    for path in sorted(ROOT.glob("notebooks/**/*.ipynb")) + sorted(ROOT.glob("learner/**/*.ipynb")):
+        text = path.read_text(encoding="utf-8")
+        assert "unet-course/unet-course" not in text, f"{path.relative_to(ROOT)} names a repository that does not exist"

@@ -94,7 +94,7 @@ def launch_config() -> dict:
     return {"owner_repo": owner_repo, "branch": config["repository"].get("branch", "main"), **config["launch_buttons"]}
 
 
-# _config.yml's repository.url names no published repository: no page may link to it, and
+# The repository the book once named does not exist: no page may link to it, and
 # without UNET_COURSE_REPOSITORY no page links to a repository, Binder or Colab at all
 PLACEHOLDER_REPOSITORY = "unet-course/unet-course"
 LAUNCH_HOSTS = ("mybinder.org", "colab.research.google.com")
