@@ -8,6 +8,11 @@ PY := $(VENV)/bin/python
 VENDOR := book/_vendor
 export UNET_COURSE_DATA ?= $(abspath ../shared/data/isbi2012)
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
+# Processes that execute notebooks or run tests side by side (make book, make test): each chapter's
+# kernel uses one CPU thread in the quick profile, so one per core. WORKERS=1 for one at a time.
+WORKERS ?= 2
+XDIST := $(if $(filter-out 1,$(WORKERS)),-n $(WORKERS))
+XDIST_FILES := $(if $(XDIST),$(XDIST) --dist loadfile)
 
 .PHONY: help venv vendor book translations test test-unit test-notebooks outputs student korean lab clean
 
@@ -53,10 +58,12 @@ $(VENDOR)/.installed: package.json
 	find node_modules/@jupyter-widgets/html-manager/dist -maxdepth 1 -regex '.*\.\(woff2?\|ttf\|eot\|svg\)' -exec cp {} $(VENDOR)/widgets/ \;
 	touch $@
 
-# The English book executes the notebooks (jupyter cache in _build/.jupyter_cache); the Korean book
+# The English book executes the notebooks (jupyter cache in _build/.jupyter_cache): WORKERS of them at
+# a time by scripts/execute_book.py, as myst-nb would one after another; the Korean book
 # (_build/html/ko) is built from the same sources and the catalogs in locales/ko, taking every
 # notebook's outputs from that cache: it executes nothing (scripts/build_book.py).
 book: venv vendor
+	$(PY) scripts/execute_book.py --workers $(WORKERS)
 	$(VENV)/bin/jupyter-book build . -W -n --keep-going
 	$(PY) scripts/build_book.py ko
 	@echo "Open the book: file://$(abspath _build/html/index.html)"
@@ -70,9 +77,11 @@ translations: venv
 	$(VENV)/bin/sphinx-intl update -p _build/gettext -l ko -d locales
 	$(PY) scripts/translation_status.py
 
+# WORKERS pytest processes (pytest-xdist) share the tests; nbval keeps each notebook on one worker
+# (--dist loadfile: its cells run in order in one kernel). WORKERS=1 runs everything in one process.
 test: venv
-	$(PY) -m pytest tests
-	$(PY) -m pytest --nbval-lax --nbval-sanitize-with tests/sanitize.cfg -p no:cacheprovider notebooks/*.ipynb notebooks/ko
+	$(PY) -m pytest $(XDIST) tests
+	$(PY) -m pytest $(XDIST_FILES) --nbval-lax --nbval-sanitize-with tests/sanitize.cfg -p no:cacheprovider notebooks/*.ipynb notebooks/ko
 
 # The browser tests (tests/browser): the built book in headless Chromium. Debian's chromium and a
 # Korean font come from apt-get (as root, else with sudo) when missing; Playwright's Python
