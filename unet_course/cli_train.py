@@ -172,8 +172,8 @@ def train_command(args: argparse.Namespace) -> int:
         raise UsageError(f"--steps must be >= 1, got {args.steps}")
     if args.minutes is not None and not args.minutes > 0:
         raise UsageError(f"--minutes must be > 0, got {args.minutes}")
-    if args.eval_every < 1:
-        raise UsageError(f"--eval-every must be >= 1, got {args.eval_every}")
+    if args.eval_every < 1 or (args.channels is not None and args.channels < 1):
+        raise UsageError(f"--eval-every and --channels must be >= 1, got {args.eval_every} and {args.channels}")
     source = args.resume or args.init
     given = {f"--{k.replace('_', '-')}": getattr(args, k) for k in ("base_channels", "depth", "channels", "low", "high", "lr")}
     start = start_network(source, resume=bool(args.resume), given=given) if source else None
