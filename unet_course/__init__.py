@@ -18,7 +18,8 @@ One home for each job, named after the paper's sections and the course's chapter
 - ``viz``: all plotting; ``fonts``: the Korean font for figures.
 - ``quiz`` and ``questions``: exercise checks and their banks (every chapter).
 - ``distributed``: data-parallel training under torchrun (appendix, chapter 11).
-- ``segment`` and ``cli``: ``python -m unet_course train | segment | evaluate`` on your own images.
+- ``segment``, ``cli`` and ``cli_train``: ``python -m unet_course train | segment | evaluate`` (or the
+  ``unet-course`` command) on your own images.
 
 Import the module you need:
 

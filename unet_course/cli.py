@@ -239,7 +239,7 @@ def build_parser() -> argparse.ArgumentParser:
     Serves: the paper's method on one's own images (valid U-Net section 2, weight map eq. 2, augmentation section 3.1, overlap-tile Fig. 2); chapters 05-09 applied (README).
     """
     parser = argparse.ArgumentParser(
-        prog="python -m unet_course",
+        prog="unet-course" if Path(sys.argv[0]).name == "unet-course" else "python -m unet_course",
         description="Train a U-Net on your own images, segment images into instances, evaluate instances.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
