@@ -6,6 +6,10 @@ Each chapter's questions live in ``unet_course/questions/chNN_name.py`` as a lis
 (:class:`UnknownQuestionError`, in the language of ``UNET_COURSE_LANG``) that names the nearest
 ids and how to list them, never a "Not yet." that would read as a wrong answer.
 
+With ``UNET_COURSE_GRADE_RECORD`` set to a file's path, :func:`check` also appends one JSON line
+``{"id": ..., "verdict": "right" | "wrong" | "unanswered"}`` to that file: ``python -m unet_course
+grade`` sets it for the kernel of each notebook it runs. Unset, nothing is written.
+
 Serves: the exercises of every chapter (chapters 01-11).
 """
 
@@ -13,6 +17,8 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import json
+import os
 import pkgutil
 import re
 from collections.abc import Sequence
@@ -20,9 +26,12 @@ from typing import Any
 
 from .engine import Question
 from .messages import _t
+from .stubs import unanswered
 from .values import _short_repr, _type_name
 
 BANK_PACKAGE = "unet_course.questions"
+#: When set, the path of a file that :func:`check` appends each verdict to (one JSON line).
+RECORD_VARIABLE = "UNET_COURSE_GRADE_RECORD"
 
 
 class DuplicateIdError(ValueError):
@@ -140,6 +149,16 @@ def check(id: str, answer: Any) -> bool:
     :class:`UnknownQuestionError` naming the nearest ids (``TypeError`` when ``id`` is not a
     string).
 
+    With ``UNET_COURSE_GRADE_RECORD`` set, the verdict (``right``, ``wrong`` or ``unanswered``)
+    is also appended to that file as a JSON line with the id.
+
     Serves: the exercises of every chapter (chapters 01-11).
     """
-    return _lookup(id, "check").check(answer)
+    question = _lookup(id, "check")
+    correct = question.check(answer)
+    record = os.environ.get(RECORD_VARIABLE)
+    if record:
+        verdict = "right" if correct else "unanswered" if unanswered(answer) else "wrong"
+        with open(record, "a", encoding="utf-8") as file:
+            file.write(json.dumps({"id": question.id, "verdict": verdict}) + "\n")
+    return correct
