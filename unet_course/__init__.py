@@ -20,6 +20,8 @@ One home for each job, named after the paper's sections and the course's chapter
 - ``distributed``: data-parallel training under torchrun (appendix, chapter 11).
 - ``segment``, ``cli`` and ``cli_train``: ``python -m unet_course train | segment | evaluate`` (or the
   ``unet-course`` command) on your own images.
+- ``grading``: ``python -m unet_course grade``, a study group's notebooks run and their exercise
+  checks tabulated (every chapter).
 
 Import the module you need:
 

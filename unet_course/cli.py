@@ -1,4 +1,5 @@
-"""The command line on your own images: ``python -m unet_course train | segment | evaluate``.
+"""The command line on your own images: ``python -m unet_course train | segment | evaluate``,
+and ``grade`` for a study group's leader.
 
 ::
 
@@ -6,9 +7,11 @@
                                 [--device D] [--channel N | --channels K] [options]
     python -m unet_course segment MODEL IMAGES --out DIR [--overwrite] [--probabilities] [--tta] [--device D]
     python -m unet_course evaluate PREDICTED LABELS [--json]
+    python -m unet_course grade NOTEBOOKS... --out DIR [--overwrite] [--timeout S] [--workers N] [--lang en|ko]
 
 ``IMAGES``, ``LABELS`` and ``PREDICTED`` are TIFF stacks, single TIFF or PNG files, or folders of
-them (:mod:`unet_course.data.imageset`); the ``train`` subcommand lives in :mod:`unet_course.cli_train`.
+them (:mod:`unet_course.data.imageset`); the ``train`` subcommand lives in :mod:`unet_course.cli_train`,
+``grade`` (the learners' notebooks run and their exercise checks tabulated) in :mod:`unet_course.grading`.
 Everything here only wires the package's public functions
 together: :class:`~unet_course.data.scaling.Scaling`, :func:`~unet_course.data.targets.instance_targets`,
 :class:`~unet_course.data.tiles.TileDataset` with the course's augmentation,
@@ -33,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from .cli_train import CPU_TILE, DEFAULTS, GPU_TILE, UsageError, choose_tile, split_validation, train_command
+from .grading import grade_command
 
 __all__ = ["main", "choose_tile", "split_validation"]
 
@@ -240,7 +244,8 @@ def build_parser() -> argparse.ArgumentParser:
     """
     parser = argparse.ArgumentParser(
         prog="unet-course" if Path(sys.argv[0]).name == "unet-course" else "python -m unet_course",
-        description="Train a U-Net on your own images, segment images into instances, evaluate instances.",
+        description="Train a U-Net on your own images, segment images into instances, evaluate instances; "
+                    "grade a study group's notebooks.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -326,6 +331,32 @@ def build_parser() -> argparse.ArgumentParser:
                    help="IoU at which a pair matches for precision, recall and F1 (default 0.5; "
                         "AP and PQ keep their own thresholds)")
     e.set_defaults(func=evaluate_command)
+
+    g = sub.add_parser(
+        "grade", help="run learners' notebooks and tabulate their exercise checks",
+        description="Run each learner's notebook in a fresh kernel (a temporary copy: the learners' files are only "
+                    "read) and write OUT/grades.csv and OUT/grades.html: per learner and exercise right, not yet, "
+                    "not answered, error (the check or its answer cell raised) or not reached (the notebook stopped "
+                    "before the check, or has none), each notebook's status and the totals per exercise. The "
+                    "notebooks run the learners' code: grade notebooks you would run yourself.")
+    g.add_argument("notebooks", nargs="+", metavar="NOTEBOOK",
+                   help="learners' notebooks (.ipynb) or folders of them (subfolders searched, hidden ones skipped)")
+    g.add_argument("--out", required=True, help="folder for grades.csv and grades.html (created)")
+    g.add_argument("--overwrite", action="store_true",
+                   help="replace grades.csv and grades.html in OUT (without it, grade names them and stops before any work)")
+    g.add_argument("--names", choices=("auto", "file", "folder"), default="auto",
+                   help="learner names: 'file' from the file name (alice.ipynb -> alice), 'folder' from the notebook's "
+                        "folder (alice/05_unet_architecture.ipynb -> alice); 'auto' (default): 'folder' when two "
+                        "notebooks share a file name, else 'file'")
+    g.add_argument("--timeout", type=float, default=300.0, metavar="SECONDS",
+                   help="time limit of each notebook, its kernel's start included (default 300)")
+    g.add_argument("--workers", type=int, default=1,
+                   help="notebooks run at a time (default 1; each kernel takes a CPU core or more and its memory)")
+    g.add_argument("--kernel", default="python3", help="Jupyter kernel to run them with (default python3)")
+    g.add_argument("--lang", choices=("en", "ko"), default=None,
+                   help="language of grades.html (default: UNET_COURSE_LANG, else en); grades.csv is always English")
+    g.add_argument("--quiet", action="store_true", help="no progress bar")
+    g.set_defaults(func=grade_command)
     return parser
 
 
