@@ -114,10 +114,12 @@ def test_each_learner_gets_the_verdicts_of_what_they_wrote(graded):
     }
     for learner, verdicts in expected.items():
         assert [got[(learner, q)] for q in CH01] == verdicts, f"{learner}: {[got[(learner, q)] for q in CH01]}"
-        assert [r["question"] for r in rows if r["learner"] == learner] == CH01, "one row per exercise, in the notebook's order"
+        assert [r["question"] for r in rows if r["learner"] == learner] == CH01, \
+            "one row per exercise, in the notebook's order"
     status = {r["learner"]: r["status"] for r in rows}
     assert status["alice"] == status["bob"] == "ran"
-    assert re.fullmatch(r"failed: cell \d+ raised NameError: name 'intersection_over_union' is not defined", status["carol"])
+    assert re.fullmatch(r"failed: cell \d+ raised NameError: name 'intersection_over_union' is not defined",
+                        status["carol"]), status["carol"]
     # chapter 10: every question of the bank listed, the three checks before the failure graded, no 'error':
     # the notebook stopped in a cell of no exercise
     erin = [r for r in rows if r["learner"] == "erin"]
@@ -180,6 +182,11 @@ def test_learner_names(tmp_path):
     nested = [tmp_path / "alice" / "05_unet.ipynb", tmp_path / "bob" / "05_unet.ipynb", tmp_path / "bob" / "01_x.ipynb"]
     assert learner_names(nested) == ["alice", "bob", "bob"]
     assert learner_names(nested[2:], "folder") == ["bob"]
+    one_learner = [tmp_path / "alice" / "05_unet.ipynb", tmp_path / "alice" / "06_tiles.ipynb"]
+    assert learner_names(one_learner) == ["alice", "alice"], "the course's file names name no learner"
+    one_folder = [tmp_path / "05_alice.ipynb", tmp_path / "05_bob.ipynb"]
+    assert learner_names(one_folder) == ["05_alice", "05_bob"], "one folder with two notebooks of one chapter"
+    assert learner_names(one_folder, "folder") == [tmp_path.name] * 2
     twice = [tmp_path / "a" / "x" / "n.ipynb", tmp_path / "b" / "x" / "n.ipynb"]
     assert learner_names(twice) == ["a/x", "b/x"]
     with pytest.raises(ValueError, match="--names folder"):
@@ -244,7 +251,8 @@ def test_bad_input_stops_before_any_work(tmp_path, capsys):
     assert code == 2 and "not a notebook (.ipynb)" in err
     plain = tmp_path / "plain.ipynb"
     nbformat.write(nbformat.v4.new_notebook(), plain)
-    for argv, words in ([["--timeout", "0"], "--timeout"], [["--timeout", "inf"], "--timeout"], [["--workers", "0"], "--workers"],
+    for argv, words in ([["--timeout", "0"], "--timeout"], [["--timeout", "inf"], "--timeout"],
+                        [["--workers", "0"], "--workers"],
                         [["--kernel", "no-such-kernel"], "no Jupyter kernel named 'no-such-kernel'"]):
         code, err = run(str(plain), "--out", str(tmp_path / "out"), *argv)
         assert code == 2 and words in err, err

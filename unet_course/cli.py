@@ -347,7 +347,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--names", choices=("auto", "file", "folder"), default="auto",
                    help="learner names: 'file' from the file name (alice.ipynb -> alice), 'folder' from the notebook's "
                         "folder (alice/05_unet_architecture.ipynb -> alice); 'auto' (default): 'folder' when two "
-                        "notebooks share a file name, else 'file'")
+                        "notebooks share a file name or every file name starts with a chapter number (05_...) and "
+                        "no folder holds two of one chapter, else 'file'")
     g.add_argument("--timeout", type=float, default=300.0, metavar="SECONDS",
                    help="time limit of each notebook, its kernel's start included (default 300)")
     g.add_argument("--workers", type=int, default=1,

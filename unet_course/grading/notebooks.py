@@ -6,7 +6,9 @@
 - Learners (``--names``): ``file`` names each learner by the file name without ``.ipynb``
   (``alice.ipynb`` -> alice); ``folder`` by the notebook's folder (``alice/05_unet_architecture.ipynb``
   -> alice; the path from the folder the notebooks share where two folders have one name);
-  ``auto`` (default) is ``folder`` when two of the notebooks share a file name, else ``file``.
+  ``auto`` (default) is ``folder`` when two of the notebooks share a file name, or when every file
+  name starts with a chapter number (``05_...``, the course's names) and no folder holds two
+  notebooks of one chapter; else ``file``.
 - A course notebook carries the learner's edition's mark (metadata ``unet_course_edition``, written
   by ``scripts/make_student.py``) or calls ``quiz.check`` with ids of the bank. Its chapter is the one
   its file name starts with (``NN_``) unless its checks name another chapter only; then the chapter
@@ -116,7 +118,10 @@ def learner_names(notebooks: Sequence[Path], mode: str = "auto") -> list[str]:
     if mode == "file" and shared:
         raise GradeInputError(f"--names file: several notebooks are named {shared[0]!r}, so the file name names no "
                               "learner; use --names folder (alice/NAME.ipynb -> alice)")
-    if mode == "file" or (mode == "auto" and not shared):
+    prefixes = [CHAPTER_PREFIX.match(p.name) for p in notebooks]
+    per_folder = {(p.resolve().parent, m.group(1)) for p, m in zip(notebooks, prefixes) if m}
+    course_names = all(prefixes) and len(per_folder) == len(notebooks)  # chapter names, one of each per folder
+    if mode == "file" or (mode == "auto" and not shared and not course_names):
         return [p.stem for p in notebooks]
     folders = [p.resolve().parent for p in notebooks]
     names = [f.name for f in folders]
@@ -157,7 +162,8 @@ def read_course_notebook(path: Path, chapters: set[int], bank_ids: set[str]) -> 
         chapter = named.most_common(1)[0][0] if named else None
     if chapter is None:
         return Reason("chapter")
-    answers = {i for i, cell in enumerate(notebook.cells) if set(cell.get("metadata", {}).get("tags", [])) & set(ANSWER_TAGS)}
+    answers = {i for i, cell in enumerate(notebook.cells)
+               if set(cell.get("metadata", {}).get("tags", [])) & set(ANSWER_TAGS)}
     return CourseNotebook(notebook, chapter, checks, answers)
 
 

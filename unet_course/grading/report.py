@@ -75,7 +75,8 @@ def html_text(grades: Sequence[NotebookGrade], lang: str = "en") -> str:
     words, e = WORDS[lang], html.escape
     ran = sum(g.status == "ran" for g in grades)
     failed = sum(g.status == "failed" for g in grades)
-    parts = [f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n<title>{e(words["title"])}</title>',
+    parts = [f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">',
+             f"<title>{e(words['title'])}</title>",
              f"<style>\n{_STYLE}\n</style>\n</head>\n<body>\n<h1>{e(words['title'])}</h1>",
              "<p>" + e(words["summary"].format(count=len(grades), ran=ran, failed=failed,
                                                 other=len(grades) - ran - failed)) + "</p>",
@@ -95,7 +96,8 @@ def html_text(grades: Sequence[NotebookGrade], lang: str = "en") -> str:
             right = sum(v == "right" for v in g.verdicts.values())
             status = '<td class="failed">' if g.status == "failed" else "<td>"
             parts.append(f"<tr><td>{e(g.learner)}</td><td>{e(str(g.path))}</td>{status}"
-                         f"{e(status_text(g.status, g.reason, lang))}</td>{cells}<td>{right} / {len(g.verdicts)}</td></tr>")
+                         f"{e(status_text(g.status, g.reason, lang))}</td>{cells}"
+                         f"<td>{right} / {len(g.verdicts)}</td></tr>")
         totals = [sum(g.verdicts.get(qid) == "right" for g in mine) for qid in ids]
         parts.append(f"</tbody>\n<tfoot><tr><th colspan=\"3\">{e(words['totals'].format(count=len(mine)))}</th>"
                      + "".join(('<td class="missed">' if 2 * t < len(mine) else "<td>") + f"{t} / {len(mine)}</td>"

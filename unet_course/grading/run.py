@@ -83,7 +83,8 @@ def combine(course: CourseNotebook, recorded: dict[str, str], failed_cell: int |
     return {qid: recorded.get(qid) or ("error" if qid == stopped_in else "not reached") for qid in order}
 
 
-async def _execute(path: Path, course: CourseNotebook, timeout: float, kernel: str) -> tuple[dict[str, str], Reason | None, int | None]:
+async def _execute(path: Path, course: CourseNotebook, timeout: float,
+                   kernel: str) -> tuple[dict[str, str], Reason | None, int | None]:
     """Run one notebook; (recorded verdicts, the reason it stopped or ``None``, the cell it stopped in)."""
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
@@ -99,7 +100,8 @@ async def _execute(path: Path, course: CourseNotebook, timeout: float, kernel: s
         work.mkdir()
         shutil.copyfile(path, work / path.name)
         client = NotebookClient(
-            course.notebook, kernel_name=kernel, timeout=math.ceil(timeout), startup_timeout=math.ceil(min(60.0, timeout)),
+            course.notebook, kernel_name=kernel, timeout=math.ceil(timeout),
+            startup_timeout=math.ceil(min(60.0, timeout)),
             timeout_func=lambda cell: max(deadline - time.monotonic(), 0.01),  # what is left of the notebook's limit
             resources={"metadata": {"path": str(work)}}, on_cell_start=on_cell_start)
         failure: Reason | None = None
@@ -142,7 +144,8 @@ def grade_notebooks(paths: Sequence[Path], learners: Sequence[str], *, timeout: 
     chapters, ids = {q.chapter for q in bank}, {q.id for q in bank}
     read = [read_course_notebook(path, chapters, ids) for path in paths]
     grades = [NotebookGrade(path, learner, None, "not a course notebook", item) if isinstance(item, Reason)
-              else NotebookGrade(path, learner, item.chapter, "ran") for path, learner, item in zip(paths, learners, read)]
+              else NotebookGrade(path, learner, item.chapter, "ran")
+              for path, learner, item in zip(paths, learners, read)]
     runs = [(grade, course) for grade, course in zip(grades, read) if isinstance(course, CourseNotebook)]
 
     async def run_all() -> None:
