@@ -80,7 +80,7 @@ translations: venv
 # WORKERS pytest processes (pytest-xdist) share the tests; nbval keeps each notebook on one worker
 # (--dist loadfile: its cells run in order in one kernel). WORKERS=1 runs everything in one process.
 test: venv
-	$(PY) -m pytest $(XDIST) tests
+	$(PY) -m pytest $(XDIST) --durations=15 tests
 	$(PY) -m pytest $(XDIST_FILES) --nbval-lax --nbval-sanitize-with tests/sanitize.cfg -p no:cacheprovider notebooks/*.ipynb notebooks/ko
 
 # The browser tests (tests/browser): the built book in headless Chromium. Debian's chromium and a
