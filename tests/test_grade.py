@@ -70,7 +70,7 @@ def graded(tmp_path_factory):
     erin = nbformat.v4.new_notebook(metadata={"unet_course_edition": "learner"})  # chapter 10, stops outside a check
     erin.cells = [nbformat.v4.new_code_cell(s) for s in (
         "from unet_course import quiz",
-        'quiz.check("10.mirror-why", 1)\nquiz.check("10.whole-image", False)',
+        'quiz.check("10.mirror-why", 1)\nquiz.check("10.dense-loss", True)',
         'quiz.check("10.conv-23", False)  # the paper counts 23',
         'raise RuntimeError("my own experiment went wrong")',
         'quiz.check("10.cropping", True)')]
@@ -123,7 +123,7 @@ def test_each_learner_gets_the_verdicts_of_what_they_wrote(graded):
     # chapter 10: every question of the bank listed, the three checks before the failure graded, no 'error':
     # the notebook stopped in a cell of no exercise
     erin = [r for r in rows if r["learner"] == "erin"]
-    assert [r["question"] for r in erin][:3] == ["10.mirror-why", "10.whole-image", "10.conv-23"]
+    assert [r["question"] for r in erin][:3] == ["10.mirror-why", "10.dense-loss", "10.conv-23"]
     assert sorted(r["question"] for r in erin) == sorted(q.id for q in quiz.questions(10))
     assert [r["verdict"] for r in erin] == ["right", "right", "not yet"] + ["not reached"] * (len(erin) - 3)
     assert {r["chapter"] for r in erin} == {"10"} and {r["chapter"] for r in rows if r["learner"] == "bob"} == {"01"}

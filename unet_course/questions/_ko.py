@@ -137,8 +137,10 @@ HINTS: dict[str, str] = {
         "단계마다 있는 3x3 합성곱, 2x2 업 컨볼루션, 그리고 마지막 1x1 합성곱을 세어 보십시오.",
     "model.modules() visits every layer; isinstance tells convolutions apart.":
         "model.modules()는 모든 층을 차례로 돌려주고, isinstance로 합성곱 층을 가려낼 수 있습니다.",
-    "What does the network see in one training step: a whole slice, or an input tile whose output is smaller than the slice?":
-        "학습 스텝 한 번에 네트워크가 보는 것은 무엇입니까? 슬라이스 전체입니까, 아니면 출력이 슬라이스보다 작은 입력 타일입니까?",
+    "Read the paper's energy E: over which pixel positions does its sum run?":
+        "논문의 에너지 E를 읽어 보십시오. 그 합은 어떤 픽셀 위치들에 걸쳐 있습니까?",
+    "Section 3 weighs large input tiles against a large batch size: which one does the paper favour?":
+        "3절은 큰 입력 타일과 큰 배치 크기를 견주어 봅니다. 논문은 어느 쪽을 택합니까?",
     "Tiles per row times tiles per column; a partial tile still counts.":
         "행당 타일 수에 열당 타일 수를 곱하십시오. 일부만 걸친 타일도 하나로 셉니다.",
     "Compare the size of a skip map of the contracting path with the size of the upsampled map it is concatenated with.":
@@ -185,8 +187,8 @@ EXPLANATIONS: dict[str, str] = {
         "0.99^100 = 0.366입니다. 매 업데이트를 최근 100개쯤의 타일이 함께 결정하므로, 논문은 큰 타일 하나짜리 배치를 쓸 수 있습니다.",
     "18 convolutions 3x3 (two per level: 4 down, the bottleneck, 4 up), 4 up-convolutions 2x2 and the final 1x1: 23, as the paper says.":
         "3x3 합성곱 18개(단계마다 두 개씩: 내려가는 4단계, 병목, 올라가는 4단계), 2x2 업 컨볼루션 4개, 마지막 1x1 합성곱 1개로, 논문대로 23개입니다.",
-    "U-Net trains on tiles: the paper favours large input tiles over a large batch and reduces the batch to a single image (Figure 1 draws a 572 x 572 input tile with a 388 x 388 output), and a high momentum (0.99) lets many earlier tiles shape each step.":
-        "U-Net은 타일로 학습합니다. 논문은 큰 배치보다 큰 입력 타일을 택해 배치를 이미지 한 장으로 줄이고(그림 1은 572 x 572 입력 타일과 388 x 388 출력을 그립니다), 높은 모멘텀(0.99) 덕분에 앞서 본 많은 타일이 각 스텝에 영향을 줍니다.",
+    "Eq. 1 sums w(x) log p over every pixel position x of the output map, and the paper samples no patches from it: each step trains densely on all the receptive fields of one tile, what the FCN paper (section 3.4) calls whole image fully convolutional training.":
+        "식 1은 출력 맵의 모든 픽셀 위치 x에 대해 w(x) log p를 더하며, 논문은 그 안에서 패치를 샘플링하지 않습니다. 각 스텝은 타일 하나의 모든 수용 영역(receptive field)에 대해 조밀하게 학습하며, FCN 논문(3.4절)은 이를 전체 이미지 완전 합성곱 학습(whole image fully convolutional training)이라고 부릅니다.",
     "With unpadded (valid) 3x3 convolutions every convolution loses a 1-pixel border, so the skip maps are larger than the upsampled maps and must be cropped. With padded ('same') convolutions the sizes agree and no crop is needed.":
         "패딩 없는(valid) 3x3 합성곱은 합성곱마다 테두리 1픽셀을 잃으므로, 스킵 맵이 업샘플링된 맵보다 커서 잘라야 합니다. 패딩한('same') 합성곱에서는 크기가 같아 자를 필요가 없습니다.",
     "DDP broadcasts rank 0's parameters (and buffers) to every rank when it wraps the model, so the replicas start identical whatever each process drew; tests/test_distributed.py seeds rank 1 differently on purpose.":

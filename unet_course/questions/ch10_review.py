@@ -16,6 +16,9 @@ from unet_course import ops, quiz
 PAPER = dict(in_channels=1, num_classes=2, base_channels=64, depth=4)
 ISBI_SIDE = 512  # the ISBI 2012 slices are 512 x 512 pixels
 PAPER_TILE = 572  # the paper's input tile
+# Section 3: "we favor large input tiles over a large batch size and hence reduce the batch to a
+# single image"
+PAPER_BATCH = 1
 
 
 def paper_unet(padding: str = "valid"):
@@ -211,16 +214,30 @@ QUESTIONS = [
         wrong=[18, 19, 22, 24],
     ),
     # --- item 5 ---------------------------------------------------------------------------------
+    # The notes' statement "U-Net uses whole-image training" has no single answer: FCN (section 3.4)
+    # calls dense training over all the receptive fields of an image "whole image fully
+    # convolutional training", and U-Net trains densely on one large tile a step. Two questions
+    # with one answer each take its place.
     quiz.TrueFalse(
-        "10.whole-image",
-        "U-Net uses whole-image training.",
-        False,
-        hint="What does the network see in one training step: a whole slice, or an input tile "
-        "whose output is smaller than the slice?",
-        explanation="U-Net trains on tiles: the paper favours large input tiles over a large batch "
-        "and reduces the batch to a single image (Figure 1 draws a 572 x 572 input tile with a "
-        "388 x 388 output), and a high momentum (0.99) lets many earlier tiles shape each step.",
-        wrong=[True],
+        "10.dense-loss",
+        "In one training step, U-Net's loss (the paper's energy, eq. 1) sums over every pixel of "
+        "the output tile, not over patches sampled from it.",
+        True,
+        hint="Read the paper's energy E: over which pixel positions does its sum run?",
+        explanation="Eq. 1 sums w(x) log p over every pixel position x of the output map, and the "
+        "paper samples no patches from it: each step trains densely on all the receptive fields of "
+        "one tile, what the FCN paper (section 3.4) calls whole image fully convolutional training.",
+        wrong=[False],
+    ),
+    quiz.Numeric(
+        "10.batch-images",
+        "How many images does one training batch of the paper's U-Net hold? Answer as an integer.",
+        PAPER_BATCH,
+        rtol=0.0,
+        atol=0.0,
+        hint="Section 3 weighs large input tiles against a large batch size: which one does the "
+        "paper favour?",
+        wrong=[2, 4, 20],  # 20: the FCN paper's minibatch of 20 images
     ),
     quiz.Numeric(
         "10.tiles-per-slice",
