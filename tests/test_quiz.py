@@ -469,3 +469,11 @@ def test_each_quiz_module_is_small_and_says_what_it_serves():
         assert last.startswith("Serves: ") and doc.count("Serves:") == 1, (
             f"quiz/{path.name}: its docstring should end with one line 'Serves: <section>; <chapters>.'"
         )
+
+
+def test_english_tuple_verdicts_keep_english_ordinals(monkeypatch, capsys):
+    """The Korean grammar (ordinals, particles, one sentence a verdict) leaves English as it was."""
+    monkeypatch.delenv("UNET_COURSE_LANG", raising=False)
+    quiz.check("02.compose-rule", lambda k, s, k2, s2: (k2 + (k - 1) * s2, 1))
+    out = capsys.readouterr().out
+    assert "the 1st value is right; the 2nd value (1) is too small." in out, out

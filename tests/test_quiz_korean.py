@@ -100,7 +100,7 @@ def test_korean_verdicts_hints_and_messages(korean, capsys):
     assert quiz.check("01.iou-by-hand", -1.0) is False
     out = capsys.readouterr().out
     assert out == (
-        "[01.iou-by-hand] 아직 아닙니다.\n답 -1은(는) 너무 작습니다.\n"
+        "[01.iou-by-hand] 아직 아닙니다.\n답 -1은 너무 작습니다.\n"
         f"힌트: {_ko.HINTS[question.hint]}\n"
     )
     assert quiz.check("01.iou-by-hand", question.value) is True
@@ -147,13 +147,13 @@ def test_unknown_id_in_korean_names_the_nearest_ids(function, korean, capsys):
         BY_ID[function]("01.iou-byhand")
     message = str(error.value)
     assert message.startswith("id가 '01.iou-byhand'인 문제가 없습니다. '01.iou-by-hand'"), message
-    assert "을(를) 찾으셨습니까?" in message, message
+    assert re.search(r"'\S+'를 찾으셨나요\?", message), message
     assert "모든 문제의 id는 quiz.questions()로, 1장의 문제는 quiz.questions(1)로 볼 수 있습니다." in message, message
     assert "Not yet" not in message and "아직 아닙니다" not in message
     assert capsys.readouterr().out == "", f"quiz.{function} printed something (a verdict?) for an unknown id"
     with pytest.raises(quiz.UnknownQuestionError, match="^id가 'zz'인 문제가 없습니다. 가장 가까운 id는 '.+'입니다. "):
         BY_ID[function]("zz")
-    with pytest.raises(TypeError, match=f"^quiz.{function}의 첫 번째 인자는 '05.conv-count' 같은 문제 id입니다. int이"):
+    with pytest.raises(TypeError, match=f"^quiz.{function}의 첫 번째 인자는 '05.conv-count' 같은 문제 id입니다. int가 아닙니다."):
         BY_ID[function](1)
 
 
@@ -194,6 +194,9 @@ def test_localize_feedback_matches_what_check_prints_in_korean(monkeypatch, caps
         ("01.which-segmentation", 99),
         ("03.bilinear-kernel", lambda k: np.zeros((1, 2))),
         ("01.iou-by-hand", ...),
+        ("02.compose-rule", lambda k, s, k2, s2: (k2 + (k - 1) * s2, 1)),  # verdicts on each value of a tuple
+        ("01.which-segmentation", 1),  # the option as the Korean book writes it
+        ("10.mirror-pad", lambda image, margin: image),  # a question's own compare message
     ]
     for qid, answer in cases:
         monkeypatch.setenv("UNET_COURSE_LANG", "en")
@@ -290,3 +293,132 @@ def test_korean_widget_title_and_options(monkeypatch):
     monkeypatch.delenv("UNET_COURSE_LANG")
     title, radio = quiz.widget(qid).children[:2]
     assert question.options[0] in radio.options[0][0] and not HANGUL.search(title.value)
+
+
+# --- Korean that reads as Korean: particles, ordinals, one register ----------------------------
+
+from unet_course.quiz import korean as korean_grammar  # noqa: E402
+
+
+@pytest.mark.parametrize("word, particle, expected", [
+    ("사과", "을", "사과를"), ("책", "을", "책을"), ("텐서(tensor)", "을", "텐서(tensor)를"), ("배열(array)", "이", "배열(array)이"),
+    ("3", "은", "3은"), ("2", "은", "2는"), ("-1", "은", "-1은"), ("10", "이", "10이"), ("0.5", "을", "0.5를"),
+    ("(4, 4)", "이어야", "(4, 4)여야"), ("(4, 6)", "이어야", "(4, 6)이어야"), ("5", "으로", "5로"), ("3", "으로", "3으로"),
+    ("7", "으로", "7로"), ("길", "으로", "길로"), ("집", "으로", "집으로"), ("True", "가", "True가"), ("None", "가", "None이"),
+    ("nan", "을", "nan을"), ("int", "이", "int가"), ("tuple", "은", "tuple은"), ("bool", "로", "bool로"), ("map", "를", "map을"),
+    ("'05.crop-same'", "은", "'05.crop-same'은"), ("'01.iou-by-hand'", "을", "'01.iou-by-hand'를"), ("L", "로", "L로"),
+    ("x", "을", "x를"), ("NoneType", "이", "NoneType이"), ("σ", "을", "σ을(를)"), ("", "은", "은(는)"),
+])
+def test_particles_follow_how_the_word_before_them_ends(word, particle, expected):
+    assert korean_grammar.with_particle(word, particle) == expected
+
+
+def test_hangul_final_consonant_is_read_from_the_syllable():
+    # an independent reference: the final consonant of every Hangul syllable from its decomposition
+    import unicodedata
+    for code in range(0xAC00, 0xD7A4, 97):
+        syllable = chr(code)
+        jamo = unicodedata.normalize("NFD", syllable)
+        expected = "vowel" if len(jamo) == 2 else "ㄹ" if jamo[2] == "\u11af" else "consonant"
+        assert korean_grammar.final_sound(syllable) == expected, syllable
+    with pytest.raises(ValueError, match="unknown Korean particle"):
+        korean_grammar.with_particle("사과", "도")
+
+
+def test_korean_ordinals():
+    assert [korean_grammar.korean_ordinal(i) for i in range(4)] == ["첫 번째", "두 번째", "세 번째", "네 번째"]
+    assert korean_grammar.korean_ordinal(10) == "열한 번째" and korean_grammar.korean_ordinal(24) == "25번째"
+
+
+def test_tuple_verdicts_in_korean_count_in_korean(korean, capsys):
+    """The tuple of 02.compose-rule: one verdict per value, Korean ordinals, no English ones."""
+    quiz.check("02.compose-rule", lambda k, s, k2, s2: (k2 + (k - 1) * s2, 1))
+    out = capsys.readouterr().out
+    assert "첫 번째 값은 맞습니다. 두 번째 값은 1로 너무 작습니다." in out, out
+    assert not re.search(r"\d(st|nd|rd|th)\b", out), f"an English ordinal in the Korean feedback: {out}"
+
+
+KOREAN_TEXTS = {
+    **{f"MESSAGES_KO[{k!r}]": v for k, v in quiz.MESSAGES_KO.items()},
+    **{f"_ko.MESSAGES[{k!r}]": v for k, v in _ko.MESSAGES.items()},
+    **{f"_ko.HINTS[{k!r}]": v for k, v in _ko.HINTS.items()},
+    **{f"_ko.EXPLANATIONS[{k!r}]": v for k, v in _ko.EXPLANATIONS.items()},
+}
+# a particle written after a field instead of chosen for its value ({value:을}); the copula
+# (입니다, 이고, 일 때, 인) fits every word and stays
+FIXED_PARTICLE = re.compile(r"\}(을\(를\)|은\(는\)|이\(가\)|과\(와\)|\(으\)로|[을를은는가와과]|이(?![고다])|으?로)")
+
+
+def test_no_particle_after_a_field_is_hard_coded():
+    fixed = [f"{name}: {text}" for name, text in KOREAN_TEXTS.items() if FIXED_PARTICLE.search(text)]
+    assert not fixed, "write the particle as the field's format spec ({value:을}), not after it:\n" + "\n".join(fixed)
+
+
+def test_korean_speaks_to_the_learner_in_one_register():
+    """Requests in 해요체 (~세요) and questions as the prompts ask them (~까요?, ~나요?); never the
+    하십시오체 request (~십시오) or question (~습니까?, ~ㅂ니까?). Statements stay 합니다체."""
+    other = re.compile(r"십시오|시오\.|니까[?,]")
+    found = [f"{name}: {text}" for name, text in KOREAN_TEXTS.items() if other.search(text)]
+    assert not found, "Korean in the other register (CONTRIBUTING.md, Korean register):\n" + "\n".join(found)
+
+
+def _compare_messages() -> dict[str, set[str]]:
+    """The messages of every question's compare function as skeletons ("{}" for each field), and
+    the words they put into fields (string constants), read from the source."""
+    import ast
+
+    skeletons, words = set(), set()
+    for path in sorted((ROOT / "unet_course" / "questions").glob("ch*.py")):
+        for function in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(function, ast.FunctionDef) and function.name.startswith("_compare")):
+                continue
+            for node in ast.walk(function):
+                if isinstance(node, ast.Return) and isinstance(node.value, ast.JoinedStr):
+                    skeletons.add("".join(v.value if isinstance(v, ast.Constant) else "{}" for v in node.value.values))
+                elif isinstance(node, ast.Return) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+                    skeletons.add(node.value.value)
+                elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+                    words.add(node.value)
+    return {"messages": skeletons, "words": words}
+
+
+def test_every_compare_message_of_the_bank_has_its_korean_version():
+    found = _compare_messages()
+    assert len(found["messages"]) > 15, "expected the questions' compare functions to return messages"
+    keys = {re.sub(r"\{[^}]*\}", "{}", k): k for k in _ko.MESSAGES}
+    missing = sorted(found["messages"] - set(keys))
+    assert not missing, (
+        "a question's compare message has no Korean version in unet_course/questions/_ko.py (MESSAGES); "
+        f"if the English changed, update the Korean entry keyed by the old text: {missing}")
+    stale = sorted(k for skeleton, k in keys.items() if skeleton not in found["messages"] | found["words"])
+    assert not stale, f"_ko.MESSAGES holds Korean for messages no compare function returns: {stale}"
+    for english, korean in _ko.MESSAGES.items():
+        assert _fields(english) == _fields(korean), f"the Korean of {english!r} has other fields: {korean!r}"
+        assert HANGUL.search(korean), f"the Korean of {english!r} is not Korean"
+
+
+def test_a_compare_message_reaches_the_learner_in_korean(korean, capsys):
+    quiz.check("10.mirror-pad", lambda image, margin: image)
+    out = capsys.readouterr().out
+    assert "패딩한 이미지의 shape이 (6, 7)입니다. 6x7 이미지의 네 변에 2씩 패딩하면 (10, 11)이 됩니다." in out, out
+    assert "your padded image" not in out
+
+
+def test_widget_words_are_korean(monkeypatch):
+    pytest.importorskip("ipywidgets")
+    qid = next(q.id for q in BANK if isinstance(q, quiz.TrueFalse))
+    monkeypatch.setenv("UNET_COURSE_LANG", "ko")
+    _, radio, button, _ = quiz.widget(qid).children
+    assert [label for label, _ in radio.options] == ["참", "거짓"] and [v for _, v in radio.options] == [True, False]
+    assert button.description == "확인"
+    monkeypatch.delenv("UNET_COURSE_LANG")
+    _, radio, button, _ = quiz.widget(qid).children
+    assert [label for label, _ in radio.options] == ["True", "False"] and button.description == "Check"
+
+
+def test_korean_option_text_is_an_answer(korean, capsys):
+    from unet_course.questions import _ko_prompts
+
+    question = quiz.get("01.which-segmentation")
+    assert quiz.check(question.id, _ko_prompts.MESSAGES[question.options[question._answer]]) is True
+    capsys.readouterr()

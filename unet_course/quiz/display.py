@@ -2,7 +2,8 @@
 :func:`widget`, an ipywidgets front end for choice and true-or-false questions.
 
 With ``UNET_COURSE_LANG=ko`` both show the Korean prompt and options of the book's catalogs
-(``unet_course/questions/_ko_prompts.py``, written by ``scripts/make_korean.py``).
+(``unet_course/questions/_ko_prompts.py``, written by ``scripts/make_korean.py``), and the
+widget's own words are Korean too (참, 거짓, 확인).
 
 Serves: the exercises of every chapter (chapters 01-11).
 """
@@ -54,7 +55,7 @@ def widget(id: str | Question) -> Any:
     if isinstance(question, Choice):
         labels = [(f"{i}: {texts.get(o, o)}", i) for i, o in enumerate(question.options)]
     elif isinstance(question, TrueFalse):
-        labels = [("True", True), ("False", False)]
+        labels = [(_t("True"), True), (_t("False"), False)]  # 참 and 거짓 in Korean
     else:
         raise TypeError(_t(
             "quiz.widget shows Choice and TrueFalse questions; {id} is a {kind} question: answer it with quiz.check({id}, answer)",

@@ -20,7 +20,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .engine import Question
-from .messages import _t
+from .localize import message_ko
+from .messages import _t, language
 from .values import _compare_values, _short_repr, _type_name, default_compare
 
 
@@ -216,6 +217,8 @@ class CodeExercise(_FunctionQuestion):
         message = self.compare(yours, self.reference(*copy.deepcopy(args)), args)
         if not message:
             return None
+        if language() == "ko":  # a question's own compare speaks English; its Korean is in questions/_ko.py
+            message = message_ko(message)
         return _t("On input ({args}): {problem}", args=_describe_args(names, args), problem=message)
 
     def _agreement(self, count: int) -> str:

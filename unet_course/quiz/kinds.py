@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from .engine import Question
-from .messages import _t
+from .messages import _ko_prompts, _t, language
 from .values import _as_real, _short_repr, _to_numpy, _type_name
 
 
@@ -82,7 +82,7 @@ class Choice(Question):
     """One right option among several; ``answer`` is its 0-based index into ``options``.
 
     The reader gives the index (an int) or the option's text (case and surrounding spaces do
-    not matter).
+    not matter), in English or, with ``UNET_COURSE_LANG=ko``, as the Korean book writes it.
 
     Serves: the exercises of every chapter (chapters 01-11).
     """
@@ -102,9 +102,16 @@ class Choice(Question):
         self.options = options
         self._answer = int(answer)
 
+    def _shown_options(self) -> list[str]:
+        """The options as the reader sees them: in Korean (the book's catalogs) when
+        ``UNET_COURSE_LANG=ko`` and the catalogs translate them."""
+        texts = _ko_prompts()[1] if language() == "ko" else {}
+        return [texts.get(o, o) for o in self.options]
+
     def _index(self, answer: Any) -> int | str:
         """The reader's choice as an index, or a message explaining why it is not one."""
-        listing = "; ".join(f"{i}: {o}" for i, o in enumerate(self.options))
+        shown = self._shown_options()
+        listing = "; ".join(f"{i}: {o}" for i, o in enumerate(shown))
         if isinstance(answer, (bool, np.bool_)):
             return _t("Give the index of an option (0..{last}) or its text, not {answer}. Options: {listing}",
                       last=len(self.options) - 1, answer=answer, listing=listing)
@@ -115,8 +122,8 @@ class Choice(Question):
                       answer=int(answer), last=len(self.options) - 1, listing=listing)
         if isinstance(answer, str):
             key = answer.strip().lower()
-            for i, option in enumerate(self.options):
-                if option.strip().lower() == key:
+            for i, options in enumerate(zip(self.options, shown)):
+                if key in (option.strip().lower() for option in options):
                     return i
             return _t("{answer} is not one of the options. Give its index or its exact text: {listing}", answer=repr(answer), listing=listing)
         return _t("Give the index of an option (an int) or its text; you gave {kind} {value}.",
@@ -128,7 +135,7 @@ class Choice(Question):
             return False, index
         if index == self._answer:
             return True, ""
-        return False, _t("Option {index} ({option}) is not the right one.", index=index, option=repr(self.options[index]))
+        return False, _t("Option {index} ({option}) is not the right one.", index=index, option=repr(self._shown_options()[index]))
 
     def to_markdown(self) -> str:
         # Bullets with explicit 0-based numbers: a Markdown ordered list would renumber from 1,

@@ -18,7 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from .messages import _t
+from .korean import korean_ordinal
+from .messages import _t, language
 
 
 def _type_name(value: Any) -> str:
@@ -64,7 +65,10 @@ def _as_real(value: Any) -> float | None:
 
 
 def _ordinal(i: int) -> str:
-    """``0`` -> ``"1st"``, ``1`` -> ``"2nd"``: the ``i``-th item (0-based) as a message counts it."""
+    """``0`` -> ``"1st"``, ``1`` -> ``"2nd"``: the ``i``-th item (0-based) as a message counts it
+    (in Korean ``"첫 번째"``, ``"두 번째"``)."""
+    if language() == "ko":
+        return korean_ordinal(i)
     n = i + 1
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
@@ -90,7 +94,8 @@ def _compare_values(yours: Any, ref: Any, rtol: float, atol: float) -> str | Non
             wrong = wrong or problem is not None
             verdicts.append(_t("the {ordinal} value is right", ordinal=_ordinal(i)) if problem is None
                             else _t("the {ordinal} value {problem}", ordinal=_ordinal(i), problem=problem))
-        return "; ".join(verdicts) if wrong else None
+        # one clause per value in English; in Korean each verdict is a sentence of its own
+        return (". " if language() == "ko" else "; ").join(verdicts) if wrong else None
     r = _as_real(ref)
     if r is not None:
         y = _as_real(yours)
