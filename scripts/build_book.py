@@ -5,9 +5,10 @@
 
 ``make book`` first builds the English book with ``jupyter-book build`` (which executes the
 notebooks into the jupyter cache, ``_build/.jupyter_cache``), then runs this script for Korean:
-the same sources, ``_config.yml`` and ``_toc.yml``, with ``language = "ko"`` and the catalogs of
-``locales/ko``. Every notebook whose code the cache holds takes its outputs from the cache (the
-English book's outputs, byte for byte); a notebook the cache does not hold (the English build was
+the same sources, ``_config.yml`` and ``_toc.yml``, with ``language = "ko"``, the catalogs of
+``locales/ko`` and the Korean title (``TITLES``: the page titles and the sidebar). Every notebook
+whose code the cache holds takes its outputs from the cache (the English book's outputs, byte for
+byte); a notebook the cache does not hold (the English build was
 skipped or failed) keeps the outputs stored in the ``.ipynb``, and the script says which. It never
 starts a kernel: a notebook the cache cannot serve is excluded from execution, and the script
 fails if the cache gained a project record during the build (myst-nb would have executed).
@@ -63,6 +64,29 @@ def project_records() -> int:
     return len(get_cache(str(CACHE)).list_project_records())
 
 
+# The book's title in each edition other than English (_config.yml's `title` is the English one):
+# the page titles (<title>), the sidebar above the table of contents (sphinx-book-theme shows
+# html_title where there is no logo) and `project`. Its words are the preface's title in
+# locales/ko/LC_MESSAGES/book/preface.po ("U-Net, FCN에서 오버랩-타일 전략까지").
+TITLES = {"ko": "U-Net: FCN에서 오버랩-타일 전략까지 배우는 이미지 분할"}
+
+
+def sphinx_overrides(language: str) -> dict:
+    """The Sphinx settings that this edition sets over ``_config.yml``."""
+    overrides: dict = {
+        "external_toc_path": (ROOT / "_toc.yml").as_posix(),
+        "latex_individualpages": False,
+        "nitpicky": True,
+        "language": language,
+        # never execute: the cache serves what it holds, the rest keeps its stored outputs
+        "nb_execution_mode": "cache",
+        "nb_execution_cache_path": str(CACHE),
+    }
+    if language in TITLES:
+        overrides["html_title"] = overrides["project"] = TITLES[language]
+    return overrides
+
+
 def build(language: str) -> int:
     if language not in ("en", "ko"):
         raise SystemExit(f"build_book.py: language must be 'en' or 'ko', not {language!r}")
@@ -75,15 +99,7 @@ def build(language: str) -> int:
     # _build/html/ko that would be inside the English site, so give each edition its own folder
     if language != "en":
         myst_nb.sphinx_ext.OUTPUT_FOLDER = f"../jupyter_execute-{language}"
-    overrides: dict = {
-        "external_toc_path": (ROOT / "_toc.yml").as_posix(),
-        "latex_individualpages": False,
-        "nitpicky": True,
-        "language": language,
-        # never execute: the cache serves what it holds, the rest keeps its stored outputs
-        "nb_execution_mode": "cache",
-        "nb_execution_cache_path": str(CACHE),
-    }
+    overrides = sphinx_overrides(language)
     hit, miss = cached_notebooks(toc_notebooks())
     if miss:
         overrides["nb_execution_excludepatterns"] = [p.relative_to(ROOT).as_posix() for p in miss]

@@ -82,6 +82,17 @@ def test_every_english_page_has_a_korean_counterpart(page):
         assert re.search(r'<html[^>]*\blang="ko"', page_text(ko(page))), f"{ko(page)} is not marked lang=\"ko\""
 
 
+@pytest.mark.parametrize("page", _params([p for p in KO_ARTICLES if p.endswith(f"{PREFACE}.html")], "preface in the Korean book"))
+def test_korean_book_title_is_korean(page):
+    """The site's title (in <title>) and the sidebar's title (sphinx-book-theme's logo text) are the
+    Korean book's (scripts/build_book.py, TITLES), not _config.yml's English title."""
+    soup = BeautifulSoup(page_text(page), "html.parser")
+    sidebar = soup.select_one(".logo__title")
+    assert sidebar is not None and HANGUL.search(sidebar.get_text()), f"{page}: the sidebar's title is not Korean: {sidebar}"
+    assert HANGUL.search(soup.title.get_text().split("—")[-1]), f"{page}: the site title in <title> is not Korean: {soup.title}"
+    assert "image segmentation from FCN" not in soup.title.get_text() + sidebar.get_text()
+
+
 @pytest.mark.parametrize("page", _params(KO_ARTICLES, "in the Korean book"))
 def test_no_korean_page_is_mostly_english(page):
     blocks = prose_blocks(page)
