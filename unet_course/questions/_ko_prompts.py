@@ -36,6 +36,10 @@ PROMPTS: dict[str, str] = {
         '**09.predict-tta** (객관식)\n\n측정하기 전에 예측해 보세요. 이 장의 ISBI 모델이 따로 떼어 둔 슬라이스를 한 번 분할하고, 각 슬라이스를 회전하고 뒤집은 여덟 사본에 대해 평균하여(테스트 시 평균) 한 번 더 분할합니다. 평균한 예측의 Rand 오류는 ...\n\n- **0**: 평균을 쓰면 쓰지 않을 때보다 낮다\n- **1**: 평균을 쓰면 쓰지 않을 때보다 높다\n- **2**: 쓰든 쓰지 않든 모든 자릿수까지 같다\n',
     '**10.mirror-why** (multiple choice)\n\nWhy may U-Net extrapolate the missing context at the image border by mirroring instead of zero padding?\n\n- **0**: Mirroring costs less computation than zero padding, so tiles are predicted faster.\n- **1**: Mirrored context has the grey values, texture and edges of real tissue; zeros do not.\n- **2**: Mirroring recovers the true tissue that lies beyond the border of the recorded image.\n- **3**: Mirroring makes the output segmentation map larger than the input image it comes from.\n':
         '**10.mirror-why** (객관식)\n\nU-Net이 이미지 경계에서 빠진 컨텍스트를 제로 패딩 대신 미러링으로 외삽해도 되는 이유는 무엇일까요?\n\n- **0**: 미러링은 제로 패딩보다 계산 비용이 적어서 타일을 더 빨리 예측한다.\n- **1**: 미러링한 컨텍스트는 실제 조직의 회색조 값, 질감, 가장자리를 갖지만 0은 그렇지 않다.\n- **2**: 미러링은 촬영된 이미지의 경계 너머에 있는 실제 조직을 복원한다.\n- **3**: 미러링은 출력 분할 맵을 원래 입력 이미지보다 크게 만든다.\n',
+    "**10.dense-loss** (true or false)\n\nIn one training step, U-Net's loss (the paper's energy, eq. 1) sums over every pixel of the output tile, not over patches sampled from it.\n\n- True\n- False\n":
+        '**10.dense-loss** (참/거짓)\n\n학습 스텝 한 번에서 U-Net의 손실(논문의 에너지, 식 1)은 출력 타일에서 샘플링한 패치가 아니라 출력 타일의 모든 픽셀에 대해 합산된다.\n\n- True\n- False\n',
+    "**10.batch-images** (number)\n\nHow many images does one training batch of the paper's U-Net hold? Answer as an integer.\n":
+        '**10.batch-images** (수치)\n\n논문의 U-Net에서 학습 배치 하나에는 이미지가 몇 장 들어갈까요? 정수로 답하세요.\n',
     '**10.semantic-touching** (multiple choice)\n\nChapter 01: which segmentation labels every pixel with its class but gives two touching nuclei the same label?\n\n- **0**: semantic segmentation\n- **1**: instance segmentation\n- **2**: panoptic segmentation\n':
         '**10.semantic-touching** (객관식)\n\n1장: 모든 픽셀에 클래스를 레이블하지만 접촉하는 두 핵에는 같은 레이블을 주는 분할은 어느 것일까요?\n\n- **0**: 의미론적 분할(semantic segmentation)\n- **1**: 인스턴스 분할(instance segmentation)\n- **2**: 파놉틱 분할(panoptic segmentation)\n',
     '**11.predict-replica-gap** (multiple choice)\n\nPredict before you run: two ranks train the same U-Net under DDP, each on its own tiles, for six steps. What is then the largest difference between their weights?\n\n- **0**: exactly zero: both ranks hold the same weights, bit for bit\n- **1**: about 1e-7: float rounding differs a little from rank to rank\n- **2**: about 1e-3: each rank drifts toward the tiles it has seen\n- **3**: as large as the weights: every rank trains its own network\n':
@@ -153,6 +157,10 @@ MESSAGES: dict[str, str] = {
         '미러링은 촬영된 이미지의 경계 너머에 있는 실제 조직을 복원한다.',
     'Mirroring makes the output segmentation map larger than the input image it comes from.':
         '미러링은 출력 분할 맵을 원래 입력 이미지보다 크게 만든다.',
+    "In one training step, U-Net's loss (the paper's energy, eq. 1) sums over every pixel of the output tile, not over patches sampled from it.":
+        '학습 스텝 한 번에서 U-Net의 손실(논문의 에너지, 식 1)은 출력 타일에서 샘플링한 패치가 아니라 출력 타일의 모든 픽셀에 대해 합산된다.',
+    "How many images does one training batch of the paper's U-Net hold? Answer as an integer.":
+        '논문의 U-Net에서 학습 배치 하나에는 이미지가 몇 장 들어갈까요? 정수로 답하세요.',
     'Chapter 01: which segmentation labels every pixel with its class but gives two touching nuclei the same label?':
         '1장: 모든 픽셀에 클래스를 레이블하지만 접촉하는 두 핵에는 같은 레이블을 주는 분할은 어느 것일까요?',
     'Predict before you run: two ranks train the same U-Net under DDP, each on its own tiles, for six steps. What is then the largest difference between their weights?':
