@@ -13,6 +13,8 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 WORKERS ?= 2
 XDIST := $(if $(filter-out 1,$(WORKERS)),-n $(WORKERS))
 XDIST_FILES := $(if $(XDIST),$(XDIST) --dist loadfile)
+# an idle worker takes tests queued for the other: a few minute-long tests do not end up on one worker
+XDIST_STEAL := $(if $(XDIST),$(XDIST) --dist worksteal)
 
 .PHONY: help venv vendor book translations test test-unit test-notebooks outputs student korean lab clean
 
@@ -80,7 +82,7 @@ translations: venv
 # WORKERS pytest processes (pytest-xdist) share the tests; nbval keeps each notebook on one worker
 # (--dist loadfile: its cells run in order in one kernel). WORKERS=1 runs everything in one process.
 test: venv
-	$(PY) -m pytest $(XDIST) --durations=15 tests
+	$(PY) -m pytest $(XDIST_STEAL) --durations=15 tests
 	$(PY) -m pytest $(XDIST_FILES) --nbval-lax --nbval-sanitize-with tests/sanitize.cfg -p no:cacheprovider notebooks/*.ipynb notebooks/ko
 
 # The browser tests (tests/browser): the built book in headless Chromium. Debian's chromium and a
@@ -106,7 +108,7 @@ $(VENV)/.browser-installed: tests/browser/requirements.txt $(VENV)/.installed
 	touch $@
 
 test-browser: browser-deps book
-	$(PY) -m pytest tests/browser
+	$(PY) -m pytest $(XDIST) tests/browser
 
 # The full profile on a CUDA GPU: the paper-size U-Net, real training, the large tiling demo.
 # On a GPU machine without this venv: `make test-gpu PY=python3` (scripts/gpu_wheels.sh brings

@@ -190,7 +190,8 @@ def installed(tmp_path_factory) -> Path:
         pytest.fail(
             f"pip would install torch {torch_version} ({chosen['torch']['download_info']['url']}), not the CPU build; "
             "offer the CPU wheel first: PIP_EXTRA_INDEX_URL=https://download.pytorch.org/whl/cpu (README.md)")
-    _ok(_run([*pip, source], cwd=root), "pip install -c constraints.txt .")
+    # --no-compile: byte-compiling torch's thousands of modules costs more than the test saves
+    _ok(_run([*pip, "--no-compile", source], cwd=root), "pip install -c constraints.txt .")
     return env_dir / "bin"
 
 
