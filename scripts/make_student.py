@@ -49,7 +49,7 @@ EDITION_KEY = "unet_course_edition"
 ANSWER_TAG = "student-answer"
 ANSWER_COMMENT = "# Your answer: replace each ... below, then run the check in the next cell."
 LANGUAGE_KEY = "unet_course_language"  # set by scripts/make_korean.py on the Korean notebooks
-ANSWER_COMMENTS = {"ko": "# 여러분의 답: 아래의 ...를 모두 바꾸고, 다음 셀의 확인을 실행하십시오."}
+ANSWER_COMMENTS = {"ko": "# 여러분의 답: 아래의 ...를 모두 바꾸고, 다음 셀의 확인을 실행하세요."}
 
 
 def _tags(cell: dict) -> list[str]:
@@ -240,7 +240,7 @@ def learner_note(full_notebook: str, language: str = "en") -> str:
     if language == "ko":
         return (
             "**학습용 판** (learner's edition): 풀이를 뺀 연습 문제입니다. 각 답을 `...` 자리에 쓰고 그 셀을 "
-            "실행한 다음, 아래의 확인 셀을 실행하십시오. 답하지 않은 확인은 \"아직 답하지 않았습니다.\"라고 "
+            "실행한 다음, 아래의 확인 셀을 실행하세요. 답하지 않은 확인은 \"아직 답하지 않았습니다.\"라고 "
             f"알려 주고 노트북은 계속 실행됩니다. 모든 풀이가 담긴 전체 노트북은 {full_notebook}입니다."
         )
     return (

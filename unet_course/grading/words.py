@@ -68,7 +68,7 @@ REASONS: dict[str, dict[str, str]] = {
         "dead": "셀 {cell}에서 커널(kernel)이 멈추었습니다",
         "kernel": "커널이 노트북을 실행하지 못했습니다: {error}",
         "silent": "실행되었지만 어떤 확인도 판정을 기록하지 않았습니다. 커널 '{kernel}'에 이 버전의 unet_course를 "
-                  "설치하십시오(이전 버전은 기록하지 않습니다)",
+                  "설치하세요(이전 버전은 기록하지 않습니다)",
         "unreadable": "노트북으로 읽을 수 없습니다: {error}",
         "unmarked": "과정의 판 표시(metadata)도 quiz.check 호출도 없습니다",
         "chapter": "과정의 장(chapter)을 알 수 없습니다. 파일 이름이 장 번호(NN_)로 시작하지 않고 어떤 확인도 장을 "
