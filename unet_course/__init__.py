@@ -15,7 +15,7 @@ One home for each job, named after the paper's sections and the course's chapter
 - ``train``: the one training loop, its history and checkpoints.
 - ``experiments``: every chapter experiment, the recipes of the shipped checkpoints, one command
   line (chapters 04, 07, 08, 09).
-- ``viz``: all plotting; ``fonts``: the Korean font for figures.
+- ``viz``: all plotting; ``fonts``: the Korean font for figures; ``files``: the one atomic file writer.
 - ``quiz`` and ``questions``: exercise checks and their banks (every chapter).
 - ``distributed``: data-parallel training under torchrun (appendix, chapter 11).
 - ``segment``, ``cli`` and ``cli_train``: ``python -m unet_course train | segment | evaluate`` (or the

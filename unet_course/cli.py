@@ -69,7 +69,8 @@ def segment_command(args: argparse.Namespace) -> int:
 
     from . import runtime
     from .data.imageset import image_files, read_image_set
-    from .segment import load_model, segment_image, write_atomically
+    from .files import write_atomically
+    from .segment import load_model, segment_image
 
     device = runtime.resolve_device(args.device)
     out = Path(args.out)

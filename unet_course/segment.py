@@ -37,6 +37,7 @@ import torch
 from torch import nn
 
 from .data.scaling import Scaling
+from .files import write_atomically
 
 __all__ = ["HISTORY_COLUMNS", "MODEL_KIND", "Segmentation", "Segmenter", "history_path", "is_history_file",
            "load_model", "load_network", "package_dir", "save_model", "scale_channels", "segment_image",
@@ -309,27 +310,6 @@ def scale_channels(scaling: Scaling, image: np.ndarray) -> np.ndarray:
     """
     x = np.asarray(image)
     return scaling(x) if x.ndim == 2 else np.stack([scaling(c) for c in x])
-
-
-def write_atomically(path: str | os.PathLike, write: Any) -> Path:
-    """Call ``write(temporary_path)`` and rename the temporary file over ``path`` (same folder),
-    so that ``path`` is never half-written; the temporary file goes on failure (Ctrl-C included).
-
-    Serves: U-Net paper section 3 (the trained model and its history kept safe); chapters 08-09 applied to one's own images.
-    """
-    import tempfile
-
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def history_path(model_path: str | os.PathLike) -> Path:

@@ -20,7 +20,6 @@ import importlib
 import math
 import os
 import random
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -32,6 +31,7 @@ import torch
 from torch import nn
 
 from . import runtime
+from .files import write_atomically
 from .losses import weighted_cross_entropy
 
 __all__ = ["CHECKPOINT_DIR", "PRECISIONS", "Checkpoint", "History", "fit", "load_checkpoint", "make_optimizer",
@@ -167,17 +167,7 @@ def save_checkpoint(
         "meta": _plain(dict(meta or {})),
         "history": _plain((history or History()).to_dict()),
     }
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.chmod(tmp, 0o644)  # mkstemp makes the file private; a checkpoint is meant to be shared
-        with os.fdopen(fd, "wb") as f:
-            torch.save(payload, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomically(path, lambda tmp: torch.save(payload, tmp))
     return path
 
 

@@ -25,6 +25,7 @@ from typing import Any
 import torch
 
 from .. import runtime
+from ..files import write_atomically
 from ..train import CHECKPOINT_DIR, save_checkpoint
 from . import fcn, paper, weightmap
 
@@ -100,7 +101,8 @@ def retrain(name: str, out_dir: str | Path, *, device: str | None = None, steps:
             result, models = fcn.fcn_plateau_curves()
         result["seconds"] = time.perf_counter() - start
         result["torch"] = str(torch.__version__)  # a plain str: read back with weights_only=True
-        torch.save({"result": result, "weights": {v: m.state_dict() for v, m in models.items()}}, out)
+        blob = {"result": result, "weights": {v: m.state_dict() for v, m in models.items()}}
+        write_atomically(out, lambda tmp: torch.save(blob, tmp))
         for v, c in result["curves"].items():
             print(f"FCN-{v}: best val mean IoU {max(c['mean_iou']):.3f} at step {c['best_step']}, stopped at "
                   f"{c['stopped_at']} (plateau: {c['plateau']}); test {result['test'][v]}")

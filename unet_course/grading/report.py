@@ -135,7 +135,7 @@ def write_report(grades: Sequence[NotebookGrade], out: Path, lang: str = "en") -
 
     Serves: the exercises of every chapter (chapters 01-11), graded for a study group (README).
     """
-    from ..segment import write_atomically
+    from ..files import write_atomically
 
     out.mkdir(parents=True, exist_ok=True)
     texts = {"grades.csv": csv_text(grades), "grades.html": html_text(grades, lang)}
