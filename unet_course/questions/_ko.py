@@ -272,3 +272,27 @@ MESSAGES: dict[str, str] = {
     "the centre of your output is not the input image: the padding goes around it":
         "출력의 가운데가 입력 이미지가 아닙니다. 패딩은 이미지의 둘레에 붙습니다.",
 }
+
+
+def _merge_module_tables() -> None:
+    """Add the Korean that a question module carries itself (``KO_HINTS``, ``KO_EXPLANATIONS``,
+    ``KO_MESSAGES``, English text -> Korean) to the tables above: the build steps' modules keep
+    the Korean of their hints and diagnoses next to the English."""
+    import importlib
+    import pkgutil
+
+    from unet_course import questions
+
+    for info in pkgutil.iter_modules(questions.__path__):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{questions.__name__}.{info.name}")
+        for table, name in ((HINTS, "KO_HINTS"), (EXPLANATIONS, "KO_EXPLANATIONS"), (MESSAGES, "KO_MESSAGES")):
+            extra = getattr(module, name, {})
+            clash = {k for k in extra if k in table and table[k] != extra[k]}
+            if clash:
+                raise ValueError(f"{module.__name__}.{name} gives another Korean text for {sorted(clash)[0]!r}")
+            table.update(extra)
+
+
+_merge_module_tables()

@@ -12,6 +12,12 @@ function compared with the reference on sample arguments) and :class:`CodeExerci
 compared with the package's reference on test cases, with a message that says what is off:
 "your output has shape (4, 6), it should have shape (4, 4)").
 
+A build step (chapters 03, 05, 06, 08: the learner writes a piece of the network, the tiling or
+the weight map) is a :class:`CodeExercise` whose ``wrong=`` holds :class:`Mistake` entries: typical
+wrong implementations, each with the sentence its feedback must say.
+:func:`yours_or_reference` then hands the chapter the learner's code when it passes, else the
+package's, and says which.
+
 The checker never prints the right answer; it says whether an answer is right, how it is off
 (too large, wrong shape, the first differing pixel), and gives the question's hint. An answer of
 the wrong type or a function that raises is a message, not a traceback; an id that no question
@@ -34,9 +40,9 @@ Serves: the exercises of every chapter (chapters 01-11).
 
 from __future__ import annotations
 
-from .bank import BANK_PACKAGE, DuplicateIdError, UnknownQuestionError, check, get, load_bank, questions
+from .bank import BANK_PACKAGE, DuplicateIdError, UnknownQuestionError, check, get, load_bank, questions, yours_or_reference
 from .display import show, widget
-from .engine import ID_PATTERN, Question
+from .engine import ID_PATTERN, Mistake, Question
 from .functions import CodeExercise, Formula
 from .kinds import Choice, Numeric, TrueFalse
 from .localize import localize_feedback
@@ -54,6 +60,8 @@ __all__ = [
     "DuplicateIdError",
     "UnknownQuestionError",
     "check",
+    "yours_or_reference",
+    "Mistake",
     "unanswered",
     "get",
     "questions",

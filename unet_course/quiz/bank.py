@@ -30,6 +30,8 @@ from .stubs import unanswered
 from .values import _short_repr, _type_name
 
 BANK_PACKAGE = "unet_course.questions"
+#: The last answer :func:`check` graded for each id, and its verdict (read by :func:`yours_or_reference`).
+_LAST_VERDICT: dict[str, tuple[Any, bool]] = {}
 #: When set, the path of a file that :func:`check` appends each verdict to (one JSON line).
 RECORD_VARIABLE = "UNET_COURSE_GRADE_RECORD"
 
@@ -156,9 +158,46 @@ def check(id: str, answer: Any) -> bool:
     """
     question = _lookup(id, "check")
     correct = question.check(answer)
+    _LAST_VERDICT[question.id] = (answer, correct)
     record = os.environ.get(RECORD_VARIABLE)
     if record:
         verdict = "right" if correct else "unanswered" if unanswered(answer) else "wrong"
         with open(record, "a", encoding="utf-8") as file:
             file.write(json.dumps({"id": question.id, "verdict": verdict}) + "\n")
     return correct
+
+
+def yours_or_reference(id: str, yours: Any, reference: Any) -> Any:
+    """What a chapter's build track goes on with: ``yours`` when it passes question ``id``, else
+    ``reference`` (the package's implementation), with one printed line that says which.
+
+    Used right after the build step's check cell, so that the learner's edition runs to the end
+    while a step is unanswered or wrong, and later cells say whose code they run. The verdict of
+    the :func:`check` just made on the same object is reused (no second grading); otherwise the
+    answer is graded silently here.
+
+    Serves: the build steps of chapters 03, 05, 06 and 08 (the learner's edition stays runnable).
+    """
+    question = _lookup(id, "yours_or_reference")
+    last = _LAST_VERDICT.get(question.id)
+    if last is not None and last[0] is yours:
+        correct = last[1]
+    elif unanswered(yours):
+        correct = False
+    else:
+        try:
+            correct = question.grade(yours)[0]
+        except Exception:  # noqa: BLE001 - a reader's code may raise anything; check() reports it
+            correct = False
+    name = getattr(reference, "__qualname__", None) or type(reference).__name__
+    module = getattr(reference, "__module__", None)
+    where = f"{module}.{name}" if module else name
+    if correct:
+        print(_t("[{id}] From here on the chapter runs your implementation.", id=question.id))
+        return yours
+    if unanswered(yours):
+        print(_t("[{id}] Not answered yet: from here on the chapter runs the package's {where}.", id=question.id, where=where))
+    else:
+        print(_t("[{id}] Your implementation does not pass yet: from here on the chapter runs the package's {where}.",
+                 id=question.id, where=where))
+    return reference

@@ -14,13 +14,30 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from .messages import RIGHT, UNANSWERED, WRONG, _localized, _t, language
 from .stubs import _unanswered_message, unanswered
 from .values import _type_name
 
 ID_PATTERN = re.compile(r"^(\d{2})\.[a-z0-9][a-z0-9_-]*$")
+
+
+class Mistake(NamedTuple):
+    """A typical wrong answer paired with the sentence its feedback must contain.
+
+    ``wrong=[quiz.Mistake(answer, says="the sizes do not shrink ...")]`` in a question of the
+    bank: ``answer`` is a wrong implementation a learner is likely to write (``padding=1``, a crop
+    off by one pixel ...), ``says`` the English hint or message written for that mistake.
+    ``tests/test_build_track.py`` runs every mistake through the check and requires ``says`` in
+    what it prints (and its Korean, from the question module's ``KO_HINTS`` or ``KO_MESSAGES``,
+    under ``UNET_COURSE_LANG=ko``): the check diagnoses, not only judges.
+
+    Serves: the build steps of chapters 03, 05, 06 and 08 (checks that diagnose).
+    """
+
+    answer: Any
+    says: str
 
 
 def _validate_id(qid: Any) -> str:
@@ -54,8 +71,10 @@ class Question:
         self.prompt = prompt
         self.hint = hint
         # Plausible wrong answers (off by one, the other convention, the wrong quantity, a rounding
-        # to the wrong digit): the bank test requires that each of them fails the check.
-        self.wrong = tuple(wrong)
+        # to the wrong digit): the bank test requires that each of them fails the check. A
+        # ``Mistake`` also names what its feedback must say (tests/test_build_track.py).
+        self.mistakes = tuple(w for w in wrong if isinstance(w, Mistake))
+        self.wrong = tuple(w.answer if isinstance(w, Mistake) else w for w in wrong)
 
     @property
     def chapter(self) -> int:

@@ -67,6 +67,12 @@ MESSAGES_KO: dict[str, str] = {
     "Answer True or False; you gave {kind} {value}.":
         "True 또는 False로 답하세요. 여러분은 {kind} {value:을} 주었습니다.",
     "{value} is not right.": "{value:은} 정답이 아닙니다.",
+    "[{id}] From here on the chapter runs your implementation.":
+        "[{id}] 여기서부터 이 장은 여러분이 구현한 코드로 실행됩니다.",
+    "[{id}] Not answered yet: from here on the chapter runs the package's {where}.":
+        "[{id}] 아직 답하지 않았습니다. 여기서부터 이 장은 패키지의 {where:으로} 실행됩니다.",
+    "[{id}] Your implementation does not pass yet: from here on the chapter runs the package's {where}.":
+        "[{id}] 여러분의 구현이 아직 확인을 통과하지 못했습니다. 여기서부터 이 장은 패키지의 {where:으로} 실행됩니다.",
     "Your function must take {count} argument(s) ({wanted}); yours takes ({theirs}).":
         "함수는 인자 {count}개({wanted})를 받아야 합니다. 여러분의 함수가 받는 인자는 ({theirs})입니다.",
     "{count} arguments": "인자 {count}개",
