@@ -86,12 +86,36 @@ def _target_names(target: ast.expr) -> list[str]:
     return []
 
 
-def answer_stub(source: str, language: str = "en") -> str:
+def _class_stub(node: ast.ClassDef) -> str:
+    """``class C(Base):`` with each method's signature and the body ``...``: the learner sees what
+    to write (a network's ``__init__`` and ``forward``), and ``quiz`` knows it is unanswered."""
+    bases = ", ".join(ast.unparse(b) for b in node.bases + node.keywords) if node.bases or node.keywords else ""
+    head = f"class {node.name}({bases}):" if bases else f"class {node.name}:"
+    methods = []
+    for item in node.body:
+        if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            prefix = "async def" if isinstance(item, ast.AsyncFunctionDef) else "def"
+            returns = f" -> {ast.unparse(item.returns)}" if item.returns else ""
+            methods.append(f"    {prefix} {item.name}({ast.unparse(item.args)}){returns}:\n        ...")
+    return head + "\n" + ("\n\n".join(methods) if methods else "    ...")
+
+
+def read_names(source: str) -> set[str]:
+    """Every name that ``source`` (a code cell) reads: the names its answer cell must bind."""
+    tree = _parse(source)
+    if tree is None:
+        return set()
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+
+def answer_stub(source: str, language: str = "en", read_later: set[str] | None = None) -> str:
     """The student's version of a solution cell: its top-level names bound to ``...``.
 
-    ``def f(a, b): ...`` keeps the signature (the body becomes ``...``), classes become
-    ``class C: ...``, assignments ``name = ...``; imports and expressions go. A cell that binds
-    nothing yields ``answer = ...``.
+    ``def f(a, b): ...`` keeps the signature (the body becomes ``...``), classes keep their bases
+    and their methods' signatures, assignments become ``name = ...``; imports and expressions go.
+    With ``read_later`` (the names that the cells after it, outside solutions, read), only the
+    assigned names in it are bound (all of them when none is read later): the learner fills what the check reads, not the solution's
+    scaffolding. A cell that binds nothing yields ``answer = ...``.
     """
     tree = _parse(source)
     lines: list[str] = []
@@ -102,6 +126,10 @@ def answer_stub(source: str, language: str = "en") -> str:
             seen.add(name)
             lines.append(f"{name} = ...")
 
+    def bind_if_read(name: str) -> None:
+        if read_later is None or name in read_later:
+            bind(name)
+
     def visit(statements: list[ast.stmt]) -> None:
         for node in statements:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name not in seen:
@@ -111,19 +139,19 @@ def answer_stub(source: str, language: str = "en") -> str:
                 lines.append(f"{prefix} {node.name}({ast.unparse(node.args)}){returns}:\n    ...")
             elif isinstance(node, ast.ClassDef) and node.name not in seen:
                 seen.add(node.name)
-                lines.append(f"class {node.name}:\n    ...")
+                lines.append(_class_stub(node))
             elif isinstance(node, ast.Assign):
                 for target in node.targets:
                     for name in _target_names(target):
-                        bind(name)
+                        bind_if_read(name)
             elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
                 for name in _target_names(node.target):
-                    bind(name)
+                    bind_if_read(name)
             elif isinstance(node, (ast.With, ast.AsyncWith)):
                 for item in node.items:
                     if item.optional_vars is not None:
                         for name in _target_names(item.optional_vars):
-                            bind(name)
+                            bind_if_read(name)
             # names bound in branches and try blocks are visible after the cell too; loop
             # variables and names local to a loop body are scaffolding, not the answer
             if isinstance(node, (ast.If, ast.Try, ast.With, ast.AsyncWith)):
@@ -133,6 +161,8 @@ def answer_stub(source: str, language: str = "en") -> str:
                 visit(handler.body)
 
     visit(tree.body if tree else [])
+    if not lines and read_later is not None:  # nothing of it is read later: bind all it binds
+        return answer_stub(source, language)
     if not lines:
         lines.append("answer = ...")
     return ANSWER_COMMENTS.get(language, ANSWER_COMMENT) + "\n" + "\n".join(lines) + "\n"
@@ -191,7 +221,19 @@ def student_notebook(nb: nbformat.NotebookNode, full_notebook: str | None = None
     language = out.metadata.get(LANGUAGE_KEY, "en")
     cells = []
     gated = False
+    # the names read by the code cells outside solutions from each cell on (the answer cells bind those)
+    read_from: list[set[str]] = []
+    in_block = False
     for cell in out.cells:
+        gate = _gate(cell)
+        in_block = gate == "start" if gate is not None else in_block
+        if gate is None and cell.cell_type == "code" and not (in_block or is_solution(cell)):
+            read_from.append(read_names(cell.source))
+        else:
+            read_from.append(set())
+    for i in range(len(read_from) - 2, -1, -1):
+        read_from[i] = read_from[i] | read_from[i + 1]
+    for index, cell in enumerate(out.cells):
         gate = _gate(cell)
         if gate is not None:
             gated = gate == "start"
@@ -202,7 +244,8 @@ def student_notebook(nb: nbformat.NotebookNode, full_notebook: str | None = None
             hidden = (SOLUTION_TAG, "hide-input", "hide-cell", "hide-output", "remove-input", "remove-cell",
                       "remove-output", "nbval-check-output")
             tags = [t for t in _tags(cell) if t not in hidden]
-            stub = nbformat.v4.new_code_cell(answer_stub(cell.source, language), metadata={"tags": tags + [ANSWER_TAG]})
+            later = read_from[index + 1] if index + 1 < len(read_from) else set()
+            stub = nbformat.v4.new_code_cell(answer_stub(cell.source, language, later), metadata={"tags": tags + [ANSWER_TAG]})
             if "id" in cell:
                 stub["id"] = cell["id"]  # the same id: the edition is reproducible, byte for byte
             else:

@@ -147,6 +147,18 @@ EXERCISE_LABEL = re.compile(r"^\s*(`{3,}|:{3,})\{exercise\}[^\n]*\n(?:\s*:[\w-]+
 GATE_START = re.compile(r"^(`{3,}|:{3,})\{solution-start\}\s+(\S+)\s*\n:class:\s*dropdown\s*\n\1\s*$")
 GATE_END = re.compile(r"^(`{3,}|:{3,})\{solution-end\}\s*\n\1\s*$")
 CHECK = re.compile(r"\bquiz\.check\(\s*[\"'](\d{2}\.[\w-]+)[\"']")
+# An open question (explain, compare, diagnose): an exercise with `:class: open-question`, whose
+# gated solution block holds the model answer as Markdown only; no check follows it.
+OPEN_QUESTION = re.compile(r"^\s*(`{3,}|:{3,})\{exercise\}[^\n]*\n(?:\s*:[\w-]+:[^\n]*\n)*?\s*:class:\s*open-question\b", re.M)
+
+
+def _open_questions(path: Path) -> set[str]:
+    """The labels of a notebook's open questions (exercises with ``:class: open-question``)."""
+    found = set()
+    for cell in _cells(path):
+        if cell["cell_type"] == "markdown" and OPEN_QUESTION.search(cell["text"]):
+            found.update(m.group(2) for m in EXERCISE_LABEL.finditer(cell["text"]))
+    return found
 
 
 def _cells(path: Path) -> list[dict]:
@@ -264,7 +276,13 @@ def test_solution_cells_are_tagged_and_inside_a_gate(path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_check_cell_follows_the_solution_and_hides_its_verdict(path):
+    open_questions = _open_questions(path)
     for block in _blocks(path):
+        if block["label"] in open_questions:
+            assert all(c["cell_type"] == "markdown" for c in block["cells"]), (
+                f"{path.name}: the model answer of the open question {block['label']} is Markdown only (no code to run)"
+            )
+            continue
         after = block["after"]
         assert after is not None and after["cell_type"] == "code" and CHECK.search(after["text"]), (
             f"{path.name}: the cell right after the solution of {block['label']} must be its check, "
@@ -370,3 +388,13 @@ def test_every_note_vs_paper_box_is_linked_from_the_preface():
     )
     dangling = set(re.findall(r"<(note-diff-[a-z0-9-]+)>", preface)) - set(boxes)
     assert not dangling, f"the preface links boxes that no chapter holds: {sorted(dangling)}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_chapter_has_open_questions(path):
+    count = len(_open_questions(path))
+    assert count >= 2, (
+        f"{path.name}: {count} open question(s); each chapter asks two or three (explain, compare, diagnose): an "
+        "```{exercise} with `:class: open-question`, then its model answer as solution-tagged Markdown in a gated "
+        "solution-start/solution-end block, with no check after it"
+    )

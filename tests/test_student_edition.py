@@ -14,7 +14,10 @@ from pathlib import Path
 
 import nbformat
 import pytest
+import torch
 from nbclient import NotebookClient
+
+from unet_course import quiz
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "scripts" / "make_student.py"
@@ -161,10 +164,42 @@ def test_stub_binds_what_the_solution_binds():
     )
     body = stub.split("\n", 1)[1]
     assert body == (
-        "a = ...\nb = ...\nc = ...\nd = ...\ne = ...\nasync def f(p, q=2, *r, s, **t) -> int:\n    ...\nclass K:\n    ...\n"
+        "a = ...\nb = ...\nc = ...\nd = ...\ne = ...\nasync def f(p, q=2, *r, s, **t) -> int:\n    ...\nclass K(Base):\n    ...\n"
     )
     compile(stub, "stub", "exec")
     assert make_student.answer_stub("print(1)").endswith("answer = ...\n")
+
+
+def test_stub_binds_only_what_later_cells_read():
+    source = "score = 3\nscores = score * 2\nanswer = scores - 1\ndef helper(x):\n    return x\n"
+    body = make_student.answer_stub(source, read_later={"answer", "print"}).split("\n", 1)[1]
+    assert body == "answer = ...\ndef helper(x):\n    ...\n", (
+        "an answer cell binds only the names the cells after it read (and keeps every function to write)"
+    )
+
+
+def test_a_class_keeps_its_bases_and_method_signatures():
+    source = (
+        'class Net(nn.Module):\n    """doc"""\n    def __init__(self, depth: int = 4) -> None:\n'
+        "        super().__init__()\n        self.depth = depth\n\n    def forward(self, x):\n        return x\n"
+    )
+    body = make_student.answer_stub(source).split("\n", 1)[1]
+    assert body == (
+        "class Net(nn.Module):\n    def __init__(self, depth: int=4) -> None:\n        ...\n\n"
+        "    def forward(self, x):\n        ...\n"
+    )
+    namespace = {"nn": torch.nn}
+    exec(compile(body, "stub", "exec"), namespace)
+    assert quiz.unanswered(namespace["Net"]), "the stub of a network class counts as not answered"
+
+    class Written(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+
+        def forward(self, x):
+            return x
+
+    assert not quiz.unanswered(Written)
 
 
 def course_notebooks_with_exercises() -> list[Path]:

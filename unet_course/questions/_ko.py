@@ -95,8 +95,8 @@ HINTS: dict[str, str] = {
         "논문의 현미경 이미지는 이미 회색조(채널 하나)입니다. 같은 세포를 찍은 회색조 이미지 두 장 사이에서 무엇이 달라질 수 있을까요?",
     "Node j of g sits at pixel j (n - 1) / (g - 1), so pixel i sits at grid coordinate i (g - 1) / (n - 1); interpolate each component of coarse there (order 3, mode 'mirror'), then sample the image at the displaced positions the same way.":
         "크기 g인 격자의 노드 j는 픽셀 j (n - 1) / (g - 1)에 있으므로, 픽셀 i는 격자 좌표 i (g - 1) / (n - 1)에 있습니다. 그 위치에서 coarse의 각 성분을 보간하고(order 3, mode 'mirror'), 옮겨진 위치에서 이미지를 같은 방식으로 샘플링하세요.",
-    "Which network sees the same tile more than once?":
-        "같은 타일을 두 번 이상 보는 네트워크는 어느 쪽일까요?",
+    "A training loss is measured on each network's own training inputs: ask how varied those inputs are, and what that makes easier or harder to fit.":
+        "학습 손실은 각 네트워크가 학습하는 바로 그 입력에서 잽니다. 그 입력이 얼마나 다양한지, 그리고 그 다양함이 맞추기(fit)를 쉽게 하는지 어렵게 하는지 생각해 보세요.",
     # --- chapter 08 ---------------------------------------------------------------------------
     "Soft-max first: p_k = exp(a_k) / sum of exp(a_k'). Then take -log of the true class's p and multiply by the weight.":
         "먼저 소프트맥스를 구하세요: p_k = exp(a_k) / (exp(a_k')의 합). 그다음 정답 클래스의 p에 -log를 취하고 가중치를 곱하세요.",

@@ -126,7 +126,7 @@ QUESTIONS = [
             "neither: both within 5% of each other",
         ],
         0,
-        hint="Which network sees the same tile more than once?",
+        hint="A training loss is measured on each network's own training inputs: ask how varied those inputs are, and what that makes easier or harder to fit.",
         wrong=[1, 2],
     ),
 ]

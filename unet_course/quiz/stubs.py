@@ -48,12 +48,19 @@ def _is_stub_function(value: Any) -> bool:
     return ops in ([("LOAD_CONST", None), ("RETURN_VALUE", None)], [("RETURN_CONST", None)])
 
 
+_CLASS_BOOKKEEPING = {"__module__", "__qualname__", "__dict__", "__weakref__", "__doc__", "__firstlineno__",
+                      "__static_attributes__", "__annotations__", "__orig_bases__", "__parameters__"}
+
+
 def _is_stub_class(value: Any) -> bool:
-    """True for ``class C: ...``, the stub of a solution that defined a class."""
-    if not inspect.isclass(value) or value.__bases__ != (object,):
+    """True for the stub of a solution that defined a class: ``class C: ...``, or ``class C(Base):``
+    whose own methods all have the body ``...`` (the learner's edition keeps their signatures)."""
+    if not inspect.isclass(value):
         return False
-    return not (set(vars(value)) - {"__module__", "__qualname__", "__dict__", "__weakref__", "__doc__",
-                                    "__firstlineno__", "__static_attributes__"})
+    own = {k: v for k, v in vars(value).items() if k not in _CLASS_BOOKKEEPING}
+    if not own:
+        return value.__bases__ == (object,)
+    return all(_is_stub_function(v) for v in own.values())
 
 
 def unanswered(answer: Any) -> bool:
