@@ -122,6 +122,198 @@ def _conv_transpose_stride_ignored(x, w, stride):
     return np.convolve(x, w)
 
 
+# --- build step: the 2-D transposed convolution as stamping (03.conv-transpose-2d) ---------------
+#
+# The learner's function takes x (C_in, H, W) and weights w (C_in, C_out, k, k), PyTorch's layout of
+# nn.ConvTranspose2d's weight, an int stride and an int padding, and returns (C_out, H_out, W_out).
+# The reference is torch's conv_transpose2d (an adapter: NumPy in, NumPy out); ``_diagnose_2d``
+# recognises each typical mistake from what the learner's output is.
+
+
+def _torch_transpose_2d(x: np.ndarray, w: np.ndarray, stride: int, padding: int, dilation: int = 1) -> np.ndarray:
+    t = F.conv_transpose2d(torch.as_tensor(np.asarray(x, dtype=np.float64))[None],
+                           torch.as_tensor(np.asarray(w, dtype=np.float64)),
+                           stride=stride, padding=padding, dilation=dilation)
+    return t[0].numpy()
+
+
+def conv_transpose_2d(x: np.ndarray, w: np.ndarray, stride: int, padding: int) -> np.ndarray:
+    """2-D transposed convolution of one image, computed by ``torch.nn.functional.conv_transpose2d``.
+
+    ``x``: ``(C_in, H, W)``; ``w``: ``(C_in, C_out, k, k)`` (the layout of ``nn.ConvTranspose2d``'s
+    weight); ``stride`` and ``padding`` ints, the same on both axes; no bias, no output padding.
+    Returns ``(C_out, (H - 1) * stride + k - 2 * padding, (W - 1) * stride + k - 2 * padding)``, float64.
+    """
+    x, w = np.asarray(x), np.asarray(w)
+    if x.ndim != 3 or w.ndim != 4 or w.shape[0] != x.shape[0] or w.shape[2] != w.shape[3]:
+        raise ValueError(f"x must be (C_in, H, W) and w (C_in, C_out, k, k); got x {x.shape}, w {w.shape}")
+    return _torch_transpose_2d(x, w, stride, padding)
+
+
+def _conv_transpose_2d_cases() -> list[tuple]:
+    rng = np.random.default_rng(22)
+    # (C_in, C_out, H, W, k, stride, padding): the first case has one input channel (some output
+    # pixels get one stamp) and padding 0; later ones pad, add channels, stride past the kernel
+    shapes = [(1, 2, 3, 4, 3, 2, 0), (2, 3, 4, 3, 4, 2, 1), (3, 1, 2, 5, 2, 3, 0), (2, 2, 3, 3, 5, 1, 2),
+              (2, 3, 3, 2, 5, 3, 1), (1, 1, 1, 1, 3, 2, 1)]
+    return [(rng.normal(size=(ci, h, w)), rng.normal(size=(ci, co, k, k)), s, p)
+            for ci, co, h, w, k, s, p in shapes]
+
+
+def _stamp(x, w, stride, flip=False, dilation=1, add=True):
+    """The full canvas of the stamps (before padding is cut), with a mistake switched on."""
+    x, w = np.asarray(x), np.asarray(w)
+    c_in, h, wd = x.shape
+    c_out, k = w.shape[1], w.shape[2]
+    reach = dilation * (k - 1) + 1
+    out = np.zeros((c_out, (h - 1) * stride + reach, (wd - 1) * stride + reach))
+    for c in range(c_in):
+        kernel = w[c, :, ::-1, ::-1] if flip else w[c]
+        for i in range(h):
+            for j in range(wd):
+                rows = slice(i * stride, i * stride + reach, dilation)
+                cols = slice(j * stride, j * stride + reach, dilation)
+                if add:
+                    out[:, rows, cols] += x[c, i, j] * kernel
+                else:
+                    out[:, rows, cols] = x[c, i, j] * kernel
+    return out
+
+
+def _cut(canvas, p):
+    return canvas[:, p : canvas.shape[1] - p, p : canvas.shape[2] - p]
+
+
+def _ct2_flipped(x, w, stride, padding):
+    """Mistake: the kernel rotated by 180 degrees, as the convolution view would have it."""
+    return _cut(_stamp(x, w, stride, flip=True), padding)
+
+
+def _ct2_padding_added(x, w, stride, padding):
+    """Mistake: padding added around the stamped canvas, as a convolution's padding is."""
+    return np.pad(_stamp(x, w, stride), ((0, 0), (padding, padding), (padding, padding)))
+
+
+def _ct2_padding_kept(x, w, stride, padding):
+    """Mistake: the padding argument ignored."""
+    return _stamp(x, w, stride)
+
+
+def _ct2_stride_ignored(x, w, stride, padding):
+    """Mistake: every stamp one pixel after the previous one."""
+    return _cut(_stamp(x, w, 1), padding)
+
+
+def _ct2_stride_as_dilation(x, w, stride, padding):
+    """Mistake: the kernel taps spread stride pixels apart, the stamps one pixel apart."""
+    return _cut(_stamp(x, w, 1, dilation=stride), padding)
+
+
+def _ct2_one_short(x, w, stride, padding):
+    """Mistake: an output of (n - 1) * stride + k - 1 - 2 * padding pixels, bounds checked."""
+    c_in, h, wd = x.shape
+    c_out, k = w.shape[1], w.shape[2]
+    h_out, w_out = (h - 1) * stride + k - 1 - 2 * padding, (wd - 1) * stride + k - 1 - 2 * padding
+    out = np.zeros((c_out, h_out, w_out))
+    for c in range(c_in):
+        for i in range(h):
+            for j in range(wd):
+                for a in range(k):
+                    for b in range(k):
+                        r, q = i * stride + a - padding, j * stride + b - padding
+                        if 0 <= r < h_out and 0 <= q < w_out:
+                            out[:, r, q] += x[c, i, j] * w[c, :, a, b]
+    return out
+
+
+def _ct2_overwrite(x, w, stride, padding):
+    """Mistake: ``=`` instead of ``+=``, so a later stamp overwrites where stamps overlap."""
+    return _cut(_stamp(x, w, stride, add=False), padding)
+
+
+def _ct2_empty_slice(x, w, stride, padding):
+    """Mistake: the padding cut as ``out[:, p:-p, p:-p]``, which is empty for p = 0."""
+    full = _stamp(x, w, stride)
+    return full[:, padding:-padding, padding:-padding]
+
+
+MSG_2D_FLIPPED = ("Your output is the transposed convolution with the kernel rotated by 180 degrees: stamp w as it is; "
+                  "the rotation belongs to view 1, where the transposed convolution is written as an ordinary convolution.")
+MSG_2D_PADDING_ADDED = ("Your output is larger than the stamped canvas: in a transposed convolution, padding removes "
+                        "pixels from each side of the stamped output instead of adding them.")
+MSG_2D_PADDING_KEPT = ("Your output is the whole stamped canvas: padding p cuts p pixels from each side of it "
+                       "(top, bottom, left and right).")
+MSG_2D_STRIDE_IGNORED = ("Your stamps start one pixel apart: input pixel (i, j) stamps its kernel with its top left "
+                         "corner at (i * stride, j * stride).")
+MSG_2D_DILATION = ("Your kernel taps are stride pixels apart, as in a dilated convolution: the stamps are stride "
+                   "pixels apart, and the taps inside one stamp are neighbours.")
+MSG_2D_ONE_SHORT = ("Your output is one pixel short on each axis: a stamp that starts at row r covers the k rows "
+                    "r, ..., r + k - 1, so the canvas reaches k - 1 rows past the start of the last stamp.")
+MSG_2D_OVERWRITE = ("Your output is right where a single stamp reaches a pixel and wrong where stamps overlap: add "
+                    "each stamp to the output (+=) instead of writing over it (=).")
+MSG_2D_EMPTY = ("Your output is empty when padding is 0: out[:, p:-p, p:-p] with p = 0 is out[:, 0:0, 0:0]; "
+                "cut with out[:, p:H - p, p:W - p].")
+MSG_2D_CHANNELS = ("Your output has as many channels as the input: w has shape (C_in, C_out, k, k), so input "
+                   "channel c stamps w[c], a (C_out, k, k) block, into all C_out output channels, and the "
+                   "stamps of all input channels add up.")
+MSG_2D_SHAPE = "Your output has shape {given}; for this input it should have shape {expected}."
+MSG_2D_VALUES = ("Your output has the right shape but differs from the reference at {count} of {size} positions; "
+                 "the first is output channel {c}, row {r}, column {q}.")
+MSG_2D_NOT_ARRAY = "Your function returned {kind}; return a NumPy array of shape (C_out, H_out, W_out)."
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> bool:
+    return a.shape == b.shape and bool(np.allclose(a, b, rtol=1e-6, atol=1e-9))
+
+
+def _diagnose_2d(yours, ref: np.ndarray, args: tuple) -> str | None:
+    """What is wrong with a learner's transposed convolution: the mistake it makes, recognised from
+    its output (the same computation with the mistake switched on, or the shape it gives)."""
+    x, w, stride, p = args
+    if isinstance(yours, torch.Tensor):
+        yours = yours.detach().cpu().numpy()
+    if not isinstance(yours, np.ndarray):
+        return MSG_2D_NOT_ARRAY.format(kind=type(yours).__name__)
+    if yours.dtype == object:
+        return MSG_2D_NOT_ARRAY.format(kind="an array of objects")
+    if _same(yours, ref):
+        return None
+    if p == 0 and yours.ndim == 3 and 0 in yours.shape[1:]:
+        return MSG_2D_EMPTY
+    full = _torch_transpose_2d(x, w, stride, 0)
+    candidates = [
+        (_torch_transpose_2d(x, w[:, :, ::-1, ::-1].copy(), stride, p), MSG_2D_FLIPPED),
+        (ref[:, :-1, :-1], MSG_2D_ONE_SHORT),
+    ]
+    if p > 0:
+        candidates += [(np.pad(full, ((0, 0), (p, p), (p, p))), MSG_2D_PADDING_ADDED), (full, MSG_2D_PADDING_KEPT)]
+    if stride > 1:
+        candidates += [(_torch_transpose_2d(x, w, 1, p), MSG_2D_STRIDE_IGNORED),
+                       (_torch_transpose_2d(x, w, 1, p, dilation=stride), MSG_2D_DILATION)]
+    for candidate, message in candidates:
+        if _same(yours, candidate):
+            return message
+    if yours.shape != ref.shape:
+        if yours.ndim == 3 and yours.shape[0] == x.shape[0] != ref.shape[0]:
+            return MSG_2D_CHANNELS
+        if yours.ndim == 3 and yours.shape[0] == ref.shape[0]:
+            grown = (yours.shape[1] - ref.shape[1], yours.shape[2] - ref.shape[2])
+            if p > 0 and grown == (4 * p, 4 * p):
+                return MSG_2D_PADDING_ADDED
+            if p > 0 and grown == (2 * p, 2 * p):
+                return MSG_2D_PADDING_KEPT
+            if grown == (-1, -1):
+                return MSG_2D_ONE_SHORT
+        return MSG_2D_SHAPE.format(given=tuple(yours.shape), expected=tuple(ref.shape))
+    # stamps per output pixel: where only one stamp reaches, a missing + cannot show
+    count = _torch_transpose_2d(np.ones(x.shape), np.ones((x.shape[0], 1) + w.shape[2:]), stride, p)[0]
+    wrong = ~np.isclose(yours, ref, rtol=1e-6, atol=1e-9)
+    if (count == 1).any() and not wrong[:, count == 1].any() and wrong[:, count > 1].any():
+        return MSG_2D_OVERWRITE
+    c, r, q = (int(v) for v in np.argwhere(wrong)[0])
+    return MSG_2D_VALUES.format(count=int(wrong.sum()), size=wrong.size, c=c, r=r, q=q)
+
+
 EVEN_OPTION = [i for i, (k, s) in enumerate(CHECKERBOARD_OPTIONS) if not _uneven(k, s)]
 assert len(EVEN_OPTION) == 1, "the checkerboard question needs exactly one even option"
 
@@ -167,6 +359,28 @@ QUESTIONS = [
         hint="The output has (len(x) - 1) * stride + len(w) samples.",
         wrong=[_conv_transpose_flipped, _conv_transpose_stride_ignored],
     ),
+    quiz.CodeExercise(
+        "03.conv-transpose-2d",
+        "Write `conv_transpose_2d(x, w, stride, padding)` with NumPy loops: x is (C_in, H, W), w is "
+        "(C_in, C_out, k, k) as in nn.ConvTranspose2d; every input pixel x[c, i, j] adds x[c, i, j] * w[c] "
+        "to the output at (i * stride, j * stride), then padding pixels are cut from every side. Return "
+        "(C_out, H_out, W_out); no bias.",
+        conv_transpose_2d,
+        _conv_transpose_2d_cases,
+        compare=_diagnose_2d,
+        hint="Make a canvas of zeros large enough for every whole stamp, add the stamps of every input channel and "
+        "pixel, and cut the padding off the canvas at the end.",
+        wrong=[
+            quiz.Mistake(_ct2_flipped, says=MSG_2D_FLIPPED),
+            quiz.Mistake(_ct2_padding_added, says=MSG_2D_PADDING_ADDED),
+            quiz.Mistake(_ct2_padding_kept, says=MSG_2D_PADDING_KEPT),
+            quiz.Mistake(_ct2_stride_ignored, says=MSG_2D_STRIDE_IGNORED),
+            quiz.Mistake(_ct2_stride_as_dilation, says=MSG_2D_DILATION),
+            quiz.Mistake(_ct2_one_short, says=MSG_2D_ONE_SHORT),
+            quiz.Mistake(_ct2_overwrite, says=MSG_2D_OVERWRITE),
+            quiz.Mistake(_ct2_empty_slice, says=MSG_2D_EMPTY),
+        ],
+    ),
     quiz.Choice(
         "03.checkerboard",
         "Which (kernel, stride) pair of a transposed convolution covers every output pixel equally "
@@ -189,3 +403,36 @@ QUESTIONS = [
         wrong=[4, 6, 3],  # twice the input, one more, one stamp
     ),
 ]
+
+# The Korean of the build step's hint and diagnoses (merged into questions/_ko.py's tables).
+KO_HINTS = {
+    "Make a canvas of zeros large enough for every whole stamp, add the stamps of every input channel and pixel, "
+    "and cut the padding off the canvas at the end.":
+        "모든 도장이 통째로 들어갈 만큼 큰 0 캔버스를 만들고, 모든 입력 채널과 픽셀의 도장을 더한 다음, 마지막에 "
+        "캔버스에서 패딩을 잘라 내세요.",
+}
+
+KO_MESSAGES = {
+    MSG_2D_FLIPPED: "출력이 커널을 180도 회전한 전치 합성곱입니다. w를 그대로 찍으세요. 회전은 전치 합성곱을 보통의 "
+                    "합성곱으로 쓰는 관점 1의 것입니다.",
+    MSG_2D_PADDING_ADDED: "출력이 도장을 찍은 캔버스보다 큽니다. 전치 합성곱에서 패딩은 도장을 찍은 출력의 각 변에서 "
+                          "픽셀을 더하는 것이 아니라 잘라 냅니다.",
+    MSG_2D_PADDING_KEPT: "출력이 도장을 찍은 캔버스 전체입니다. 패딩 p는 캔버스의 각 변(위, 아래, 왼쪽, 오른쪽)에서 "
+                         "p픽셀을 잘라 냅니다.",
+    MSG_2D_STRIDE_IGNORED: "도장이 한 픽셀 간격으로 찍혔습니다. 입력 픽셀 (i, j)는 커널의 왼쪽 위 모서리를 "
+                           "(i * stride, j * stride)에 두고 찍습니다.",
+    MSG_2D_DILATION: "팽창 합성곱(dilated convolution)처럼 커널의 탭이 stride 픽셀씩 떨어져 있습니다. stride만큼 "
+                     "떨어지는 것은 도장과 도장이고, 한 도장 안의 탭은 서로 붙어 있습니다.",
+    MSG_2D_ONE_SHORT: "출력이 축마다 한 픽셀 짧습니다. 행 r에서 시작하는 도장은 r, ..., r + k - 1의 k개 행을 덮으므로, "
+                      "캔버스는 마지막 도장의 시작보다 k - 1행 더 뻗어야 합니다.",
+    MSG_2D_OVERWRITE: "도장이 하나만 닿는 픽셀에서는 출력이 맞고, 도장이 겹치는 곳에서는 틀립니다. 도장을 덮어쓰지(=) "
+                      "말고 출력에 더하세요(+=).",
+    MSG_2D_EMPTY: "패딩이 0일 때 출력이 비어 있습니다. p = 0이면 out[:, p:-p, p:-p]는 out[:, 0:0, 0:0]입니다. "
+                  "out[:, p:H - p, p:W - p]로 자르세요.",
+    MSG_2D_CHANNELS: "출력의 채널 수가 입력과 같습니다. w의 모양은 (C_in, C_out, k, k)이므로 입력 채널 c는 (C_out, k, k) "
+                     "블록인 w[c]를 C_out개 출력 채널 모두에 찍고, 모든 입력 채널의 도장이 더해집니다.",
+    MSG_2D_SHAPE: "출력의 모양이 {given}입니다. 이 입력에 대해서는 모양이 {expected:이어야} 합니다.",
+    MSG_2D_VALUES: "출력의 모양은 맞지만 {size}개 위치 중 {count}곳에서 기준 구현과 다릅니다. 첫 번째는 출력 채널 {c}, "
+                   "행 {r}, 열 {q}입니다.",
+    MSG_2D_NOT_ARRAY: "함수가 {kind:을} 반환했습니다. 모양이 (C_out, H_out, W_out)인 NumPy 배열을 반환하세요.",
+}
