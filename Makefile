@@ -58,6 +58,8 @@ $(VENDOR)/.installed: package.json
 	cp -r node_modules/mathjax/es5 $(VENDOR)/mathjax
 	cp node_modules/@jupyter-widgets/html-manager/dist/embed.js $(VENDOR)/widgets/
 	find node_modules/@jupyter-widgets/html-manager/dist -maxdepth 1 -regex '.*\.\(woff2?\|ttf\|eot\|svg\)' -exec cp {} $(VENDOR)/widgets/ \;
+	# axe-core: the accessibility check of every page in the browser tests (tests/browser/test_accessibility.py)
+	mkdir -p $(VENDOR)/axe && cp node_modules/axe-core/axe.min.js $(VENDOR)/axe/
 	touch $@
 
 # The English book executes the notebooks (jupyter cache in _build/.jupyter_cache): WORKERS of them at
