@@ -69,6 +69,199 @@ def _compare_mirror(yours, ref, args) -> str | None:
     return None
 
 
+# --- build step: the overlap-tile loop (06.overlap-tile) ------------------------------------------
+#
+# The learner's loop takes any network (a callable: a (1, C, tile, tile) tensor in, a (1, K, keep,
+# keep) tensor out), an (H, W) image and a TilePlan (tiling.plan_tiles), and returns the (K, H, W)
+# scores. The reference is tiling.predict_tiled with the plan's tile size and step; the check's
+# plans step on the pooling grid, where predict_tiled equals tiling.predict_whole.
+
+
+def predict_tiled_from_plan(net, image: np.ndarray, plan) -> np.ndarray:
+    """``tiling.predict_tiled`` with the tile size and step of ``plan`` (a ``TilePlan``): the
+    ``(K, H, W)`` class scores of an ``(H, W)`` image, float32."""
+    from unet_course.tiling import predict_tiled
+
+    return predict_tiled(net, image, tile_size=plan.tile_size, step=plan.step, progress=False)
+
+
+_CHECK_NET: list = []
+
+
+def _check_net():
+    """A small valid U-Net (depth 2, margin 20 px), fixed weights: the network of the check. Its
+    head has a bias, so that no score is exactly 0 (a pixel left at 0 is a pixel never written)."""
+    if not _CHECK_NET:
+        from unet_course.models import UNet
+
+        class CheckUNet(UNet):
+            def __repr__(self) -> str:
+                return "UNet(base_channels=4, depth=2)"
+
+        with torch.random.fork_rng():
+            torch.manual_seed(6)
+            net = CheckUNet(base_channels=4, depth=2, dropout=0.0).eval()
+        with torch.no_grad():
+            net.head.bias.copy_(torch.tensor([0.25, -0.25]))
+        _CHECK_NET.append(net)
+    return _CHECK_NET[0]
+
+
+def _overlap_tile_cases() -> list[tuple]:
+    from unet_course.tiling import plan_tiles
+
+    net = _check_net()
+    rng = np.random.default_rng(6)
+    cases = []
+    # (H, W, tile, step): the first plan's output tiles overlap by 4 px (keep 24, step 20) and its
+    # image has an inside beyond the receptive reach (23 px); the others: one tile row, default steps
+    for h, w, tile, step in [(52, 64, 64, 20), (14, 50, 48, None), (41, 33, 52, None)]:
+        image = rng.random((h, w)).astype(np.float32)
+        cases.append((net, image, plan_tiles(net, (h, w), tile_size=tile, step=step)))
+    return cases
+
+
+def _canvas(image: np.ndarray, plan, mode: str = "reflect") -> np.ndarray:
+    h, w = image.shape
+    (ch, cw), m = plan.canvas_shape, plan.offset
+    if mode == "reflect":
+        from unet_course.tiling import mirror_pad
+
+        return mirror_pad(image, (m, ch - h - m, m, cw - w - m))
+    return np.pad(image, ((m, ch - h - m), (m, cw - w - m)), mode=mode)
+
+
+def _tile_scores(net, canvas: np.ndarray, y: int, x: int, plan) -> np.ndarray:
+    th, tw = plan.tile_size
+    with torch.no_grad():
+        return net(torch.from_numpy(canvas[y : y + th, x : x + tw].copy())[None, None])[0].numpy()
+
+
+def _loop(net, image, plan, canvas, positions, place, add=False):
+    """The overlap-tile loop with its pieces chosen: where tiles are cut (``positions``: canvas
+    starts), where their output goes (``place``: image start of a canvas start), ``+=`` or ``=``."""
+    h, w = image.shape
+    kh, kw = plan.keep
+    out = None
+    for y, x in positions:
+        scores = _tile_scores(net, canvas, y, x, plan)
+        if out is None:
+            out = np.zeros((scores.shape[0], h, w), dtype=np.float32)
+        r, c = place(y), place(x)
+        rows, cols = min(kh, h - r), min(kw, w - c)
+        if rows <= 0 or cols <= 0:
+            continue
+        if add:
+            out[:, r : r + rows, c : c + cols] += scores[:, :rows, :cols]
+        else:
+            out[:, r : r + rows, c : c + cols] = scores[:, :rows, :cols]
+    return out
+
+
+def _planned(plan):
+    return [(y, x) for y in plan.ys for x in plan.xs]
+
+
+def _tiles_by_input_step(net, image, plan):
+    """Mistake: tiles stepped by the input tile size, so output tiles leave gaps."""
+    h, w = image.shape
+    th, tw = plan.tile_size
+    m = plan.offset
+    from unet_course.tiling import mirror_pad
+
+    canvas = mirror_pad(image, (m, th + m, m, tw + m))
+    positions = [(y, x) for y in range(0, h, th) for x in range(0, w, tw)]
+    return _loop(net, image, plan, canvas, positions, place=lambda v: v)
+
+
+def _zeros_beyond_the_border(net, image, plan):
+    """Mistake: the canvas padded with zeros instead of the mirror image."""
+    return _loop(net, image, plan, _canvas(image, plan, "constant"), _planned(plan), place=lambda v: v)
+
+
+def _border_pixel_repeated(net, image, plan):
+    """Mistake: mirrored with the border pixel repeated (numpy.pad 'symmetric': b a | a b c d | d c)."""
+    return _loop(net, image, plan, _canvas(image, plan, "symmetric"), _planned(plan), place=lambda v: v)
+
+
+def _placed_at_canvas_position(net, image, plan):
+    """Mistake: an output tile written at its tile's canvas position plus the margin."""
+    m = plan.offset
+    return _loop(net, image, plan, _canvas(image, plan), _planned(plan), place=lambda v: v + m)
+
+
+def _overlaps_summed(net, image, plan):
+    """Mistake: overlapping output tiles added (+=) into the result, not written once."""
+    return _loop(net, image, plan, _canvas(image, plan), _planned(plan), place=lambda v: v, add=True)
+
+
+MSG_6_HOLES = ("Some pixels of your result were never written (they are still 0): step the tiles by the output "
+               "tile, the plan's step, not by the input tile size; the input tiles overlap, the output tiles lie "
+               "side by side.")
+MSG_6_SHIFTED = ("Your result is shifted by the margin: image pixel (r, c) is canvas pixel (r + offset, c + offset), "
+                 "so the output of the tile cut at canvas row y and column x predicts image rows and columns "
+                 "starting at y and x, not at y + offset and x + offset.")
+MSG_6_SUMMED = ("Your result is right where one output tile covers a pixel and a multiple of it where output tiles "
+                "overlap: write each output tile into the result (=), do not add it (+=).")
+MSG_6_ZEROS = ("Your result is right inside the image and wrong near its border, as if the network saw zeros "
+               "beyond the border: extend the image by mirroring it (tiling.mirror_pad), as the paper does.")
+MSG_6_BORDER = ("Your result is right inside the image and wrong near its border: the context beyond the border "
+                "is not the paper's mirror image; reflect about the border pixel without repeating it "
+                "(c b | a b c d | c b, tiling.mirror_pad).")
+MSG_6_OVERLAP = ("Your result differs only where output tiles overlap: there every tile that covers a pixel "
+                 "predicts the same scores, so write one of them (or their mean).")
+MSG_6_SHAPE = "Your result has shape {given}; it should be (num_classes, H, W) = {expected}, the image's size."
+MSG_6_NOT_ARRAY = "Your function returned {kind}; return the class scores as a NumPy array (num_classes, H, W)."
+MSG_6_VALUES = ("Your result has the right shape but differs from the reference at {count} of {size} pixels; the "
+                "first is row {r}, column {c}.")
+
+
+def _close(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.isclose(a, b, rtol=1e-4, atol=1e-5 * max(1.0, float(np.abs(b).max())))
+
+
+def _covering_tiles(starts: tuple[int, ...], keep: int, size: int) -> np.ndarray:
+    count = np.zeros(size, dtype=np.float32)
+    for s in starts:
+        count[s : s + keep] += 1
+    return count
+
+
+def _diagnose_tiling(yours, ref: np.ndarray, args: tuple) -> str | None:
+    """What is wrong with a learner's overlap-tile loop, recognised from where its result differs."""
+    net, image, plan = args
+    if isinstance(yours, torch.Tensor):
+        yours = yours.detach().cpu().numpy()
+    if not isinstance(yours, np.ndarray) or yours.dtype == object:
+        return MSG_6_NOT_ARRAY.format(kind=type(yours).__name__)
+    if yours.shape != ref.shape:
+        return MSG_6_SHAPE.format(given=tuple(yours.shape), expected=tuple(ref.shape))
+    yours = yours.astype(np.float32)
+    if _close(yours, ref).all():
+        return None
+    (h, w), m = image.shape, plan.offset
+    if h > m and w > m and _close(yours[:, m:, m:], ref[:, : h - m, : w - m]).all():
+        return MSG_6_SHIFTED
+    if (np.all(yours == 0, axis=0) & np.any(ref != 0, axis=0)).any():
+        return MSG_6_HOLES
+    count = np.outer(_covering_tiles(plan.ys, plan.keep[0], h), _covering_tiles(plan.xs, plan.keep[1], w))
+    if count.max() > 1 and _close(yours, ref * count).all():
+        return MSG_6_SUMMED
+    wrong = ~_close(yours, ref).all(axis=0)
+    reach = getattr(net, "receptive_reach", m)
+    inside = np.zeros((h, w), dtype=bool)
+    inside[reach : h - reach, reach : w - reach] = True
+    if inside.any() and not wrong[inside].any():
+        from unet_course.tiling import predict_tiled
+
+        zeros = predict_tiled(net, image, tile_size=plan.tile_size, step=plan.step, progress=False, pad_mode="zero")
+        return MSG_6_ZEROS if _close(yours, zeros).all() else MSG_6_BORDER
+    if count.max() > 1 and not wrong[count == 1].any():
+        return MSG_6_OVERLAP
+    r, c = (int(v) for v in np.argwhere(wrong)[0])
+    return MSG_6_VALUES.format(count=int(wrong.sum()), size=wrong.size, r=r, c=c)
+
+
 QUESTIONS = [
     quiz.Numeric(
         "06.tiles-count",
@@ -94,13 +287,13 @@ QUESTIONS = [
     ),
     quiz.TrueFalse(
         "06.shift-8",
-        "Shifting the input of the paper's U-Net (depth 4) by 8 pixels shifts its output by exactly "
-        "8 pixels (away from the borders).",
-        8 % 2**4 == 0,
-        hint="Which shifts keep every 2x2 max-pool window on the same pixels, down to the fourth pooling?",
-        explanation="Only shifts by multiples of 2**depth = 16 keep the pooling grid of every level; an 8-px "
-        "shift moves the windows of the fourth pooling by half a window.",
-        wrong=[True],
+        "Shifting the input of a valid U-Net of depth 3 (three 2x2 max-poolings) by 8 pixels shifts its "
+        "output by exactly 8 pixels (away from the borders).",
+        8 % 2**3 == 0,
+        hint="Which shifts keep every 2x2 max-pool window on the same pixels, down to the last pooling of this network?",
+        explanation="A shift by a multiple of 2**depth keeps the pooling grid of every level: for depth 3 that is "
+        "8 pixels, so the output shifts by exactly 8 pixels; the paper's depth-4 network needs 16.",
+        wrong=[False],
     ),
     quiz.CodeExercise(
         "06.mirror-indices",
@@ -112,6 +305,25 @@ QUESTIONS = [
         compare=_compare_mirror,
         hint="Reflection about the border pixel is periodic; find its period, then fold the upper half of each period back.",
         wrong=[_mirror_repeating_border, _mirror_once],
+    ),
+    quiz.CodeExercise(
+        "06.overlap-tile",
+        "Write `overlap_tile(net, image, plan)`: the overlap-tile loop. Extend the (H, W) image by mirroring "
+        "to the plan's canvas, cut every planned input tile, predict it with `net` (a (1, 1, tile, tile) "
+        "tensor in, (1, K, keep, keep) scores out) and place its output tile in a (K, H, W) NumPy result.",
+        predict_tiled_from_plan,
+        _overlap_tile_cases,
+        compare=_diagnose_tiling,
+        hint="Tile (i, j) reads canvas rows plan.ys[i] : plan.ys[i] + tile; its output predicts image rows "
+        "plan.ys[i] : plan.ys[i] + keep (likewise for columns); the last tiles reach past the image, keep "
+        "only what lies inside it.",
+        wrong=[
+            quiz.Mistake(_tiles_by_input_step, says=MSG_6_HOLES),
+            quiz.Mistake(_zeros_beyond_the_border, says=MSG_6_ZEROS),
+            quiz.Mistake(_border_pixel_repeated, says=MSG_6_BORDER),
+            quiz.Mistake(_placed_at_canvas_position, says=MSG_6_SHIFTED),
+            quiz.Mistake(_overlaps_summed, says=MSG_6_SUMMED),
+        ],
     ),
     quiz.TrueFalse(
         "06.mirror-recovers",
@@ -133,7 +345,7 @@ QUESTIONS = [
             "mirror extrapolation at the image border",
             "zeros beyond the image border",
             "no context: every tile cut out alone",
-            "all three within 1% of each other",
+            "all three alike: largest within 10 % of smallest",
         ],
         0,
         hint="Which filling looks most like the tissue the filters saw in training: a reflection, a flat "
@@ -141,3 +353,43 @@ QUESTIONS = [
         wrong=[1, 2, 3],
     ),
 ]
+
+# The Korean of the new hints, explanation and diagnoses (merged into questions/_ko.py's tables).
+KO_HINTS = {
+    "Which shifts keep every 2x2 max-pool window on the same pixels, down to the last pooling of this network?":
+        "이 네트워크의 마지막 풀링까지, 모든 2x2 max-pooling 윈도를 같은 픽셀에 두는 이동은 어떤 이동일까요?",
+    "Tile (i, j) reads canvas rows plan.ys[i] : plan.ys[i] + tile; its output predicts image rows "
+    "plan.ys[i] : plan.ys[i] + keep (likewise for columns); the last tiles reach past the image, keep only what "
+    "lies inside it.":
+        "타일 (i, j)는 캔버스의 행 plan.ys[i] : plan.ys[i] + tile을 읽고, 그 출력은 이미지의 행 "
+        "plan.ys[i] : plan.ys[i] + keep을 예측합니다(열도 마찬가지입니다). 마지막 타일들은 이미지 바깥까지 "
+        "닿으니, 이미지 안에 드는 부분만 남기세요.",
+}
+
+KO_EXPLANATIONS = {
+    "A shift by a multiple of 2**depth keeps the pooling grid of every level: for depth 3 that is 8 pixels, so "
+    "the output shifts by exactly 8 pixels; the paper's depth-4 network needs 16.":
+        "2**depth의 배수만큼 이동하면 모든 단계의 풀링 격자가 그대로 유지됩니다. 깊이 3이면 그 배수가 8픽셀이므로 "
+        "출력도 정확히 8픽셀 이동합니다. 논문의 깊이 4 네트워크에는 16픽셀이 필요합니다.",
+}
+
+KO_MESSAGES = {
+    MSG_6_HOLES: "결과의 일부 픽셀이 한 번도 쓰이지 않았습니다(아직 0입니다). 타일은 입력 타일 크기가 아니라 출력 "
+                 "타일, 즉 계획의 step만큼 옮기세요. 입력 타일은 겹치고, 출력 타일은 나란히 놓입니다.",
+    MSG_6_SHIFTED: "결과가 여백만큼 밀려 있습니다. 이미지 픽셀 (r, c)는 캔버스 픽셀 (r + offset, c + offset)이므로, "
+                   "캔버스의 행 y, 열 x에서 자른 타일의 출력은 y + offset, x + offset이 아니라 y, x에서 시작하는 "
+                   "이미지의 행과 열을 예측합니다.",
+    MSG_6_SUMMED: "출력 타일 하나가 덮는 픽셀에서는 결과가 맞고, 출력 타일이 겹치는 곳에서는 그 배수가 되었습니다. "
+                  "출력 타일을 결과에 더하지(+=) 말고 써 넣으세요(=).",
+    MSG_6_ZEROS: "결과가 이미지 안쪽에서는 맞고 경계 근처에서는 틀립니다. 네트워크가 경계 너머에서 0을 본 것과 "
+                 "같습니다. 논문처럼 이미지를 미러링으로 확장하세요(tiling.mirror_pad).",
+    MSG_6_BORDER: "결과가 이미지 안쪽에서는 맞고 경계 근처에서는 틀립니다. 경계 너머의 컨텍스트가 논문의 미러 "
+                  "이미지가 아닙니다. 경계 픽셀을 되풀이하지 않고 그 픽셀을 축으로 반사하세요"
+                  "(c b | a b c d | c b, tiling.mirror_pad).",
+    MSG_6_OVERLAP: "결과가 출력 타일이 겹치는 곳에서만 다릅니다. 그곳에서는 픽셀을 덮는 모든 타일이 같은 점수를 "
+                   "예측하므로, 그중 하나(또는 평균)를 써 넣으세요.",
+    MSG_6_SHAPE: "결과의 모양이 {given}입니다. 이미지 크기인 (num_classes, H, W) = {expected:이어야} 합니다.",
+    MSG_6_NOT_ARRAY: "함수가 {kind:을} 반환했습니다. 클래스 점수를 NumPy 배열 (num_classes, H, W)로 반환하세요.",
+    MSG_6_VALUES: "결과의 모양은 맞지만 {size}개 픽셀 중 {count}곳에서 기준 구현과 다릅니다. 첫 번째는 행 {r}, "
+                  "열 {c}입니다.",
+}
