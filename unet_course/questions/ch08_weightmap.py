@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -29,32 +30,6 @@ def _border_samples() -> list[tuple]:
             (2.0, 2.0, 10.0, 1.0), (10.0, 12.0, 10.0, 5.0)]
 
 
-def _weight_map_reference(labels: np.ndarray, w0: float, sigma: float) -> np.ndarray:
-    return weightmap.weight_map(labels, w0=w0, sigma=sigma, class_weights=None, dtype=np.float64)
-
-
-def _weight_map_cases() -> list[tuple]:
-    two = np.zeros((12, 16), dtype=np.int32)
-    two[2:10, 1:7] = 1
-    two[2:10, 9:15] = 2
-    rng = np.random.default_rng(8)
-    cases = [(two, 10.0, 5.0), (two, 10.0, 2.0)]
-    for shape, n in (((24, 30), 5), ((20, 20), 4)):
-        labels = np.zeros(shape, dtype=np.int32)
-        for i in range(1, n + 1):
-            y, x = rng.integers(0, shape[0] - 6), rng.integers(0, shape[1] - 6)
-            labels[y : y + int(rng.integers(3, 7)), x : x + int(rng.integers(3, 7))] = i
-        cases.append((labels, 10.0, 4.0))
-    touching = np.zeros((14, 18), dtype=np.int32)
-    touching[3:11, 2:9] = 1
-    touching[3:11, 9:16] = 2  # two cells that touch: only instance labels tell them apart
-    cases.append((touching, 10.0, 5.0))
-    one = np.zeros((8, 8), dtype=np.int32)
-    one[2:5, 2:5] = 3
-    cases.append((one, 10.0, 5.0))
-    return cases
-
-
 def _border_term_sigma(d1: float, d2: float, w0: float, sigma: float) -> float:
     """A plausible wrong answer: 2 sigma instead of 2 sigma^2 in the denominator."""
     return w0 * math.exp(-((d1 + d2) ** 2) / (2 * sigma))
@@ -65,49 +40,203 @@ def _border_term_separate_squares(d1: float, d2: float, w0: float, sigma: float)
     return w0 * math.exp(-(d1**2 + d2**2) / (2 * sigma**2))
 
 
-def _weight_map_everywhere(labels: np.ndarray, w0: float, sigma: float) -> np.ndarray:
-    """A plausible wrong answer: the border term on every pixel, cell pixels included."""
+def _weight_map_reference(labels: np.ndarray, w0: float = 10.0, sigma: float = 5.0) -> np.ndarray:
+    """The package's eq. 2 (balanced w_c, border term on background pixels) as the build step asks it."""
+    return weightmap.weight_map(labels, w0=w0, sigma=sigma, dtype=np.float64)
+
+
+@functools.lru_cache(maxsize=1)
+def _nuclei_crop() -> np.ndarray:
+    """A 64 x 128 corner of the stardist nuclei labels: 9 nuclei, several touching, ids as in the image."""
+    from unet_course.data import load_nuclei
+
+    crop = load_nuclei().instances[448:512, 0:128].copy()
+    crop.setflags(write=False)
+    return crop
+
+
+def _weight_map_cases() -> list[tuple]:
+    """Synthetic cells (apart, touching, random, one alone) and a crop of the nuclei labels; cell
+    and background shares differ in every image, so a w_c of 1 is never right by chance."""
+    apart = np.zeros((12, 16), dtype=np.int32)
+    apart[2:10, 1:6] = 1
+    apart[2:10, 9:14] = 2
+    touching = np.zeros((14, 18), dtype=np.int32)
+    touching[3:11, 2:9] = 1
+    touching[3:11, 9:15] = 2  # two cells that touch: only instance labels tell them apart
+    rng = np.random.default_rng(8)
+    cases = [(apart, 10.0, 5.0), (touching, 10.0, 3.0)]
+    for shape, n in (((24, 30), 5), ((20, 20), 4)):
+        labels = np.zeros(shape, dtype=np.int32)
+        for i in range(1, n + 1):
+            y, x = rng.integers(0, shape[0] - 6), rng.integers(0, shape[1] - 6)
+            labels[y : y + int(rng.integers(3, 7)), x : x + int(rng.integers(3, 7))] = 2 * i + 1  # ids 3, 5, 7 ...
+        cases.append((labels, 8.0, 4.0))
+    one = np.zeros((8, 8), dtype=np.int32)
+    one[2:5, 2:5] = 3
+    cases.append((one, 10.0, 5.0))
+    nuclei = np.array(_nuclei_crop())
+    cases.append((nuclei,))  # the paper's w0 = 10 and sigma = 5: the defaults
+    return cases
+
+
+# --- typical wrong implementations of the build step (each a learner's likely slip) -----------
+
+def _class_weights(labels: np.ndarray, rule: str = "balanced") -> np.ndarray:
+    cells = labels > 0
+    n, n_cell = labels.size, cells.sum()
+    share = {True: n_cell / n, False: (n - n_cell) / n}
+    if rule == "ones":
+        return np.ones(labels.shape)
+    if rule == "frequency":
+        return np.where(cells, share[True], share[False])
+    if rule == "no-k":
+        return np.where(cells, 1 / share[True], 1 / share[False])
+    return np.where(cells, 1 / (2 * share[True]), 1 / (2 * share[False]))
+
+
+def _two_nearest(labels: np.ndarray, inside: bool = False) -> tuple[np.ndarray, np.ndarray] | None:
     from scipy import ndimage as ndi
 
     ids = [i for i in np.unique(labels) if i > 0]
-    out = np.ones(labels.shape)
     if len(ids) < 2:
-        return out
-    d = np.sort(np.stack([ndi.distance_transform_edt(labels != i) for i in ids]), axis=0)
-    return out + w0 * np.exp(-((d[0] + d[1]) ** 2) / (2 * sigma**2))
+        return None
+    d = np.sort(np.stack([ndi.distance_transform_edt((labels == i) if inside else (labels != i)) for i in ids]), axis=0)
+    return d[0], d[1]
 
 
-def _weight_map_from_mask(labels: np.ndarray, w0: float, sigma: float) -> np.ndarray:
-    """A plausible wrong answer: cells taken as the connected components of the mask, which merges
-    touching cells."""
+def _with_border(labels, w0, sigma, w_c, d, everywhere=False, squared=True):
+    if d is None:
+        return w_c
+    term = w0 * np.exp(-((d[0] + d[1]) ** 2) / (2 * (sigma**2 if squared else sigma)))
+    return w_c + (term if everywhere else np.where(labels > 0, 0.0, term))
+
+
+def _wm_sigma_not_squared(labels, w0=10, sigma=5):
+    """2 sigma instead of 2 sigma^2 in the denominator."""
+    return _with_border(labels, w0, sigma, _class_weights(labels), _two_nearest(labels), squared=False)
+
+
+def _wm_d2_same_cell(labels, w0=10, sigma=5):
+    """d2 taken from the nearest cell again (d1 = d2)."""
+    d = _two_nearest(labels)
+    return _with_border(labels, w0, sigma, _class_weights(labels), None if d is None else (d[0], d[0]))
+
+
+def _wm_inside_cells(labels, w0=10, sigma=5):
+    """distance_transform_edt(labels == i): distances measured inside each cell, 0 on the background."""
+    return _with_border(labels, w0, sigma, _class_weights(labels), _two_nearest(labels, inside=True))
+
+
+def _wm_everywhere(labels, w0=10, sigma=5):
+    """The border term on every pixel, cell pixels included."""
+    return _with_border(labels, w0, sigma, _class_weights(labels), _two_nearest(labels), everywhere=True)
+
+
+def _wm_no_balance(labels, w0=10, sigma=5):
+    """w_c = 1 on every pixel."""
+    return _with_border(labels, w0, sigma, _class_weights(labels, "ones"), _two_nearest(labels))
+
+
+def _wm_frequency(labels, w0=10, sigma=5):
+    """w_c = the class's share of the pixels, not its inverse."""
+    return _with_border(labels, w0, sigma, _class_weights(labels, "frequency"), _two_nearest(labels))
+
+
+def _wm_centres(labels, w0=10, sigma=5):
+    """Distances to the cells' centres of mass instead of their nearest pixels."""
+    from scipy import ndimage as ndi
+
+    ids = [i for i in np.unique(labels) if i > 0]
+    if len(ids) < 2:
+        return _class_weights(labels)
+    yy, xx = np.indices(labels.shape)
+    centres = ndi.center_of_mass(labels > 0, labels, ids)
+    d = np.sort(np.stack([np.hypot(yy - cy, xx - cx) for cy, cx in centres]), axis=0)
+    return _with_border(labels, w0, sigma, _class_weights(labels), (d[0], d[1]))
+
+
+def _wm_mask_components(labels, w0=10, sigma=5):
+    """Cells taken as the connected components of the mask, which merges touching cells."""
     from scipy import ndimage as ndi
 
     components, _ = ndi.label(labels > 0)
-    return weightmap.weight_map(components, w0=w0, sigma=sigma, class_weights=None, dtype=np.float64)
-
-
-def _weight_map_sigma(labels: np.ndarray, w0: float, sigma: float) -> np.ndarray:
-    """A plausible wrong answer: 2 sigma instead of 2 sigma^2."""
-    return weightmap.weight_map(labels, w0=w0, sigma=math.sqrt(sigma), class_weights=None, dtype=np.float64)
+    return _with_border(components, w0, sigma, _class_weights(labels), _two_nearest(components))
 
 
 def _compare_weight_map(yours, ref, args) -> str | None:
+    """Diagnose the build step: which typical mistake (wrong distances, sigma, w_c, pixels) gives the
+    learner's map; each candidate rule is tried with every candidate w_c, and the border term's slip
+    is named first."""
+    labels, w0, sigma = (tuple(args) + (10.0, 5.0))[:3]
     yours = np.asarray(yours, dtype=np.float64)
-    labels, w0, sigma = args
     if yours.shape != ref.shape:
         return f"your map has shape {yours.shape}; it should have the labels' shape {ref.shape}"
-    if np.allclose(yours, ref, atol=1e-6):
+    bad = int((~np.isfinite(yours)).sum())
+    if bad:
+        return f"your map holds {bad} values that are NaN or infinite: look for a division by zero or an empty cell id"
+
+    def same(a, b) -> bool:
+        return bool(np.allclose(a, b, rtol=1e-5, atol=1e-6))
+
+    if same(yours, ref):
         return None
     cells = labels > 0
-    if not np.allclose(yours[cells], 1.0, atol=1e-6):
-        return "cell pixels should get w_c = 1 only: the border term is for background pixels"
-    squared = weightmap.weight_map(labels, w0=w0, sigma=np.sqrt(sigma), class_weights=None, dtype=np.float64)
-    if sigma != 1 and np.allclose(yours, squared, atol=1e-6):
+    w_c = weightmap.weight_map(labels, w0=0.0, dtype=np.float64)  # the package's w_c alone
+    ids = np.unique(labels[cells])
+    if len(ids) < 2:
+        if same(yours[cells], ref[cells]) and not same(yours[~cells], ref[~cells]):
+            return "with a single cell there is no second-nearest cell, so there is no border term"
+    weights = {"right": w_c, "ones": _class_weights(labels, "ones"), "zeros": np.zeros(labels.shape),
+               "frequency": _class_weights(labels, "frequency"), "no-k": _class_weights(labels, "no-k")}
+    terms = {"right": ref - w_c}
+    if len(ids) >= 2:
+        zero = np.zeros(labels.shape)
+        d = _two_nearest(labels)
+        terms["sigma"] = _with_border(labels, w0, sigma, zero, d, squared=False)
+        terms["same"] = _with_border(labels, w0, sigma, zero, (d[0], d[0]))
+        terms["inside"] = _with_border(labels, w0, sigma, zero, _two_nearest(labels, inside=True))
+        terms["everywhere"] = _with_border(labels, w0, sigma, zero, d, everywhere=True)
+        terms["centres"] = _wm_centres(labels, w0, sigma) - _class_weights(labels)
+        terms["components"] = _wm_mask_components(labels, w0, sigma) - _class_weights(labels)
+    found = next(((t, w) for t in terms for w in weights if same(yours, weights[w] + terms[t])), None)
+    term, weight = found if found else (None, None)
+    if term == "sigma":
         return "your map uses sigma where the formula has sigma squared: the denominator is 2 sigma^2"
-    if len(np.unique(labels[cells])) < 2 and not np.allclose(yours, 1.0, atol=1e-6):
-        return "with a single cell there is no second-nearest cell, so there is no border term"
+    if term == "same":
+        return ("your d2 is measured to the same cell as d1: d2 is the distance to the second-nearest cell, "
+                "another cell than the nearest")
+    if term == "inside":
+        return ("your border term is w0 on every background pixel, as if d1 = d2 = 0 there: "
+                "distance_transform_edt(labels == i) measures inside cell i; labels != i gives the distance to cell i")
+    if term == "everywhere":
+        return ("your map puts the border term on cell pixels too: in weightmap.weight_map a cell pixel gets w_c only, "
+                "the term is for the background between cells")
+    if term == "centres":
+        return ("your distances run to the cells' centres: d1 and d2 are measured to the nearest pixel of each cell, "
+                "that is to its border")
+    if term == "components":
+        return ("two touching cells count as one in your map: take the cells from the instance ids (labels == i), "
+                "not from connected components of the mask")
+    if weight == "ones":
+        return ("your w_c is 1 everywhere: w_c balances the classes, each class weighted by the inverse of its share "
+                "of the image's pixels")
+    if weight == "zeros":
+        return "your map has no w_c: eq. 2 adds the border term to the class weight w_c, which every pixel gets"
+    if weight == "frequency":
+        return ("your w_c gives the more frequent class the larger weight: balancing weighs each class by the "
+                "inverse of its frequency")
+    if weight == "no-k":
+        return ("your w_c weighs the two classes in the right ratio but at the wrong scale: with w_k = n / (2 n_k) "
+                "the weights average to 1 over the image")
     diff = np.abs(yours - ref)
     y, x = np.unravel_index(np.argmax(diff), diff.shape)
+    if cells[y, x]:
+        return (f"cell pixel ({y}, {x}) is off by {diff.max():.3g}: a cell pixel gets w_c of the cell class "
+                "and no border term")
+    if terms["right"][y, x] < 1e-6:
+        return (f"background pixel ({y}, {x}), far from any two cells, is off by {diff.max():.3g}: there the "
+                "border term vanishes and the weight is w_c of the background")
     return (
         f"background pixel ({y}, {x}) is off by {diff.max():.3g}: d1 and d2 are the distances to the nearest "
         "pixel of the nearest and of the second-nearest cell (Euclidean, pixel centres)"
@@ -173,15 +302,43 @@ QUESTIONS = [
     ),
     quiz.CodeExercise(
         "08.weight-map",
-        "Write weight_map(labels, w0, sigma) for class weights w_c = 1: 1 on cell pixels, "
-        "1 + w0 exp(-(d1 + d2)^2 / (2 sigma^2)) on background pixels, where d1 and d2 are the distances to "
-        "the nearest pixel of the nearest and of the second-nearest cell. Fewer than two cells: no border term.",
+        "Write weight_map(labels, w0=10, sigma=5), the whole of eq. 2 for an instance label image (0 = background, "
+        "one positive id per cell, ids not necessarily consecutive), as weightmap.weight_map computes it: "
+        "w(x) = w_c(x) + w0 exp(-(d1 + d2)^2 / (2 sigma^2)), where w_c(x) = n / (2 n_k) for the class k of pixel x "
+        "(background or cell; n pixels in the image, n_k of them of class k), and d1, d2 are the Euclidean "
+        "distances from x to the nearest pixel of the nearest and of the second-nearest cell. The border term goes "
+        "to background pixels only; with fewer than two cells there is none.",
         _weight_map_reference,
         _weight_map_cases,
         compare=_compare_weight_map,
         hint="scipy.ndimage.distance_transform_edt(labels != i) gives, at every pixel, the distance to the "
         "nearest pixel of cell i. Sort those maps along the cell axis and take the two smallest.",
-        wrong=[_weight_map_everywhere, _weight_map_from_mask, _weight_map_sigma],
+        wrong=[
+            quiz.Mistake(_wm_sigma_not_squared,
+                         says="your map uses sigma where the formula has sigma squared: the denominator is 2 sigma^2"),
+            quiz.Mistake(_wm_d2_same_cell,
+                         says="your d2 is measured to the same cell as d1: d2 is the distance to the second-nearest "
+                         "cell, another cell than the nearest"),
+            quiz.Mistake(_wm_inside_cells,
+                         says="your border term is w0 on every background pixel, as if d1 = d2 = 0 there: "
+                         "distance_transform_edt(labels == i) measures inside cell i; labels != i gives the distance "
+                         "to cell i"),
+            quiz.Mistake(_wm_everywhere,
+                         says="your map puts the border term on cell pixels too: in weightmap.weight_map a cell pixel "
+                         "gets w_c only, the term is for the background between cells"),
+            quiz.Mistake(_wm_no_balance,
+                         says="your w_c is 1 everywhere: w_c balances the classes, each class weighted by the inverse "
+                         "of its share of the image's pixels"),
+            quiz.Mistake(_wm_frequency,
+                         says="your w_c gives the more frequent class the larger weight: balancing weighs each class "
+                         "by the inverse of its frequency"),
+            quiz.Mistake(_wm_centres,
+                         says="your distances run to the cells' centres: d1 and d2 are measured to the nearest pixel "
+                         "of each cell, that is to its border"),
+            quiz.Mistake(_wm_mask_components,
+                         says="two touching cells count as one in your map: take the cells from the instance ids "
+                         "(labels == i), not from connected components of the mask"),
+        ],
     ),
     quiz.Choice(
         "08.predict-iou",
@@ -199,3 +356,48 @@ QUESTIONS = [
         wrong=[0, 2],
     ),
 ]
+
+
+# The Korean of this module's compare messages (merged into questions/_ko.py's MESSAGES); the messages
+# this step shares with the earlier w_c = 1 exercise (shape, sigma, a single cell, a background pixel
+# off) keep their Korean in _ko.py.
+KO_MESSAGES = {
+    "your map holds {bad} values that are NaN or infinite: look for a division by zero or an empty cell id":
+        "맵에 NaN이거나 무한대인 값이 {bad}개 있습니다. 0으로 나누는 곳이나 픽셀이 하나도 없는 세포 id가 없는지 확인하세요.",
+    "your d2 is measured to the same cell as d1: d2 is the distance to the second-nearest cell, another cell than "
+    "the nearest":
+        "d2를 d1과 같은 세포까지 쟀습니다. d2는 두 번째로 가까운 세포, 곧 가장 가까운 세포와는 다른 세포까지의 거리입니다.",
+    "your border term is w0 on every background pixel, as if d1 = d2 = 0 there: distance_transform_edt(labels == i) "
+    "measures inside cell i; labels != i gives the distance to cell i":
+        "d1 = d2 = 0인 것처럼 경계 항이 모든 배경 픽셀에서 w0입니다. distance_transform_edt(labels == i)는 세포 i의 "
+        "안쪽에서 거리를 잽니다. 세포 i까지의 거리는 labels != i로 구합니다.",
+    "your map puts the border term on cell pixels too: in weightmap.weight_map a cell pixel gets w_c only, the term "
+    "is for the background between cells":
+        "맵이 세포 픽셀에도 경계 항을 더합니다. weightmap.weight_map에서 세포 픽셀은 w_c만 받고, 경계 항은 세포 사이의 "
+        "배경에 붙습니다.",
+    "your w_c is 1 everywhere: w_c balances the classes, each class weighted by the inverse of its share of the "
+    "image's pixels":
+        "w_c가 모든 픽셀에서 1입니다. w_c는 클래스의 균형을 맞춥니다. 각 클래스는 이미지 픽셀 가운데 그 클래스가 "
+        "차지하는 비율의 역수로 가중됩니다.",
+    "your map has no w_c: eq. 2 adds the border term to the class weight w_c, which every pixel gets":
+        "맵에 w_c가 없습니다. 식 (2)는 모든 픽셀이 받는 클래스 가중치 w_c에 경계 항을 더합니다.",
+    "your w_c gives the more frequent class the larger weight: balancing weighs each class by the inverse of its "
+    "frequency":
+        "w_c가 더 흔한 클래스에 더 큰 가중치를 줍니다. 균형을 맞추려면 각 클래스를 빈도의 역수로 가중해야 합니다.",
+    "your w_c weighs the two classes in the right ratio but at the wrong scale: with w_k = n / (2 n_k) the weights "
+    "average to 1 over the image":
+        "w_c가 두 클래스의 비는 맞지만 크기가 틀립니다. w_k = n / (2 n_k)이면 가중치의 이미지 전체 평균이 1이 됩니다.",
+    "your distances run to the cells' centres: d1 and d2 are measured to the nearest pixel of each cell, that is to "
+    "its border":
+        "거리를 세포의 중심까지 쟀습니다. d1과 d2는 각 세포의 가장 가까운 픽셀, 곧 세포의 경계까지 잽니다.",
+    "two touching cells count as one in your map: take the cells from the instance ids (labels == i), not from "
+    "connected components of the mask":
+        "맵이 맞닿은 두 세포를 하나로 셉니다. 세포는 마스크의 연결 성분(connected component)이 아니라 인스턴스 "
+        "id(labels == i)로 구하세요.",
+    "cell pixel ({y}, {x}) is off by {diff}: a cell pixel gets w_c of the cell class and no border term":
+        "세포 픽셀 ({y}, {x})의 값이 {diff}만큼 어긋납니다. 세포 픽셀은 세포 클래스의 w_c만 받고 경계 항은 받지 않습니다.",
+    "background pixel ({y}, {x}), far from any two cells, is off by {diff}: there the border term vanishes and the "
+    "weight is w_c of the background":
+        "두 세포에서 모두 멀리 떨어진 배경 픽셀 ({y}, {x})의 값이 {diff}만큼 어긋납니다. 그곳에서는 경계 항이 "
+        "사라지므로 가중치는 배경의 w_c입니다.",
+}
