@@ -22,8 +22,8 @@ PROMPTS: dict[str, str] = {
         '**04.skip-layers** (객관식)\n\nFCN-8s는 백본의 어떤 맵들의 클래스 점수를 업샘플링한 pool5 점수에 더할까요?\n\n- **0**: pool4만\n- **1**: pool3과 pool4\n- **2**: pool1과 pool2\n- **3**: fc7과 pool5\n',
     "**05.predict-concat-channels** (number)\n\nPredict before you run: in the paper's network, the last up-convolution gives 64 channels and the cropped copy from the contracting path has 64. How many input channels does the 3x3 convolution that follows them have? Answer as an integer.\n":
         '**05.predict-concat-channels** (수치)\n\n실행하기 전에 예측해 보세요. 논문의 네트워크에서 마지막 업 컨볼루션은 64개 채널을 내고, 수축 경로에서 잘라낸 복사본도 64개 채널입니다. 그 뒤에 오는 3x3 합성곱의 입력 채널은 몇 개일까요? 정수로 답하세요.\n',
-    '**06.predict-border-error** (multiple choice)\n\nPredict before running: in the image border band (pixels whose receptive field reaches beyond the image), which way of filling the missing context gives the smallest mean error of the cell probability, against a prediction with the real context?\n\n- **0**: mirror extrapolation at the image border\n- **1**: zeros beyond the image border\n- **2**: no context: every tile cut out alone\n- **3**: all three within 1% of each other\n':
-        '**06.predict-border-error** (객관식)\n\n실행하기 전에 예측해 보세요. 이미지 경계 띠(수용 영역이 이미지 바깥까지 닿는 픽셀)에서, 빠진 컨텍스트를 채우는 방법 중 실제 컨텍스트로 한 예측과 비교한 세포 확률의 평균 오차가 가장 작은 것은 무엇일까요?\n\n- **0**: 이미지 경계에서의 미러링 외삽\n- **1**: 이미지 경계 너머를 0으로 채우기\n- **2**: 컨텍스트 없음: 모든 타일을 따로 잘라내기\n- **3**: 세 가지 모두 서로 1% 이내\n',
+    '**06.predict-border-error** (multiple choice)\n\nPredict before running: in the image border band (pixels whose receptive field reaches beyond the image), which way of filling the missing context gives the smallest mean error of the cell probability, against a prediction with the real context?\n\n- **0**: mirror extrapolation at the image border\n- **1**: zeros beyond the image border\n- **2**: no context: every tile cut out alone\n- **3**: all three alike: largest within 10 % of smallest\n':
+        '**06.predict-border-error** (객관식)\n\n실행하기 전에 예측해 보세요. 이미지 경계 띠(수용 영역이 이미지 바깥까지 닿는 픽셀)에서, 빠진 컨텍스트를 채우는 방법 중 실제 컨텍스트로 한 예측과 비교한 세포 확률의 평균 오차가 가장 작은 것은 무엇일까요?\n\n- **0**: 이미지 경계에서의 미러링 외삽\n- **1**: 이미지 경계 너머를 0으로 채우기\n- **2**: 컨텍스트 없음: 모든 타일을 따로 잘라내기\n- **3**: 세 가지가 비슷함: 가장 큰 오차가 가장 작은 오차의 10 % 이내\n',
     '**07.predict-train-loss** (multiple choice)\n\nPredict before running: two copies of one small U-Net train for 400 steps on two 96 x 96 EM crops, one on the plain crops and one on augmented tiles. Which has the lower training loss over its last 50 steps?\n\n- **0**: the network trained on the plain crops\n- **1**: the network trained on augmented tiles\n- **2**: neither: both within 5% of each other\n':
         '**07.predict-train-loss** (객관식)\n\n실행하기 전에 예측해 보세요. 같은 작은 U-Net의 복사본 두 개를 96 x 96 EM 조각 두 개로 400 스텝 학습시킵니다. 하나는 그대로의 조각으로, 하나는 증강한 타일로 학습합니다. 마지막 50 스텝의 학습 손실이 더 낮은 것은 어느 쪽일까요?\n\n- **0**: 그대로의 조각으로 학습한 네트워크\n- **1**: 증강한 타일로 학습한 네트워크\n- **2**: 어느 쪽도 아님: 둘이 서로 5% 이내\n',
     '**07.label-interpolation** (multiple choice)\n\nAn elastic deformation is applied to an image and to its label map (0 background, 1 and 2 two cell classes). Which interpolation keeps the label map a valid label map?\n\n- **0**: cubic spline, as for the image\n- **1**: linear, then rounded to integers\n- **2**: nearest neighbour, copying an id\n':
@@ -103,8 +103,8 @@ MESSAGES: dict[str, str] = {
         '이미지 경계 너머를 0으로 채우기',
     'no context: every tile cut out alone':
         '컨텍스트 없음: 모든 타일을 따로 잘라내기',
-    'all three within 1% of each other':
-        '세 가지 모두 서로 1% 이내',
+    'all three alike: largest within 10 % of smallest':
+        '세 가지가 비슷함: 가장 큰 오차가 가장 작은 오차의 10 % 이내',
     'Predict before running: two copies of one small U-Net train for 400 steps on two 96 x 96 EM crops, one on the plain crops and one on augmented tiles. Which has the lower training loss over its last 50 steps?':
         '실행하기 전에 예측해 보세요. 같은 작은 U-Net의 복사본 두 개를 96 x 96 EM 조각 두 개로 400 스텝 학습시킵니다. 하나는 그대로의 조각으로, 하나는 증강한 타일로 학습합니다. 마지막 50 스텝의 학습 손실이 더 낮은 것은 어느 쪽일까요?',
     'the network trained on the plain crops':
