@@ -1,11 +1,18 @@
-"""The glossary (book/glossary.md) against the chapters: every term appears where the glossary says.
+"""The glossary (book/glossary.md) against the chapters: every term appears where the glossary says,
+has a definition in English and Korean, and links the section that introduces it.
 
-The table's rows are ``| Korean | English | chapters | notes |``. The Korean cell lists the forms
+The table's rows are ``| Korean | English | definition | introduced in | chapters | notes |``. The Korean cell lists the forms
 Korean texts use, separated by commas; a parenthesis holds more forms, and ``(노트: X)`` a note's own
 term. A row passes when, in every chapter it names, the notebook's text (all cell sources) holds
 one of its Korean forms (spaces ignored: Korean spacing varies) or one of its English forms (case
 and hyphens ignored). The notebooks are read when the test runs, so the test follows the chapters
 as they change. Chapters 10 and 11 are held to more: their rows' Korean forms must appear there.
+
+Every row has a one-sentence definition and a link, ``{doc}`../notebooks/NN_name``` to the first
+chapter of its row, optionally followed by ``, § Heading``, a heading of that notebook (or a
+``{ref}`label``` to a ``(label)=`` target of the notebooks). The Korean catalog
+(``locales/ko/LC_MESSAGES/book/glossary.po``) translates every definition in one sentence and
+keeps each link's target, its section named as that chapter's catalog translates the heading.
 """
 
 from __future__ import annotations
@@ -15,10 +22,12 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[1]
 GLOSSARY = ROOT / "book" / "glossary.md"
 NOTEBOOKS = ROOT / "notebooks"
+CATALOGS = ROOT / "locales" / "ko" / "LC_MESSAGES"
 STRICT_CHAPTERS = {"10", "11"}  # these chapters keep the Korean term beside the English one
 NOT_TERMS = {"논문", "파이토치", "문제", "빈칸"}  # paper, PyTorch, quiz, blank: not terms of the field
 
@@ -46,7 +55,8 @@ def english_forms(cell: str) -> list[str]:
 
 
 def parse_glossary(text: str) -> list[dict]:
-    """The rows of the glossary's table: korean, english, chapters (two-digit strings), notes."""
+    """The rows of the glossary's table: korean, english, definition, link, chapters (two-digit
+    strings), notes."""
     rows = []
     for line in text.splitlines():
         if not line.startswith("|") or line.startswith("|---"):
@@ -54,11 +64,14 @@ def parse_glossary(text: str) -> list[dict]:
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if cells[0].startswith("한국어"):
             continue
-        assert len(cells) == 4, f"a glossary row needs 4 cells (Korean | English | chapters | notes): {line!r}"
-        korean, english, chapters, notes = cells
+        assert len(cells) == 6, (
+            f"a glossary row needs 6 cells (Korean | English | definition | introduced in | chapters | notes): {line!r}")
+        korean, english, definition, link, chapters, notes = cells
         rows.append({
             "korean": korean,
             "english": english,
+            "definition": definition,
+            "link": link,
             "chapters": [c.strip() for c in chapters.split(",")],
             "notes": notes,
         })
@@ -154,3 +167,83 @@ def test_term_appears_in_its_chapters(row):
 def test_korean_term_in_chapters_10_and_11(row):
     missing = [c for c in row["chapters"] if c in STRICT_CHAPTERS and not has_korean(row, c)]
     assert not missing, f"chapter(s) {', '.join(missing)} should write {korean_forms(row['korean'])[0]} beside {row['english']}"
+
+
+LINK = re.compile(r"\{doc\}`\.\./notebooks/(?P<doc>\d{2}_[a-z0-9_]+)`(?:, § (?P<section>.+))?|\{ref\}`(?P<label>[\w.-]+)`")
+
+
+def _headings(chapter: str) -> list[str]:
+    return [line.lstrip("#").strip() for line in chapter_text(chapter).splitlines() if re.match(r"#{1,4} ", line)]
+
+
+def _labels() -> set[str]:
+    return {m for path in NOTEBOOKS.glob("[0-9]*.ipynb")
+            for m in re.findall(r"^\((\S+)\)=\s*$", chapter_text(path.name[:2]), flags=re.M)}
+
+
+def _catalog(page: str) -> dict[str, str]:
+    """English -> Korean of a page's catalog (``book/glossary``, ``notebooks/05_...``): translated,
+    not fuzzy."""
+    path = CATALOGS / f"{page}.po"
+    with path.open("rb") as handle:
+        catalog = read_po(handle)
+    return {m.id: m.string for m in catalog if m.id and m.string and not m.fuzzy}
+
+
+def one_sentence(text: str, korean: bool) -> bool:
+    """One sentence: it ends with a full stop and has none inside (a decimal point or "et al." is
+    no full stop)."""
+    body = re.sub(r"\$[^$]*\$|`[^`]*`|et al\.|\d\.\d", "", text.strip())
+    if korean:
+        return body.endswith("다.") and not re.search(r"다\.\s", body[:-2])
+    return body.endswith(".") and not re.search(r"[.!?]\s+[A-Z(]", body[:-1])
+
+
+def test_one_sentence():
+    assert one_sentence("Dividing an image into regions.", korean=False)
+    assert not one_sentence("Dividing an image. Then more.", korean=False)
+    assert not one_sentence("Dividing an image", korean=False)
+    assert one_sentence("이미지를 나눕니다.", korean=True) and not one_sentence("나눕니다. 그리고 셉니다.", korean=True)
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[row["english"] for row in ROWS])
+def test_every_term_has_a_definition_and_a_link(row):
+    assert one_sentence(row["definition"], korean=False), (
+        f"glossary term {row['english']}: the definition should be one English sentence ending in a full stop: "
+        f"{row['definition']!r}")
+    match = LINK.fullmatch(row["link"])
+    assert match, (
+        f"glossary term {row['english']}: 'introduced in' should be {{doc}}`../notebooks/NN_name` (optionally "
+        f"followed by ', § Heading') or {{ref}}`label`, not {row['link']!r}")
+    if match["label"]:
+        assert match["label"] in _labels(), f"glossary term {row['english']}: no target ({match['label']})= in the notebooks"
+        return
+    chapter = match["doc"][:2]
+    assert (NOTEBOOKS / f"{match['doc']}.ipynb").is_file(), f"glossary term {row['english']}: no notebook {match['doc']}"
+    assert chapter == min(row["chapters"]), (
+        f"glossary term {row['english']}: the link goes to chapter {chapter}, the row's first chapter is {min(row['chapters'])}")
+    if match["section"]:
+        assert match["section"] in _headings(chapter), (
+            f"glossary term {row['english']}: chapter {chapter} has no heading {match['section']!r} (renamed? "
+            f"its headings: {_headings(chapter)})")
+
+
+KOREAN = _catalog("book/glossary")
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[row["english"] for row in ROWS])
+def test_every_definition_and_link_in_korean(row):
+    definition = KOREAN.get(row["definition"])
+    assert definition, f"glossary term {row['english']}: its definition has no Korean in {CATALOGS}/book/glossary.po"
+    assert one_sentence(definition, korean=True), (
+        f"glossary term {row['english']}: the Korean definition should be one sentence in 합니다체: {definition!r}")
+    link = KOREAN.get(row["link"])
+    assert link, f"glossary term {row['english']}: its link has no Korean in {CATALOGS}/book/glossary.po"
+    english, korean = LINK.fullmatch(row["link"]), LINK.fullmatch(link)
+    assert korean and (korean["doc"], korean["label"]) == (english["doc"], english["label"]), (
+        f"glossary term {row['english']}: the Korean link {link!r} should keep the target of {row['link']!r}")
+    if english["section"]:
+        heading = _catalog(f"notebooks/{english['doc']}").get(english["section"])
+        assert korean["section"] == (heading or english["section"]), (
+            f"glossary term {row['english']}: the Korean link should name the section as chapter "
+            f"{english['doc'][:2]}'s catalog does, {heading!r}, not {korean['section']!r}")
