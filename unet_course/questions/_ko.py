@@ -4,7 +4,7 @@
 functions) in place of the English ones when ``UNET_COURSE_LANG=ko``. The key is the
 English hint (or explanation) exactly as the question holds it, so a question whose English
 text changes finds no Korean one any more: ``tests/test_quiz_korean.py`` fails and names the
-question id, until the Korean text here is brought up to date. Terms follow ``book/glossary.md``.
+question id, until the Korean text here is brought up to date. Terms follow ``locales/ko/terminology.csv`` (the glossary agrees with it).
 
 The module's name starts with ``_``: ``quiz.load_bank`` skips it (it holds no questions).
 """
@@ -246,8 +246,6 @@ MESSAGES: dict[str, str] = {
         "가장 가까운 픽셀까지의 거리입니다(유클리드 거리, 픽셀 중심 기준).",
     "your map has shape {given}; it should have the labels' shape {expected}":
         "맵의 shape이 {given}입니다. 레이블의 shape {expected:과} 같아야 합니다.",
-    "cell pixels should get w_c = 1 only: the border term is for background pixels":
-        "세포 픽셀은 w_c = 1만 받아야 합니다. 경계 항은 배경 픽셀에만 붙습니다.",
     "your map uses sigma where the formula has sigma squared: the denominator is 2 sigma^2":
         "식에는 sigma의 제곱이 있는 자리에 맵은 sigma를 씁니다. 분모는 2 sigma^2입니다.",
     "with a single cell there is no second-nearest cell, so there is no border term":

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+
 from unet_course import distributed, quiz
 from unet_course.models import UNet
 
 
+@functools.cache  # built once: the bank's import and the checks ask for it several times
 def _paper_parameters() -> int:
     return UNet(in_channels=1, num_classes=2, base_channels=64, depth=4).num_parameters()
 
