@@ -8,8 +8,8 @@ from unet_course import quiz
 from unet_course.viz.instance_errors import merges_and_splits
 
 
-def _training_labels() -> np.ndarray:
-    """The instance labels of the part of the nuclei image that ``train`` trains on."""
+def _parts() -> tuple[np.ndarray, np.ndarray]:
+    """The instance labels of the nuclei image's training part and of the strip ``train`` holds out."""
     import tifffile
 
     from unet_course.cli_train import split_validation
@@ -17,15 +17,14 @@ def _training_labels() -> np.ndarray:
     from unet_course.data.targets import as_instances
 
     truth = as_instances(tifffile.imread(nuclei_files()[1]).astype(np.int64), "labels")
-    (_, (rows, cols), role), _ = split_validation([truth.shape], 0.2)
-    assert role == "train"
-    return truth[rows, cols]
+    (_, train, _), (_, held, _) = split_validation([truth.shape], 0.2)
+    return truth[train], truth[held]
 
 
-def _min_size() -> float:
-    """``train``'s default ``--min-size``: a tenth of the median training object's area, at least 4."""
-    areas = np.bincount(_training_labels().ravel())[1:]
-    return float(max(4, int(round(0.1 * float(np.median(areas[areas > 0]))))))
+def _heldout_nuclei() -> float:
+    """Nuclei with every pixel in the held-out strip."""
+    train, held = _parts()
+    return float(len(set(np.unique(held[held > 0]).tolist()) - set(np.unique(train[train > 0]).tolist())))
 
 
 def _output_tile() -> float:
@@ -100,7 +99,7 @@ def _merged_cases() -> list[tuple[np.ndarray, np.ndarray]]:
         (_squares((1, 2, 8, 2, 5), (2, 2, 8, 5, 8)), _squares((4, 2, 8, 2, 8))),       # a split, not a merge
         (_squares((1, 2, 8, 2, 8), (2, 2, 8, 10, 16)) * 0, two),            # nothing predicted
     ]
-    truth = _training_labels()[100:260, 100:260]
+    truth = _parts()[0][100:260, 100:260]
     from scipy import ndimage
 
     pred = truth.copy()
@@ -156,16 +155,14 @@ QUESTIONS = [
         wrong=[164, 132, 80, 88],
     ),
     quiz.Numeric(
-        "12.min-size",
-        "`train` drops predicted objects smaller than a tenth of the median area of the training "
-        "part's nuclei (rounded to the nearest pixel, at least 4). Compute that size for the nuclei "
-        "image, in pixels, from the training part's labels; answer as an integer.",
-        _min_size,
+        "12.heldout-nuclei",
+        "How many nuclei of the truth lie wholly inside the strip that `train` holds out (every pixel "
+        "of them in the strip's columns)? Answer as an integer.",
+        _heldout_nuclei,
         rtol=0.0,
         atol=0.5,
-        hint="np.bincount of the training labels gives each id's area (leave out the background and the "
-        "ids with no pixel in the training part); take the median, then a tenth of it.",
-        wrong=[41, 43, 440, 4],
+        hint="Take the ids that appear in the strip, and leave out those that also appear in the training part.",
+        wrong=[23, 4, 106, 125],
     ),
     quiz.CodeExercise(
         "12.count-merged",
@@ -197,10 +194,8 @@ KO_HINTS = {
     "every pooling halves, every up-convolution doubles; there are two convolutions at each level.":
         "05장에서처럼 크기를 따라가 보세요. 패딩 없는 3 x 3 합성곱은 한 번에 2픽셀을 줄이고, 풀링은 절반으로, "
         "업 컨볼루션은 두 배로 만듭니다. 각 단계에는 합성곱이 두 번 있습니다.",
-    "np.bincount of the training labels gives each id's area (leave out the background and the "
-    "ids with no pixel in the training part); take the median, then a tenth of it.":
-        "학습 부분 레이블에 np.bincount를 쓰면 id마다 넓이가 나옵니다(배경과, 학습 부분에 픽셀이 하나도 없는 "
-        "id는 빼세요). 그 중앙값을 구하고 그 10분의 1을 구하세요.",
+    "Take the ids that appear in the strip, and leave out those that also appear in the training part.":
+        "띠에 나타나는 id를 모으고, 그중 학습 부분에도 나타나는 id는 빼세요.",
     "For each predicted object, look at the true ids under it and how many of each true nucleus's "
     "pixels it covers, as a share of that nucleus's area.":
         "예측한 객체마다 그 아래에 있는 실제 id를 보고, 각 실제 핵의 픽셀 중 얼마를 덮는지 그 핵의 넓이에 대한 "

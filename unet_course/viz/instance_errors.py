@@ -161,8 +161,10 @@ def plot_instance_errors(
 
     top = 2 if probability is not None else 1
     cols = max(len(chosen), 1) if chosen else top
-    fig = plt.figure(figsize=(max(3.0 * cols, 4.2 * top), 4.3 + (2.6 if chosen else 0.0)))
-    grid = fig.add_gridspec(2 if chosen else 1, top * cols, height_ratios=[4.3, 2.6] if chosen else [1.0])
+    width = max(3.0 * cols, 4.6 * top)
+    upper = min(0.8 * width / top, 6.0)  # the whole-image panels about square
+    fig = plt.figure(figsize=(width, upper + (2.8 if chosen else 0.0)))
+    grid = fig.add_gridspec(2 if chosen else 1, top * cols, height_ratios=[upper, 2.8] if chosen else [1.0])
     span = cols
     ax = fig.add_subplot(grid[0, :span] if top == 2 else grid[0, :])
     ax.imshow(_outlines(image, pred, truth), interpolation="nearest")
