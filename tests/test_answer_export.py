@@ -112,3 +112,29 @@ def test_each_field_is_labelled(export):
             form = answer_boxes.question_form(data, "en", with_prompt=False)
             field = re.search(r'<input type="text"[^>]* id="([^"]+)"', form).group(1)
             assert f'for="{field}"' in form and "aria-describedby" in form
+
+
+def test_a_code_exercise_links_the_learners_notebook(monkeypatch):
+    """Download always; Binder and Colab only when UNET_COURSE_REPOSITORY names the repository."""
+    from types import SimpleNamespace
+
+    import repository_links
+
+    options = repository_links.repository_theme_options(
+        {"launch_buttons": {"notebook_interface": "jupyterlab", "binderhub_url": "https://mybinder.org",
+                            "colab_url": "https://colab.research.google.com"}, "repository_branch": "main"}, None)
+    app = SimpleNamespace(config=SimpleNamespace(html_theme_options=options, course_learner_dir="learner"))
+    monkeypatch.delenv("UNET_COURSE_REPOSITORY", raising=False)
+    note = answer_boxes.code_note(app, "notebooks/06_overlap_tile", "en")
+    assert 'href="../_sources/notebooks/06_overlap_tile.ipynb" download' in note
+    assert "mybinder" not in note and "colab" not in note
+
+    monkeypatch.setenv("UNET_COURSE_REPOSITORY", "https://github.com/owner/course")
+    app.config.html_theme_options = repository_links.repository_theme_options(
+        {"launch_buttons": {"notebook_interface": "jupyterlab", "binderhub_url": "https://mybinder.org",
+                            "colab_url": "https://colab.research.google.com"}, "repository_branch": "main"},
+        "https://github.com/owner/course")
+    note = answer_boxes.code_note(app, "notebooks/06_overlap_tile", "ko")
+    assert "https://mybinder.org/v2/gh/owner/course/main?urlpath=lab/tree/learner/06_overlap_tile.ipynb" in note
+    assert "https://colab.research.google.com/github/owner/course/blob/main/learner/06_overlap_tile.ipynb" in note
+    assert "학습자용 노트북 내려받기" in note
