@@ -76,8 +76,6 @@ HINTS: dict[str, str] = {
         "n 픽셀인 한 축을 따라 보면, 첫 타일이 388픽셀을 덮고 타일이 하나 늘 때마다 384픽셀이 더해집니다. 일부만 걸친 타일도 하나로 셉니다.",
     "First find the output tile (model.output_size); then ask which steps keep every tile on the pooling grid.":
         "먼저 출력 타일의 크기를 구하세요(model.output_size). 그다음 어떤 간격으로 옮겨야 모든 타일이 풀링 격자 위에 놓이는지 생각해 보세요.",
-    "Which shifts keep every 2x2 max-pool window on the same pixels, down to the fourth pooling?":
-        "네 번째 풀링까지 모든 2x2 max-pooling 윈도가 같은 픽셀 위에 머무르게 하는 이동은 어떤 것일까요?",
     "Reflection about the border pixel is periodic; find its period, then fold the upper half of each period back.":
         "경계 픽셀을 기준으로 한 반사는 주기적입니다. 주기를 찾은 다음, 각 주기의 뒤쪽 절반을 접어서 되돌리세요.",
     "What does the network see in the mirrored band: the tissue that was there, or a reflection of the tissue inside?":
@@ -178,8 +176,6 @@ EXPLANATIONS: dict[str, str] = {
         "4단계 x 2 + 2(병목) + 4 x 2 = 3x3 합성곱 18개, 2x2 업 컨볼루션 4개, 마지막 1x1 합성곱 1개: 모두 23개입니다.",
     "With padded convolutions no border is lost: the skip map and the up-convolved map have the same size, and cropping is only needed for the paper's unpadded (valid) convolutions.":
         "패딩한 합성곱에서는 테두리를 잃지 않으므로 스킵 맵과 업 컨볼루션을 거친 맵의 크기가 같습니다. 자르기(crop)는 논문처럼 패딩 없는(valid) 합성곱을 쓸 때만 필요합니다.",
-    "Only shifts by multiples of 2**depth = 16 keep the pooling grid of every level; an 8-px shift moves the windows of the fourth pooling by half a window.":
-        "2**depth = 16의 배수만큼 이동할 때만 모든 단계의 풀링 격자가 그대로 유지됩니다. 8픽셀 이동은 네 번째 풀링의 윈도를 윈도 절반만큼 옮깁니다.",
     "Mirroring invents plausible context with the local statistics of the image; it does not know what lay beyond the border, so pixels near the image border still differ from a prediction with real context, only less than with zeros.":
         "미러링은 이미지의 국소 통계를 닮은 그럴듯한 맥락을 지어낼 뿐, 경계 너머에 실제로 무엇이 있었는지는 알지 못합니다. 그래서 이미지 경계 근처의 픽셀은 실제 맥락으로 한 예측과 여전히 다르며, 다만 제로 패딩보다 덜 다를 뿐입니다.",
     "The images are single-channel; the augmentation varies their grey values (brightness, contrast, gamma), as a different exposure or stain would.":
