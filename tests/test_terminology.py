@@ -38,25 +38,8 @@ HANGUL = "가-힣"
 # by the lead after the chapter edits land; then delete the entry (an entry that no longer occurs
 # fails the test), until the list is empty.
 KNOWN_VARIANTS: list[tuple[str, str, str]] = [
-    ("locales/ko/LC_MESSAGES/notebooks/03_fcn_upsampling.po", "Take one axis, no padding. By stamping, input sa", "윈도"),
-    ("locales/ko/LC_MESSAGES/notebooks/06_overlap_tile.po", "True: a network of depth 3 pools three times, an", "윈도"),
-    ("locales/ko/LC_MESSAGES/notebooks/08_loss_weightmap_training.po", "$d_i(\\mathbf{x})$ is the Euclidean distance from", "창"),
-    ("locales/ko/LC_MESSAGES/notebooks/08_loss_weightmap_training.po", "$w_c$ first: the cell class gets $n / (2 n_{\\tex", "창"),
-    ("locales/ko/LC_MESSAGES/notebooks/08_loss_weightmap_training.po", "From here on `eq2` is your `weight_map` if it pa", "창"),
     ("locales/ko/LC_MESSAGES/notebooks/09_experiments.po", "Whether a pixel is simple depends only on its 8 ", "창"),
     ("locales/ko/LC_MESSAGES/notebooks/09_experiments.po", "Write `is_simple(window)` for a 3 x 3 bool windo", "창"),
-    ("_ko.HINTS", "One score per window position; windows are 34 pi", "윈도"),
-    ("_ko.HINTS", "Slide the window along one side in steps of the ", "윈도"),
-    ("_ko.HINTS", "Which shifts keep every 2x2 max-pool window on t", "윈도"),
-    ("_ko.HINTS", "Whether the centre is simple does not depend on ", "윈도"),
-    ("_ko.HINTS", "What does every rank hold after the all-reduce, ", "rank"),
-    ("_ko.HINTS", "Every rank computes the gradient of its own tile", "rank"),
-    ("_ko.HINTS", "Deal 7 samples to 3 ranks by hand first: which s", "rank"),
-    ("_ko.EXPLANATIONS", "Only shifts by multiples of 2**depth = 16 keep t", "윈도"),
-    ("_ko.EXPLANATIONS", "Mirroring invents plausible context with the loc", "맥락"),
-    ("_ko.EXPLANATIONS", "DDP broadcasts rank 0's parameters (and buffers)", "rank"),
-    ("_ko.MESSAGES", "for the window {rows} (rows top to bottom, 1 = i", "윈도"),
-    ("_ko.MESSAGES", "you padded with zeros; the question asks for mir", "맥락"),
 ]
 
 

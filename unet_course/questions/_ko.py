@@ -29,11 +29,11 @@ HINTS: dict[str, str] = {
     "Count the filters, the size of each filter (height x width x input channels) and one bias per filter.":
         "필터의 개수, 필터 하나의 크기(높이 x 너비 x 입력 채널), 그리고 필터마다 하나씩 있는 편향(bias)을 세어 보세요.",
     "One score per window position; windows are 34 pixels wide and start every 4 pixels. Count how many fit.":
-        "윈도 위치마다 점수가 하나씩 나옵니다. 윈도의 너비는 34픽셀이고 4픽셀마다 새 윈도가 시작합니다. 몇 개가 들어가는지 세어 보세요.",
+        "윈도우 위치마다 점수가 하나씩 나옵니다. 윈도우의 너비는 34픽셀이고 4픽셀마다 새 윈도우가 시작합니다. 몇 개가 들어가는지 세어 보세요.",
     "Use r_out = r + (k - 1) j and j_out = j s, starting from r = j = 1.":
         "r = j = 1에서 시작하여 r_out = r + (k - 1) j, j_out = j s를 차례로 적용하세요.",
     "Slide the window along one side in steps of the feature stride; a window must lie entirely inside the image.":
-        "한 변을 따라 특징 맵의 스트라이드만큼씩 윈도를 옮겨 보세요. 윈도는 이미지 안에 완전히 들어가야 합니다.",
+        "한 변을 따라 특징 맵의 스트라이드만큼씩 윈도우를 옮겨 보세요. 윈도우는 이미지 안에 완전히 들어가야 합니다.",
     # --- chapter 03 ---------------------------------------------------------------------------
     "It is the inverse of the convolution's size formula: spread the input by s, add the kernel's overhang k - 1, remove p on each side.":
         "합성곱의 크기 공식을 거꾸로 푼 것입니다. 입력을 s 간격으로 벌리고, 커널이 삐져나오는 k - 1을 더하고, 양쪽에서 p씩 빼세요.",
@@ -114,7 +114,7 @@ HINTS: dict[str, str] = {
     "Leave out the true membrane pixel. Inside the truth's foreground the prediction has one segment of four pixels, one of one pixel, and a predicted membrane pixel that counts as a singleton. Sum the squared overlaps for 'together in both', the squared predicted segment sizes for precision, the squared true segment sizes for recall.":
         "정답의 막(membrane) 픽셀은 빼세요. 정답의 전경 안에서 예측에는 네 픽셀짜리 조각 하나, 한 픽셀짜리 조각 하나, 그리고 한 픽셀짜리로 세는 예측된 막 픽셀이 있습니다. '양쪽 모두에서 함께'에는 겹침 크기의 제곱을, 정밀도(precision)에는 예측 조각 크기의 제곱을, 재현율(recall)에는 정답 조각 크기의 제곱을 더하세요.",
     "Whether the centre is simple does not depend on its own value. For each neighbourhood, flip the centre and compare the numbers of interior and membrane components of the 3 x 3 window.":
-        "중심 픽셀이 단순(simple)한지는 중심 자신의 값과 관계가 없습니다. 이웃마다 중심을 뒤집고, 3 x 3 윈도 안에서 내부 성분과 막 성분의 개수를 비교해 보세요.",
+        "중심 픽셀이 단순(simple)한지는 중심 자신의 값과 관계가 없습니다. 이웃마다 중심을 뒤집고, 3 x 3 윈도우 안에서 내부 성분과 막 성분의 개수를 비교해 보세요.",
     "scipy.ndimage.label with generate_binary_structure(2, 1) for the interior and (2, 2) for the membrane; count before and after flipping the centre.":
         "내부에는 generate_binary_structure(2, 1)로, 막에는 (2, 2)로 scipy.ndimage.label을 쓰세요. 중심을 뒤집기 전과 후에 성분 수를 세어 비교하세요.",
     "Only one of the three forgives every flip that keeps the number of cells and holes.":
@@ -158,9 +158,9 @@ HINTS: dict[str, str] = {
         "두 거리를 식에 적힌 그대로 지수에 넣으세요. σ는 제곱합니다.",
     # --- chapter 11 ---------------------------------------------------------------------------
     "What does every rank hold after the all-reduce, and what does the optimiser do with it?":
-        "all-reduce가 끝나면 각 rank는 무엇을 가지고 있으며, 옵티마이저는 그것으로 무엇을 할까요?",
+        "all-reduce가 끝나면 각 랭크는 무엇을 가지고 있으며, 옵티마이저는 그것으로 무엇을 할까요?",
     "Every rank computes the gradient of its own tile; the all-reduce averages the gradients of all ranks (world size = machines x GPUs per machine).":
-        "각 rank는 자기 타일의 기울기를 계산하고, all-reduce가 모든 rank의 기울기를 평균합니다(world size = 머신 수 x 머신당 GPU 수).",
+        "각 랭크는 자기 타일의 기울기를 계산하고, all-reduce가 모든 랭크의 기울기를 평균합니다(world size = 머신 수 x 머신당 GPU 수).",
     "One gradient value per parameter (count them from the model), 4 bytes each.":
         "파라미터 하나마다 기울기 값이 하나 있고(개수는 모델에서 세세요), 값 하나는 4바이트입니다.",
     "W = 8 in the formula; the gradient's size is the answer of the previous exercise.":
@@ -168,7 +168,7 @@ HINTS: dict[str, str] = {
     "Look at what DistributedDataParallel does when it wraps a model.":
         "DistributedDataParallel이 모델을 감쌀 때 무엇을 하는지 살펴보세요.",
     "Deal 7 samples to 3 ranks by hand first: which samples land on rank 1?":
-        "먼저 샘플 7개를 rank 3개에 손으로 나눠 보세요. rank 1에는 어떤 샘플이 갈까요?",
+        "먼저 샘플 7개를 랭크 3개에 손으로 나눠 보세요. 랭크 1에는 어떤 샘플이 갈까요?",
 }
 
 EXPLANATIONS: dict[str, str] = {
@@ -177,7 +177,7 @@ EXPLANATIONS: dict[str, str] = {
     "With padded convolutions no border is lost: the skip map and the up-convolved map have the same size, and cropping is only needed for the paper's unpadded (valid) convolutions.":
         "패딩한 합성곱에서는 테두리를 잃지 않으므로 스킵 맵과 업 컨볼루션을 거친 맵의 크기가 같습니다. 자르기(crop)는 논문처럼 패딩 없는(valid) 합성곱을 쓸 때만 필요합니다.",
     "Mirroring invents plausible context with the local statistics of the image; it does not know what lay beyond the border, so pixels near the image border still differ from a prediction with real context, only less than with zeros.":
-        "미러링은 이미지의 국소 통계를 닮은 그럴듯한 맥락을 지어낼 뿐, 경계 너머에 실제로 무엇이 있었는지는 알지 못합니다. 그래서 이미지 경계 근처의 픽셀은 실제 맥락으로 한 예측과 여전히 다르며, 다만 제로 패딩보다 덜 다를 뿐입니다.",
+        "미러링은 이미지의 국소 통계를 닮은 그럴듯한 컨텍스트를 지어낼 뿐, 경계 너머에 실제로 무엇이 있었는지는 알지 못합니다. 그래서 이미지 경계 근처의 픽셀은 실제 컨텍스트로 한 예측과 여전히 다르며, 다만 제로 패딩보다 덜 다를 뿐입니다.",
     "The images are single-channel; the augmentation varies their grey values (brightness, contrast, gamma), as a different exposure or stain would.":
         "이미지는 채널이 하나입니다. 증강은 노출이나 염색이 달라졌을 때처럼 회색조 값(밝기, 대비, 감마)을 바꿉니다.",
     "0.99^100 = 0.366: about the last 100 tiles shape every update, which is why the paper can afford a batch of a single large tile.":
@@ -189,7 +189,7 @@ EXPLANATIONS: dict[str, str] = {
     "With unpadded (valid) 3x3 convolutions every convolution loses a 1-pixel border, so the skip maps are larger than the upsampled maps and must be cropped. With padded ('same') convolutions the sizes agree and no crop is needed.":
         "패딩 없는(valid) 3x3 합성곱은 합성곱마다 테두리 1픽셀을 잃으므로, 스킵 맵이 업샘플링된 맵보다 커서 잘라야 합니다. 패딩한('same') 합성곱에서는 크기가 같아 자를 필요가 없습니다.",
     "DDP broadcasts rank 0's parameters (and buffers) to every rank when it wraps the model, so the replicas start identical whatever each process drew; tests/test_distributed.py seeds rank 1 differently on purpose.":
-        "DDP는 모델을 감쌀 때 rank 0의 파라미터(와 버퍼)를 모든 rank에 브로드캐스트합니다. 그래서 각 프로세스가 무엇을 뽑았든 복제본은 똑같이 시작합니다. tests/test_distributed.py는 일부러 rank 1에 다른 시드를 줍니다.",
+        "DDP는 모델을 감쌀 때 랭크 0의 파라미터(와 버퍼)를 모든 랭크에 브로드캐스트합니다. 그래서 각 프로세스가 무엇을 뽑았든 복제본은 똑같이 시작합니다. tests/test_distributed.py는 일부러 랭크 1에 다른 시드를 줍니다.",
 }
 
 # The messages of the questions' own ``compare`` functions (code exercises), keyed by the English
@@ -250,7 +250,7 @@ MESSAGES: dict[str, str] = {
     "return True or False, got {kind}": "True나 False를 돌려주세요. 받은 값은 {kind}입니다.",
     "for the window {rows} (rows top to bottom, 1 = interior) the centre is {what}: count the interior "
     "4-components and the membrane 8-components before and after flipping it":
-        "윈도 {rows}(위에서 아래로 행, 1 = 내부)에서 중심 픽셀은 {what}. 중심을 뒤집기 전과 후에 내부의 "
+        "윈도우 {rows}(위에서 아래로 행, 1 = 내부)에서 중심 픽셀은 {what}. 중심을 뒤집기 전과 후에 내부의 "
         "4-연결 성분과 막의 8-연결 성분을 세어 보세요.",
     "simple": "단순(simple)합니다",
     "not simple": "단순(simple)하지 않습니다",
@@ -260,7 +260,7 @@ MESSAGES: dict[str, str] = {
     "your padding repeats the border pixel (row -1 equals row 0); the mirror is the border pixel itself":
         "패딩이 경계 픽셀을 반복합니다(행 -1이 행 0과 같습니다). 반사의 축은 경계 픽셀 자신입니다.",
     "you padded with zeros; the question asks for mirrored context":
-        "0으로 패딩했습니다. 문제는 미러링한 맥락을 요구합니다.",
+        "0으로 패딩했습니다. 문제는 미러링한 컨텍스트를 요구합니다.",
     "the centre is the image, but the border is not its mirror image":
         "가운데는 이미지이지만, 테두리가 이미지를 반사한 모습이 아닙니다.",
     "the centre of your output is not the input image: the padding goes around it":

@@ -357,7 +357,7 @@ QUESTIONS = [
 # The Korean of the new hints, explanation and diagnoses (merged into questions/_ko.py's tables).
 KO_HINTS = {
     "Which shifts keep every 2x2 max-pool window on the same pixels, down to the last pooling of this network?":
-        "이 네트워크의 마지막 풀링까지, 모든 2x2 max-pooling 윈도를 같은 픽셀에 두는 이동은 어떤 이동일까요?",
+        "이 네트워크의 마지막 풀링까지, 모든 2x2 max-pooling 윈도우를 같은 픽셀에 두는 이동은 어떤 이동일까요?",
     "Tile (i, j) reads canvas rows plan.ys[i] : plan.ys[i] + tile; its output predicts image rows "
     "plan.ys[i] : plan.ys[i] + keep (likewise for columns); the last tiles reach past the image, keep only what "
     "lies inside it.":
