@@ -754,7 +754,9 @@
       var note = document.createElement("div");
       note.className = "reveal-note";
       var text = document.createElement("p");
-      text.textContent = ui("output_folded", lang, {question: qid});
+      var form = document.querySelector("form.answer-item[data-qid='" + qid + "']");
+      var named = form ? exerciseName(form.closest(".answer-box")) : "";
+      text.textContent = ui("output_folded", lang, {question: named || qid});
       var show = document.createElement("button");
       show.type = "button";
       show.className = "reveal-show";
