@@ -159,3 +159,35 @@ def test_no_page_shows_a_quiz_show_prompt_twice(browser, site):
         text = (HTML / page).read_text(encoding="utf-8")
         assert "(multiple choice)" not in text and "06.predict-border-error</strong>" not in text, page
         assert text.count('data-qid="06.predict-border-error"') == 1
+
+
+def test_a_predicted_result_stays_folded_until_answered(browser, site):
+    """Predict, then see: a cell tagged ``reveal-after:NN.id`` shows its output once question
+    ``NN.id`` is answered in the page, or when the reader chooses to see it."""
+    built_html()
+    tab = browser.new_page()
+    try:
+        _ready(tab, f"{site}/notebooks/01_segmentation_basics.html")
+        tab.evaluate("() => window.CourseAnswers.reset()")
+        _ready(tab, f"{site}/notebooks/01_segmentation_basics.html")
+        marker = tab.locator("[data-reveal-after='01.predict-all-background']")
+        assert marker.count() >= 1, "no cell of chapter 01 is tagged reveal-after:01.predict-all-background"
+        output = marker.first.locator("xpath=ancestor::div[contains(@class, 'cell')][1]").locator(".cell_output")
+        assert not output.is_visible()
+        box = tab.locator("form[data-qid='01.predict-all-background']")
+        box.locator("input[type=radio]").nth(1).check()
+        box.locator("button.answer-check").click()
+        output.wait_for(state="visible", timeout=TIMEOUT_MS)
+        # a reader who would rather not answer: the button shows it
+        tab.evaluate("() => window.CourseAnswers.reset()")
+        _ready(tab, f"{site}/ko/notebooks/01_segmentation_basics.html")
+        output = tab.locator("[data-reveal-after='01.predict-all-background']").first.locator(
+            "xpath=ancestor::div[contains(@class, 'cell')][1]").locator(".cell_output")
+        assert not output.is_visible()
+        show = tab.locator(".reveal-show").first
+        assert show.inner_text() == "답하지 않고 출력 보기"
+        show.focus()
+        tab.keyboard.press("Enter")
+        output.wait_for(state="visible", timeout=TIMEOUT_MS)
+    finally:
+        tab.close()
