@@ -85,7 +85,7 @@ def test_every_page_of_the_book_has_no_serious_violation(browser, site, book):
                 )
                 figures[book]["pages"] += 1
                 for violation in violations:
-                    figures[book][violation["impact"] or "none"] += len(violation["targets"])
+                    figures[book][f"{violation['impact']}: {violation['id']}"] += len(violation["targets"])
                     if violation["impact"] in SERIOUS and not _accepted(violation["id"], violation["targets"]):
                         failures.append(f"{page}: {violation['id']} ({violation['impact']}): {violation['help']}; "
                                         f"{', '.join(violation['targets'][:3])}")
