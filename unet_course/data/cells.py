@@ -252,18 +252,23 @@ def render_phase_contrast(instances: np.ndarray, *, noise: float = 0.05, seed: i
     return _finish(image, rng, illumination=0.3, blur=0.8, noise=noise)
 
 
-def render_dic(instances: np.ndarray, *, noise: float = 0.05, seed: int = 0) -> np.ndarray:
+def render_dic(instances: np.ndarray, *, noise: float = 0.05, seed: int = 0,
+               shear_angle: float | None = None) -> np.ndarray:
     """Render instance labels as a DIC-like image (differential interference contrast, like DIC-HeLa).
 
     A DIC microscope shows the derivative of the optical thickness ``phi`` along its shear
     direction, so cells look like reliefs lit from one side: ``I = b + beta d phi / ds``.
-    The shear direction is drawn once per image. Returns ``(H, W)`` float32 in [0, 1].
+    ``shear_angle`` (radians from the image's x axis): ``None`` draws the shear direction once
+    per image (the default); a number fixes it, as a real microscope's prisms fix it for every
+    image of a data set. The rest of the image does not depend on it.
+    Returns ``(H, W)`` float32 in [0, 1].
 
     Serves: U-Net paper section 4 (touching cells of the cell tracking data, synthetic); chapters 01, 05-09.
     """
     rng = np.random.default_rng(seed)
     phi = ndi.gaussian_filter(_optical_thickness(instances, rng), 1.0)
-    angle = rng.uniform(0, 2 * np.pi)
+    drawn = rng.uniform(0, 2 * np.pi)  # drawn either way: the texture and noise stay the same
+    angle = drawn if shear_angle is None else float(shear_angle)
     gy, gx = np.gradient(phi)
     relief = np.cos(angle) * gx + np.sin(angle) * gy
     image = 0.5 + 2.2 * relief + 0.015 * _texture(instances.shape, rng, 2.0)
@@ -285,6 +290,7 @@ def synthetic_cells(
     n_types: int = 1,
     noise: float = 0.05,
     seed: int = 0,
+    shear_angle: float | None = None,
     **shape_options,
 ) -> CellSample:
     """A seeded microscopy-like image of touching cells with its instance labels.
@@ -297,6 +303,8 @@ def synthetic_cells(
         n_types: number of cell classes (see :func:`cell_instances`).
         noise: standard deviation of the noise relative to the signal.
         seed: seed; the same arguments give the same sample.
+        shear_angle: ``"dic"`` only: the shear direction in radians, fixed (see
+            :func:`render_dic`); ``None`` (default) draws one per image.
         **shape_options: passed to :func:`cell_instances` (``radius``, ``elongation``,
             ``irregularity``, ``n_clusters``).
 
@@ -310,6 +318,9 @@ def synthetic_cells(
         raise ValueError(f"rendering={rendering!r} is unknown; use one of {', '.join(RENDERINGS)}")
     if noise < 0:
         raise ValueError(f"noise must be >= 0, got {noise}")
+    if shear_angle is not None and rendering != "dic":
+        raise ValueError(f"shear_angle applies to rendering='dic' only, got rendering={rendering!r}")
     instances, classes = cell_instances(size, n_cells, n_types=n_types, seed=seed, **shape_options)
-    image = _RENDERERS[rendering](instances, noise=noise, seed=seed + 1)
+    extra = {} if shear_angle is None else {"shear_angle": shear_angle}
+    image = _RENDERERS[rendering](instances, noise=noise, seed=seed + 1, **extra)
     return CellSample(image=image, instances=instances, classes=classes)

@@ -103,6 +103,7 @@ def task_data(
     seed: int = 0,
     root: str | None = None,
     test_only: bool = False,
+    shear_angle: float | None = None,
 ) -> tuple[SegmentationSet | None, SegmentationSet]:
     """Training and held-out test sets of a task.
 
@@ -118,6 +119,9 @@ def task_data(
             ``k`` seed ``1000 seed + 500 + k``.
         root: ISBI folder (default ``$UNET_COURSE_DATA``).
         test_only: build the test set only (``train`` is ``None``), for scoring a trained model.
+        shear_angle: ``"dic"`` only: one shear direction (radians) for every image, as one
+            microscope gives it (:func:`unet_course.data.cells.render_dic`); ``None``: one drawn
+            per image.
 
     Returns:
         ``(train, test)`` :class:`SegmentationSet`.
@@ -157,8 +161,12 @@ def task_data(
                 instance_set([sample.image[:, cut:]], [right], weighted))
     from ..data import synthetic_cells
 
+    if shear_angle is not None and task != "dic":
+        raise ValueError(f"shear_angle applies to the task 'dic' only, got task={task!r}")
+    extra = {} if shear_angle is None else {"shear_angle": shear_angle}
+
     def draw(k: int):
-        return synthetic_cells(image_size, n_cells, rendering=task, seed=k)
+        return synthetic_cells(image_size, n_cells, rendering=task, seed=k, **extra)
 
     te = [draw(1000 * seed + 500 + k) for k in range(test_images)]
     test = instance_set([s.image for s in te], [s.instances for s in te], weighted)
@@ -277,6 +285,8 @@ class ExperimentRecipe:
     image_size: int = 256
     n_cells: int = 40
     seed: int = 0
+    rotate: bool = True
+    shear_angle: float | None = None
 
     def model(self) -> nn.Module:
         """A freshly initialised U-Net of this recipe (seeded by :func:`run_experiment`)."""
@@ -289,7 +299,7 @@ class ExperimentRecipe:
         """``(train, test)`` of this recipe's task (``train`` is ``None`` with ``test_only``)."""
         return task_data(self.task, weighted=self.weighted, train_images=self.train_images,
                          test_images=self.test_images, image_size=self.image_size, n_cells=self.n_cells,
-                         seed=self.seed, root=root, test_only=test_only)
+                         seed=self.seed, root=root, test_only=test_only, shear_angle=self.shear_angle)
 
 
 _CELLS = dict(train_images=4, test_images=4, image_size=256, n_cells=40)
@@ -318,23 +328,33 @@ RECIPES: dict[str, ExperimentRecipe] = {
         "as ch09_phc without the elastic deformation (random tile position, rotation, flips, grey values kept)",
         task="phase_contrast", elastic=False, **_CELLS),
     "ch09_dic": ExperimentRecipe(
-        "valid U-Net on 4 synthetic DIC-like images of touching cells (learns slowly: more steps, "
-        "4 tiles a step, a lower learning rate)", task="dic", steps=2500, batch_size=4, lr=1e-3, **_CELLS),
+        "valid U-Net on 4 synthetic DIC-like images of touching cells, one shear direction for every image "
+        "(as one microscope gives it), tiles not rotated or flipped (the relief keeps its direction); "
+        "4 tiles a step, a lower learning rate", task="dic", steps=1000, batch_size=4, lr=1e-3,
+        shear_angle=0.25, rotate=False, **_CELLS),
+    "ch09_dic_anyshear": ExperimentRecipe(
+        "as ch09_dic with the shear direction drawn anew for every image and tiles rotated and flipped "
+        "(the chapter's previous DIC recipe)", task="dic", steps=2500, batch_size=4, lr=1e-3, **_CELLS),
     "ch09_nuclei": ExperimentRecipe(
         "valid U-Net on the left three quarters of the real nuclei image; right quarter held out",
         task="nuclei"),
 }
 
 
-def augmenter(elastic: bool = True):
+def augmenter(elastic: bool = True, rotate: bool = True):
     """The chapter's training augmentation: random rotation (any angle), flips, grey values and,
     when ``elastic``, the paper's elastic deformation (3x3 grid, 10 px standard deviation).
+
+    ``rotate=False`` leaves out the rotations and flips: for images that are not the same
+    turned around, such as DIC images, whose relief is lit from the microscope's one shear
+    direction (a cell turned by 180 degrees looks like a pit).
 
     Serves: U-Net paper section 4, Tables 1 and 2; chapter 09.
     """
     from ..augment import Augmenter
 
-    return Augmenter(max_shift=0.0, max_angle=180.0, flips=True, elastic_sigma=10.0 if elastic else 0.0,
+    return Augmenter(max_shift=0.0, max_angle=180.0 if rotate else 0.0, flips=rotate,
+                     elastic_sigma=10.0 if elastic else 0.0,
                      gray=True)
 
 
@@ -426,7 +446,7 @@ def run_experiment(
     train, test = data if data is not None else recipe.data(root)
     n_steps = steps or recipe.steps
     tiles = TileDataset(train.images, train.targets, train.weights, tile_size=recipe.tile,
-                        output_size=model.output_size(recipe.tile), augmenter=augmenter(recipe.elastic),
+                        output_size=model.output_size(recipe.tile), augmenter=augmenter(recipe.elastic, recipe.rotate),
                         length=recipe.steps * recipe.batch_size, seed=recipe.seed)
     history = fit(model, tiles, steps=n_steps, optimizer=recipe.optimizer, lr=recipe.lr,
                   momentum=recipe.momentum, batch_size=recipe.batch_size, seed=recipe.seed, device=device,
