@@ -7,6 +7,23 @@ import numpy as np
 from unet_course import quiz
 from unet_course.metrics import isbi
 
+#: Hints that guide to the method without doing it (the Rand F-score by hand, the error that is zero).
+RAND_HINT = ("Go in three steps. Keep only the truth's foreground (which pixel drops out?). List the predicted "
+             "segments inside it, remembering how this chapter counts predicted membrane inside a true cell. "
+             "Then fill the table of overlaps c_ij and apply the formulas for P, R and F above.")
+TOPOLOGY_HINT = ("Take one removed rim pixel and ask of each error in turn: is it a wrong pixel? Does it change "
+                 "which true pixels share a predicted cell, given how predicted membrane inside a true cell "
+                 "counts? Could the warp flip it back, one pixel at a time, without changing a cell or a hole?")
+
+KO_HINTS = {
+    RAND_HINT: "세 단계로 풀어 보세요. 정답의 전경만 남기세요(어느 픽셀이 빠질까요?). 그 안에서 예측한 조각을 "
+               "나열하되, 이 장이 정답 세포 안의 예측된 막(membrane) 픽셀을 어떻게 세는지 떠올리세요. 그다음 겹침 "
+               "c_ij의 표를 채우고 위의 P, R, F 식에 넣으세요.",
+    TOPOLOGY_HINT: "지워진 가장자리 픽셀 하나를 골라 각 오류에 차례로 물어보세요. 그 픽셀은 틀린 픽셀일까요? 정답 "
+                   "세포 안의 예측된 막 픽셀을 세는 방식대로라면, 어떤 정답 픽셀들이 같은 예측 세포에 속하는지가 "
+                   "바뀔까요? 세포나 구멍을 바꾸지 않고 한 번에 한 픽셀씩 워핑(warping)으로 되돌릴 수 있을까요?",
+}
+
 # the 1 x 7 strip of the exercise "Rand by hand": two true cells of 3 pixels, a membrane between
 RAND_TRUTH = np.array([[1, 1, 1, 0, 1, 1, 1]], dtype=np.uint8)
 RAND_PRED = np.array([[1, 1, 1, 1, 1, 0, 1]], dtype=np.uint8)
@@ -93,6 +110,78 @@ TTA_OPTIONS = [
     "the same to every digit, with or without",
 ]
 
+#: The measurement "09.predict-tta" is checked against: the held-out Rand error of one prediction
+#: and of the average over the eight symmetries, as the chapter measured them (:func:`record_tta`).
+_TTA_MEASURED: dict[str, float] = {}
+
+
+def record_tta(single: float, averaged: float) -> None:
+    """Record the chapter's measurement for "09.predict-tta": the Rand error of one prediction
+    per held-out slice (``single``) and of the prediction averaged over the eight symmetries of
+    the square (``averaged``), both in [0, 1]. The key of the question is computed from them.
+
+    Serves: U-Net paper section 4, Table 1 (test-time averaging); chapter 09.
+    """
+    values = {"single": single, "averaged": averaged}
+    for name, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)) \
+                or not 0.0 <= float(value) <= 1.0:
+            raise ValueError(f"record_tta: {name} must be a Rand error, a number in [0, 1]; got {value!r}")
+    _TTA_MEASURED.update({name: float(value) for name, value in values.items()})
+
+
+def _stored_tta() -> tuple[float, float]:
+    """The shipped ISBI 2012 model's held-out Rand errors (one prediction, averaged) as stored
+    with its checkpoint: the key before the chapter has measured (no data is read)."""
+    from unet_course.experiments import paper
+
+    _, meta = paper.load_experiment("ch09_isbi")
+    return float(meta["scores"]["rand_error"]), float(meta["scores_averaged"]["rand_error"])
+
+
+def _tta_answer() -> int:
+    """The index of the true option of "09.predict-tta": from the chapter's measurement when it
+    recorded one (:func:`record_tta`), else from the scores stored with the shipped ISBI model."""
+    single, averaged = ((_TTA_MEASURED["single"], _TTA_MEASURED["averaged"]) if _TTA_MEASURED
+                        else _stored_tta())
+    return 0 if averaged < single else 1 if averaged > single else 2
+
+
+class MeasuredChoice(quiz.Choice):
+    """A :class:`unet_course.quiz.Choice` whose right option is measured, not fixed: ``answer``
+    is a zero-argument callable that returns the index, asked on every check (the measurement
+    may be recorded after the module is loaded). The plausible wrong answers are the other
+    options.
+
+    Serves: U-Net paper section 4, Table 1 (test-time averaging); chapter 09.
+    """
+
+    def __init__(self, id: str, prompt: str, options, answer, *, hint: str = "") -> None:
+        if not callable(answer):
+            raise TypeError(f"question {id}: answer must be a zero-argument callable that returns an option's index")
+        self._key = answer
+        super().__init__(id, prompt, options, 0, hint=hint, wrong=[1])
+
+    @property
+    def _answer(self) -> int:
+        index = self._key()
+        if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or not 0 <= index < len(self.options):
+            raise ValueError(f"question {self.id}: the measured key {index!r} is not an option's index")
+        return int(index)
+
+    @_answer.setter
+    def _answer(self, value: int) -> None:  # Choice.__init__ sets a fixed key; the measured one wins
+        pass
+
+    @property
+    def wrong(self) -> tuple[int, ...]:
+        return tuple(i for i in range(len(self.options)) if i != self._answer)
+
+    @wrong.setter
+    def wrong(self, value) -> None:  # Question.__init__ sets the given ones; they follow the key here
+        pass
+
+
 
 QUESTIONS = [
     quiz.Numeric(
@@ -104,10 +193,7 @@ QUESTIONS = [
         _rand_fscore,
         rtol=0.0,
         atol=5e-4,
-        hint="Leave out the true membrane pixel. Inside the truth's foreground the prediction has one "
-        "segment of four pixels, one of one pixel, and a predicted membrane pixel that counts as a "
-        "singleton. Sum the squared overlaps for 'together in both', the squared predicted segment sizes "
-        "for precision, the squared true segment sizes for recall.",
+        hint=RAND_HINT,
         wrong=[0.67, 0.666, _rand_fscore_without_singletons()],
     ),
     quiz.Numeric(
@@ -140,19 +226,18 @@ QUESTIONS = [
         "added or lost. Which error is exactly zero?",
         ["pixel error", "Rand error", "warping error"],
         2,
-        hint="Only one of the three forgives every flip that keeps the number of cells and holes.",
+        hint=TOPOLOGY_HINT,
         wrong=[0, 1],
     ),
-    quiz.Choice(
+    MeasuredChoice(
         "09.predict-tta",
         "Predict before you measure: the chapter's ISBI model segments the held-out slices once, and "
         "once averaged over the eight rotated and flipped copies of each slice (test-time averaging). "
         "The Rand error of the averaged prediction is ...",
         TTA_OPTIONS,
-        0,
+        _tta_answer,
         hint="The network was trained on rotated and flipped tiles, but it is not symmetric by construction: "
         "its eight answers differ a little, mostly where it is unsure. What does a mean do to errors that "
         "are not shared?",
-        wrong=[1, 2],
     ),
 ]
