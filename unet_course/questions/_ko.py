@@ -111,14 +111,10 @@ HINTS: dict[str, str] = {
     "Where does the weight map put its weight, and what does a band of background at the rim of every cell do to a pixel overlap?":
         "가중치 맵은 어디에 가중치를 둘까요? 그리고 모든 세포의 가장자리에 생기는 배경 띠는 픽셀 겹침에 어떤 영향을 줄까요?",
     # --- chapter 09 ---------------------------------------------------------------------------
-    "Leave out the true membrane pixel. Inside the truth's foreground the prediction has one segment of four pixels, one of one pixel, and a predicted membrane pixel that counts as a singleton. Sum the squared overlaps for 'together in both', the squared predicted segment sizes for precision, the squared true segment sizes for recall.":
-        "정답의 막(membrane) 픽셀은 빼세요. 정답의 전경 안에서 예측에는 네 픽셀짜리 조각 하나, 한 픽셀짜리 조각 하나, 그리고 한 픽셀짜리로 세는 예측된 막 픽셀이 있습니다. '양쪽 모두에서 함께'에는 겹침 크기의 제곱을, 정밀도(precision)에는 예측 조각 크기의 제곱을, 재현율(recall)에는 정답 조각 크기의 제곱을 더하세요.",
     "Whether the centre is simple does not depend on its own value. For each neighbourhood, flip the centre and compare the numbers of interior and membrane components of the 3 x 3 window.":
         "중심 픽셀이 단순(simple)한지는 중심 자신의 값과 관계가 없습니다. 이웃마다 중심을 뒤집고, 3 x 3 윈도우 안에서 내부 성분과 막 성분의 개수를 비교해 보세요.",
     "scipy.ndimage.label with generate_binary_structure(2, 1) for the interior and (2, 2) for the membrane; count before and after flipping the centre.":
         "내부에는 generate_binary_structure(2, 1)로, 막에는 (2, 2)로 scipy.ndimage.label을 쓰세요. 중심을 뒤집기 전과 후에 성분 수를 세어 비교하세요.",
-    "Only one of the three forgives every flip that keeps the number of cells and holes.":
-        "세포와 구멍의 개수를 바꾸지 않는 뒤집기를 모두 눈감아 주는 것은 세 가지 중 하나뿐입니다.",
     "The network was trained on rotated and flipped tiles, but it is not symmetric by construction: its eight answers differ a little, mostly where it is unsure. What does a mean do to errors that are not shared?":
         "네트워크는 회전하고 뒤집은 타일로 학습했지만 구조상 대칭은 아닙니다. 여덟 가지 답은 주로 네트워크가 확신하지 못하는 곳에서 조금씩 다릅니다. 서로 공유하지 않는 오차는 평균을 내면 어떻게 될까요?",
     # --- chapter 10 ---------------------------------------------------------------------------
