@@ -1,4 +1,4 @@
-"""All the course's plotting, in one place (figures of chapters 01-09).
+"""All the course's plotting, in one place (figures of chapters 01-12).
 
 - :mod:`.figures`: shared helpers (instance colours, a row of images), chapter 01's kinds of
   segmentation, chapters 02-03's figures of a classifier made convolutional and of transposed
@@ -7,11 +7,16 @@
   section 3.1), and the explorer behind its widgets.
 - :mod:`.unet`: the U-Net drawn from its own size walk (paper Fig. 1, chapter 05), copy and crop,
   the overlap-tile plan (Fig. 2, chapter 06), FCN's skips and chapter 04's curves.
+- :mod:`.fcn_vs_unet`: FCN-8s and U-Net side by side (chapter 05's opening figure).
+- :mod:`.simple_points`: a pixel whose flip keeps the topology and one whose flip splits a cell
+  (the warping error's simple points, chapter 09).
+- :mod:`.instance_errors`: merged and split objects of a segmentation, shown (chapter 12).
 
 Everything is importable from here: ``from unet_course import viz; viz.draw_unet(model)``.
 """
 
 from .data import explorer, grid_pattern, outline, plot_displacement
+from .fcn_vs_unet import draw_fcn_vs_unet
 from .figures import (
     CLASS_COLOURS,
     instance_colors,
@@ -20,6 +25,8 @@ from .figures import (
     plot_transposed_stamps,
     show_row,
 )
+from .instance_errors import merges_and_splits, plot_instance_errors
+from .simple_points import plot_simple_points
 from .unet import (
     draw_copy_and_crop,
     draw_fcn_skips,
@@ -50,4 +57,8 @@ __all__ = [
     "plot_activation_moments",
     "draw_fcn_skips",
     "plot_fcn_curves",
+    "draw_fcn_vs_unet",
+    "plot_simple_points",
+    "merges_and_splits",
+    "plot_instance_errors",
 ]
