@@ -121,7 +121,8 @@ def _launch_links(app: Any, docname: str, lang: str) -> list[tuple[str, str]]:
         options = app.config.html_theme_options or {}
         branch = options.get("repository_branch") or "main"
         launch = options.get("launch_buttons") or {}
-        learner = f"{app.config.course_learner_dir.strip('/')}/{stem}.ipynb"
+        folder = app.config.course_learner_dir.strip('/') + ("/ko" if lang == "ko" else "")  # learner/ko: the Korean edition
+        learner = f"{folder}/{stem}.ipynb"
         owner_name = repository.removeprefix("https://github.com/")
         if launch.get("binderhub_url"):
             interface = "lab/tree" if launch.get("notebook_interface") == "jupyterlab" else "tree"
