@@ -173,8 +173,10 @@ def chapters(host: dict[str, float], proposed: bool) -> dict[str, tuple[str, lis
         "03_fcn_upsampling": ("no training", [], ""),
         "04_fcn_skip_architecture": ("FCN-32s/16s/8s, batch 8 of 128 px", [
             Work("three FCNs", 3 * 1500, fcn)], ""),
-        "05_unet_architecture": ("paper U-Net, 572 px inference", [
-            Work("forward passes", 4, unet_flops(572, **paper), train=False)], ""),
+        "05_unet_architecture": ("paper U-Net, 572 px inference; the learner's U-Net and the package's trained", [
+            Work("forward passes", 4, unet_flops(572, **paper), train=False),
+            Work("two small U-Nets, 400 steps of 4 tiles each", 2 * 400,
+                 unet_flops(92, batch=4, base_channels=16, depth=2))], ""),
         "06_overlap_tile": ("paper U-Net, 252 px training (strict fp32), tiling", [
             Work("training", 300, unet_flops(252, **paper), precision="fp32"),
             Work("tiles and whole images", 2 * tiles_500x700 + tiles_2048 + 24, unet_flops(572, **paper),
@@ -199,6 +201,8 @@ def chapters(host: dict[str, float], proposed: bool) -> dict[str, tuple[str, lis
             Work("tiled prediction of the test images", 4 * 5 * tiles_isbi, unet_flops(572, **paper), train=False)],
             ""),
         "10_quiz_review": ("no training", [], ""),
+        "12_your_own_images": ("small U-Net on the nuclei image, notebook and command line, 2 tiles of 380 px", [
+            Work("two runs of 2,000 steps", 2 * 2000, unet_flops(380, batch=2, base_channels=8, depth=3))], ""),
         "11_distributed_training": ("2 CPU processes (gloo) on one GPU machine", [
             Work("200 steps on each rank", 200, unet_flops(d11.tile, **small8), cpu=True),
             Work("24 images on each rank", 24, 0, cpu=True, train=False, host_s=host["ch11_image"])], ""),
@@ -219,6 +223,8 @@ def quick_training(host: dict[str, float]) -> dict[str, list[Work]]:
         "07_data_augmentation": [Work("two short runs", 2 * 400, unet_flops(92, batch=4, base_channels=8, depth=2),
                                       cpu=True, host_s=host["ch07_batch"] / 2)],
         "08_loss_weightmap_training": [Work("demo run", 80, unet_flops(188, base_channels=8, depth=3), cpu=True)],
+        "05_unet_architecture": [Work("two small U-Nets", 2 * 40, unet_flops(92, batch=4, base_channels=8, depth=2), cpu=True)],
+        "12_your_own_images": [Work("two runs", 2 * 250, unet_flops(164, batch=2, base_channels=8, depth=3), cpu=True)],
     }
 
 
