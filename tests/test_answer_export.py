@@ -135,6 +135,7 @@ def test_a_code_exercise_links_the_learners_notebook(monkeypatch):
                             "colab_url": "https://colab.research.google.com"}, "repository_branch": "main"},
         "https://github.com/owner/course")
     note = answer_boxes.code_note(app, "notebooks/06_overlap_tile", "ko")
-    assert "https://mybinder.org/v2/gh/owner/course/main?urlpath=lab/tree/learner/06_overlap_tile.ipynb" in note
-    assert "https://colab.research.google.com/github/owner/course/blob/main/learner/06_overlap_tile.ipynb" in note
+    assert "https://mybinder.org/v2/gh/owner/course/main?urlpath=lab/tree/learner/ko/06_overlap_tile.ipynb" in note
+    assert "https://colab.research.google.com/github/owner/course/blob/main/learner/ko/06_overlap_tile.ipynb" in note
     assert "학습자용 노트북 내려받기" in note
+    assert "/learner/06_overlap_tile.ipynb" not in note, "a Korean page opens the Korean learner's notebook"
