@@ -66,7 +66,7 @@ def widget(id: str | Question) -> Any:
     prompt = texts.get(question.prompt, question.prompt)
     title = widgets.HTML(f"<b>{html.escape(question.id)}</b>: {html.escape(prompt)}")
     radio = widgets.RadioButtons(options=labels, value=None, layout=widgets.Layout(width="auto"))
-    button = widgets.Button(description=_t("Check"), button_style="primary")
+    button = widgets.Button(description=_t("Check"))  # the default style: "primary" (white on #2196f3) fails WCAG contrast
     verdict = widgets.HTML("")
 
     def on_click(_: Any) -> None:
