@@ -12,7 +12,8 @@ import pytest
 
 from unet_course import quiz
 from unet_course.questions import ch12_own_images as ch12
-from unet_course.viz.instance_errors import InstanceErrors, merges_and_splits, plot_instance_errors
+from unet_course.metrics import InstanceErrors, merges_and_splits
+from unet_course.viz import plot_instance_errors
 
 
 def brute_force(pred: np.ndarray, truth: np.ndarray, fraction: float) -> InstanceErrors:
@@ -60,14 +61,12 @@ def test_agrees_with_brute_force_on_the_exercise_cases():
 
 def test_bad_input_is_refused_with_a_reason():
     good = np.zeros((4, 4), dtype=np.int64)
-    with pytest.raises(ValueError, match="one shape"):
+    with pytest.raises(ValueError, match="same shape"):
         merges_and_splits(good, np.zeros((4, 5), dtype=np.int64))
-    with pytest.raises(TypeError, match="integer ids"):
+    with pytest.raises(TypeError, match="integer instance label map"):
         merges_and_splits(good.astype(float), good)
-    with pytest.raises(ValueError, match="negative"):
+    with pytest.raises(ValueError, match=">= 0"):
         merges_and_splits(good - 1, good)
-    with pytest.raises(ValueError, match="2-D"):
-        merges_and_splits(good[None], good[None])
     with pytest.raises(ValueError, match="fraction"):
         merges_and_splits(good, good, fraction=0.0)
 

@@ -31,6 +31,7 @@ from .boundary import BoundaryScore, boundary_f_score, label_boundaries
 
 from .instances import (
     AP_THRESHOLDS,
+    InstanceErrors,
     InstanceMatch,
     InstanceScores,
     MatchCounts,
@@ -40,6 +41,7 @@ from .instances import (
     iou_matrix,
     match_counts,
     match_instances,
+    merges_and_splits,
     panoptic_quality,
 )
 from .isbi import (
@@ -58,6 +60,7 @@ __all__ = ["BoundaryScore", "boundary_f_score", "label_boundaries"]
 __all__ += ["confusion_matrix", "iou_per_class", "mean_iou", "pixel_accuracy"]
 __all__ += [
     "AP_THRESHOLDS",
+    "InstanceErrors",
     "InstanceMatch",
     "InstanceScores",
     "MatchCounts",
@@ -67,6 +70,7 @@ __all__ += [
     "iou_matrix",
     "match_counts",
     "match_instances",
+    "merges_and_splits",
     "panoptic_quality",
 ]
 __all__ += [

@@ -99,6 +99,19 @@ def _relabel(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
     return inverse.reshape(labels.shape), ids, len(ids) - 1
 
 
+def _overlaps(pred: ArrayLike, target: ArrayLike) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pixel counts of every (true id, predicted id) pair, background row and column included:
+    float64 ``(n_true + 1, n_pred + 1)``, with the ids of its rows and columns (0 first)."""
+    p = _labels(pred, "pred")
+    t = _labels(target, "target")
+    if p.shape != t.shape:
+        raise ValueError(f"pred and target must have the same shape, got {p.shape} and {t.shape}")
+    tl, true_ids, nt = _relabel(t)
+    pl, pred_ids, npred = _relabel(p)
+    inter = np.bincount((tl * (npred + 1) + pl).ravel(), minlength=(nt + 1) * (npred + 1))
+    return inter.reshape(nt + 1, npred + 1).astype(np.float64), true_ids, pred_ids
+
+
 def iou_matrix(pred: ArrayLike, target: ArrayLike) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """IoU of every (true instance, predicted instance) pair.
 
@@ -112,14 +125,7 @@ def iou_matrix(pred: ArrayLike, target: ArrayLike) -> tuple[np.ndarray, np.ndarr
 
     Serves: U-Net paper section 4, Table 2 (cells scored per instance); chapters 08, 09.
     """
-    p = _labels(pred, "pred")
-    t = _labels(target, "target")
-    if p.shape != t.shape:
-        raise ValueError(f"pred and target must have the same shape, got {p.shape} and {t.shape}")
-    tl, true_ids, nt = _relabel(t)
-    pl, pred_ids, npred = _relabel(p)
-    inter = np.bincount((tl * (npred + 1) + pl).ravel(), minlength=(nt + 1) * (npred + 1))
-    inter = inter.reshape(nt + 1, npred + 1).astype(np.float64)
+    inter, true_ids, pred_ids = _overlaps(pred, target)
     t_size = inter.sum(1, keepdims=True)
     p_size = inter.sum(0, keepdims=True)
     union = t_size + p_size - inter
@@ -412,3 +418,53 @@ def evaluate_instances(
         rows.append({"name": name, **_scores(inter, union, counts[0], counts[2:], counts[1])})
     pooled = [pool_counts(bucket) for bucket in per_threshold]
     return InstanceScores(rows, _scores(int(pixels[0]), int(pixels[1]), pooled[0], pooled[2:], pooled[1]))
+
+
+class InstanceErrors(NamedTuple):
+    """Result of :func:`merges_and_splits`.
+
+    Attributes:
+        merges: ``(predicted id, (true ids ...))`` for every predicted object that holds at least
+            ``fraction`` of each of two or more true objects, in increasing predicted id.
+        splits: ``(true id, (predicted ids ...))`` for every true object that holds at least
+            ``fraction`` of each of two or more predicted objects, in increasing true id.
+
+    Serves: U-Net paper section 3 (touching objects separated by the weight map); chapter 12.
+    """
+
+    merges: list[tuple[int, tuple[int, ...]]]
+    splits: list[tuple[int, tuple[int, ...]]]
+
+
+def merges_and_splits(pred: ArrayLike, truth: ArrayLike, fraction: float = 0.5) -> InstanceErrors:
+    """The merged and the split objects of a predicted instance image: why instances went unmatched.
+
+    A predicted object *holds* a true object when at least ``fraction`` of the true object's
+    pixels lie inside it; it is a merge when it holds two or more. Symmetrically, a true object is
+    split when two or more predicted objects each lie with at least ``fraction`` of their pixels
+    inside it. With ``fraction`` > 0.5 no object can be held twice, so each object is counted in
+    at most one merge and one split. A merge of two costs a false negative in the matched scores,
+    a split of two a false positive.
+
+    Args:
+        pred: ``(H, W)`` predicted instance ids, 0 = background (any ids, not necessarily 1..N).
+        truth: ``(H, W)`` true instance ids of the same shape.
+        fraction: the share of an object's pixels that must lie inside the other one, in (0, 1].
+
+    Returns:
+        :class:`InstanceErrors` ``(merges, splits)``.
+
+    Serves: U-Net paper section 3 (touching objects separated by the weight map); chapter 12.
+    """
+    if not 0.0 < float(fraction) <= 1.0:
+        raise ValueError(f"fraction must lie in (0, 1], got {fraction}")
+    inter, true_ids, pred_ids = _overlaps(pred, truth)
+    true_area, pred_area = inter.sum(1), inter.sum(0)
+    held = inter >= fraction * true_area[:, None]   # [t, p]: p holds that share of true object t
+    inside = inter >= fraction * pred_area[None, :]  # [t, p]: that share of p lies inside t
+    held[0, :] = held[:, 0] = inside[0, :] = inside[:, 0] = False  # background is no object
+    merges = [(int(pred_ids[j]), tuple(int(t) for t in true_ids[held[:, j]]))
+              for j in range(1, len(pred_ids)) if held[:, j].sum() >= 2]
+    splits = [(int(true_ids[i]), tuple(int(q) for q in pred_ids[inside[i, :]]))
+              for i in range(1, len(true_ids)) if inside[i, :].sum() >= 2]
+    return InstanceErrors(merges, splits)

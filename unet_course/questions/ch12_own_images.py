@@ -37,7 +37,7 @@ def _output_tile() -> float:
 
 def count_merged_reference(pred, truth):
     """The number of predicted objects that hold at least half of each of two or more true objects."""
-    from unet_course.viz.instance_errors import merges_and_splits
+    from unet_course.metrics import merges_and_splits
 
     return len(merges_and_splits(np.asarray(pred), np.asarray(truth), 0.5).merges)
 

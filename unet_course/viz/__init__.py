@@ -10,7 +10,8 @@
 - :mod:`.fcn_vs_unet`: FCN-8s and U-Net side by side (chapter 05's opening figure).
 - :mod:`.simple_points`: a pixel whose flip keeps the topology and one whose flip splits a cell
   (the warping error's simple points, chapter 09).
-- :mod:`.instance_errors`: merged and split objects of a segmentation, shown (chapter 12).
+- :mod:`.instance_errors`: merged and split objects of a segmentation (``metrics.merges_and_splits``),
+  shown (chapter 12).
 
 Everything is importable from here: ``from unet_course import viz; viz.draw_unet(model)``.
 """
@@ -25,7 +26,7 @@ from .figures import (
     plot_transposed_stamps,
     show_row,
 )
-from .instance_errors import merges_and_splits, plot_instance_errors
+from .instance_errors import plot_instance_errors
 from .simple_points import plot_simple_points
 from .unet import (
     draw_copy_and_crop,
@@ -59,6 +60,5 @@ __all__ = [
     "plot_fcn_curves",
     "draw_fcn_vs_unet",
     "plot_simple_points",
-    "merges_and_splits",
     "plot_instance_errors",
 ]

@@ -1,18 +1,16 @@
-"""Merged and split objects: the instance errors of a segmentation, found and drawn (chapter 12).
+"""Merged and split objects: the instance errors of a segmentation, drawn (chapter 12).
 
 A U-Net trained with the paper's weight map (section 3, eq. 2) should leave a thin background
 gap between touching objects; where it does not, two or more true objects come out as one
 predicted object (a **merge**), and where it cuts an object in two it makes a **split**. Both
 cost twice in the matched scores (:mod:`unet_course.metrics.instances`): a merge of two nuclei
 is at best one true positive and one false negative, a split at best one true positive and one
-false positive. :func:`merges_and_splits` finds them from the pixel overlaps, and
+false positive. :func:`unet_course.metrics.merges_and_splits` finds them from the pixel overlaps, and
 :func:`plot_instance_errors` shows the whole image with every error boxed and close-ups of the
 first ones.
 """
 
 from __future__ import annotations
-
-from typing import NamedTuple
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -20,80 +18,14 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 from skimage.segmentation import find_boundaries
 
-__all__ = ["InstanceErrors", "merges_and_splits", "plot_instance_errors"]
+from ..metrics.instances import InstanceErrors, _labels, merges_and_splits
+
+__all__ = ["plot_instance_errors"]
 
 TRUE_COLOUR = (0.2, 0.9, 0.3)
 PREDICTED_COLOUR = (1.0, 0.2, 0.8)
 MERGE_COLOUR = (1.0, 0.6, 0.0)
 SPLIT_COLOUR = (0.2, 0.7, 1.0)
-
-
-class InstanceErrors(NamedTuple):
-    """Result of :func:`merges_and_splits`.
-
-    Attributes:
-        merges: ``(predicted id, (true ids ...))`` for every predicted object that holds at least
-            ``fraction`` of each of two or more true objects, in increasing predicted id.
-        splits: ``(true id, (predicted ids ...))`` for every true object that holds at least
-            ``fraction`` of each of two or more predicted objects, in increasing true id.
-
-    Serves: U-Net paper section 3 (touching objects separated by the weight map); chapter 12.
-    """
-
-    merges: list[tuple[int, tuple[int, ...]]]
-    splits: list[tuple[int, tuple[int, ...]]]
-
-
-def _label_image(x: np.ndarray, name: str) -> np.ndarray:
-    x = np.asarray(x)
-    if x.ndim != 2:
-        raise ValueError(f"{name} must be one 2-D label image (H, W), got shape {x.shape}")
-    if not np.issubdtype(x.dtype, np.integer):
-        raise TypeError(f"{name} must hold integer ids (0 = background), got dtype {x.dtype}")
-    if x.size and x.min() < 0:
-        raise ValueError(f"{name} holds negative ids (smallest {int(x.min())}); ids are 0 (background) or positive")
-    return x.astype(np.int64, copy=False)
-
-
-def merges_and_splits(pred: np.ndarray, truth: np.ndarray, fraction: float = 0.5) -> InstanceErrors:
-    """The merged and the split objects of a predicted instance image.
-
-    A predicted object *holds* a true object when at least ``fraction`` of the true object's
-    pixels lie inside it; it is a merge when it holds two or more. Symmetrically, a true object is
-    split when two or more predicted objects each lie with at least ``fraction`` of their pixels
-    inside it. With ``fraction`` > 0.5 no object can be held twice, so each object is counted in
-    at most one merge and one split.
-
-    Args:
-        pred: ``(H, W)`` predicted instance ids, 0 = background (any ids, not necessarily 1..N).
-        truth: ``(H, W)`` true instance ids of the same shape.
-        fraction: the share of an object's pixels that must lie inside the other one, in (0, 1].
-
-    Returns:
-        :class:`InstanceErrors` ``(merges, splits)``.
-
-    Serves: U-Net paper section 3 (touching objects separated by the weight map); chapter 12.
-    """
-    pred, truth = _label_image(pred, "pred"), _label_image(truth, "truth")
-    if pred.shape != truth.shape:
-        raise ValueError(f"pred {pred.shape} and truth {truth.shape} must have one shape")
-    if not 0.0 < float(fraction) <= 1.0:
-        raise ValueError(f"fraction must lie in (0, 1], got {fraction}")
-    both = (pred > 0) & (truth > 0)
-    pairs, overlap = np.unique(np.stack([pred[both], truth[both]]), axis=1, return_counts=True)
-    p_ids, p_area = np.unique(pred[pred > 0], return_counts=True)
-    t_ids, t_area = np.unique(truth[truth > 0], return_counts=True)
-    area_p, area_t = dict(zip(p_ids.tolist(), p_area.tolist())), dict(zip(t_ids.tolist(), t_area.tolist()))
-    held_by: dict[int, list[int]] = {}   # predicted id -> true ids it holds
-    holds: dict[int, list[int]] = {}     # true id -> predicted ids inside it
-    for (p, t), n in zip(pairs.T.tolist(), overlap.tolist()):
-        if n >= fraction * area_t[t]:
-            held_by.setdefault(p, []).append(t)
-        if n >= fraction * area_p[p]:
-            holds.setdefault(t, []).append(p)
-    merges = [(p, tuple(sorted(ts))) for p, ts in sorted(held_by.items()) if len(ts) >= 2]
-    splits = [(t, tuple(sorted(ps))) for t, ps in sorted(holds.items()) if len(ps) >= 2]
-    return InstanceErrors(merges, splits)
 
 
 def _outlines(image: np.ndarray, pred: np.ndarray, truth: np.ndarray) -> np.ndarray:
@@ -129,7 +61,7 @@ def plot_instance_errors(
     Args:
         image: ``(H, W)`` grey values in [0, 1] (the scaled image).
         pred, truth: ``(H, W)`` instance ids, 0 = background.
-        errors: the result of :func:`merges_and_splits` (computed with ``fraction`` 0.5 when not given).
+        errors: the result of :func:`unet_course.metrics.merges_and_splits` (computed with ``fraction`` 0.5 when not given).
         probability: ``(H, W)`` object probability in [0, 1], drawn beside the image when given.
         closeups: how many close-ups at most (0: none).
         margin: pixels around an error's objects in its close-up.
@@ -140,7 +72,7 @@ def plot_instance_errors(
 
     Serves: U-Net paper section 3 (touching objects separated by the weight map); chapter 12.
     """
-    pred, truth = _label_image(pred, "pred"), _label_image(truth, "truth")
+    pred, truth = _labels(pred, "pred"), _labels(truth, "truth")
     image = np.asarray(image)
     if image.shape != pred.shape or pred.shape != truth.shape:
         raise ValueError(f"image {image.shape}, pred {pred.shape} and truth {truth.shape} must have one shape")
