@@ -75,10 +75,13 @@ book: venv vendor
 
 # After a change to the English prose: extract its messages (Sphinx's gettext builder, into
 # _build/gettext) and merge them into locales/ko (sphinx-intl): a changed paragraph becomes fuzzy,
-# a new one untranslated. scripts/translation_status.py counts what is left to translate.
+# a new one untranslated. The package's own texts (the quiz's feedback, hints, explanations) go the
+# same way into unet_course/locale/ko, compiled for the package (scripts/package_catalog.py).
+# scripts/translation_status.py counts what is left to translate in both.
 translations: venv
 	$(PY) scripts/translation_status.py --extract-only _build/gettext
 	$(VENV)/bin/sphinx-intl update -p _build/gettext -l ko -d locales
+	$(PY) scripts/package_catalog.py
 	$(PY) scripts/translation_status.py
 
 # WORKERS pytest processes (pytest-xdist) share the tests; nbval keeps each notebook on one worker

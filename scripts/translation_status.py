@@ -7,7 +7,9 @@
 The English messages are extracted from the current sources by Sphinx's gettext builder (the
 book's ``_config.yml``: one ``.pot`` per page, no locations, no uuids; notebooks not executed,
 code-cell outputs not extracted) into a temporary folder, then compared with the catalogs
-``locales/ko/LC_MESSAGES/<page>.po``. A message is
+``locales/ko/LC_MESSAGES/<page>.po``; the package's own texts (the quiz's feedback, hints and
+explanations, ``scripts/package_catalog.py``) are extracted beside them as the page
+``unet_course`` and compared with ``unet_course/locale/ko/LC_MESSAGES/unet_course.po``. A message is
 
 - **translated** when the catalog has it with a non-empty, non-fuzzy ``msgstr``;
 - **untranslated** when the catalog has it with an empty ``msgstr``;
@@ -78,15 +80,29 @@ def extract(outdir: Path) -> Path:
         )
     if result:
         raise RuntimeError(f"extracting the English messages failed: {result!r}")
+    _package_catalog().write_template(outdir / f"{PACKAGE_PAGE}.pot")
     return outdir
 
 
-def _messages(path: Path) -> dict[str, object]:
+PACKAGE_PAGE = "unet_course"  # the package's catalog, compared like a page
+
+
+def _package_catalog():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("package_catalog", ROOT / "scripts" / "package_catalog.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _messages(path: Path) -> dict[tuple[str | None, str], object]:
+    """The catalog's entries by (context, English); the book's pages have no contexts."""
     from babel.messages.pofile import read_po
 
     with path.open("rb") as handle:
         catalog = read_po(handle)
-    return {message.id: message for message in catalog if message.id and isinstance(message.id, str)}
+    return {(message.context, message.id): message for message in catalog if message.id and isinstance(message.id, str)}
 
 
 def compare(pot_dir: Path, language: str = "ko") -> list[PageStatus]:
@@ -101,12 +117,14 @@ def compare(pot_dir: Path, language: str = "ko") -> list[PageStatus]:
         english = _messages(pot)
         status = PageStatus(page, len(english))
         po = catalogs / f"{page}.po"
+        if page == PACKAGE_PAGE:
+            po = ROOT / "unet_course" / "locale" / language / "LC_MESSAGES" / f"{PACKAGE_PAGE}.po"
         translated = _messages(po) if po.is_file() else {}
         obsolete = [msgid for msgid in translated if msgid not in english]
-        for msgid in english:
-            entry = translated.get(msgid)
+        for key in english:
+            msgid, entry = key[1], translated.get(key)
             if entry is None:
-                close = difflib.get_close_matches(msgid, obsolete, n=1, cutoff=0.6)
+                close = difflib.get_close_matches(msgid, [old for _, old in obsolete], n=1, cutoff=0.6)
                 status.problems.append(Problem(page, "stale", msgid, close[0] if close else ""))
             elif entry.fuzzy:
                 status.problems.append(Problem(page, "fuzzy", msgid))

@@ -18,7 +18,7 @@ import re
 import pytest
 
 from unet_course import quiz
-from unet_course.questions import _ko
+from unet_course.quiz import catalog
 
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 BUILD_STEPS = [q for q in quiz.questions() if q.mistakes]
@@ -34,7 +34,7 @@ def _printed(question: quiz.Question, answer) -> tuple[bool, str]:
 
 def _korean(says: str) -> str | None:
     """The Korean of a mistake's sentence: a hint or a message of the question tables."""
-    return _ko.MESSAGES.get(says) or _ko.HINTS.get(says)
+    return catalog.table().get(says) or catalog.table("hint").get(says)
 
 
 def test_the_build_track_exists():
@@ -61,8 +61,8 @@ def test_each_mistake_gets_its_own_hint(question, index, monkeypatch):
     )
     korean = _korean(mistake.says)
     assert korean and HANGUL.search(korean), (
-        f"{question.id}: the sentence of mistake {index} has no Korean version; add it to KO_MESSAGES "
-        f"(or KO_HINTS) of the question's module:\n{mistake.says}"
+        f"{question.id}: the sentence of mistake {index} has no Korean version; mark it N_(...) in the "
+        f"question's module, run `make translations` and translate it in unet_course/locale/ko/LC_MESSAGES/unet_course.po:\n{mistake.says}"
     )
     monkeypatch.setenv("UNET_COURSE_LANG", "ko")
     correct, printed = _printed(question, mistake.answer)

@@ -205,6 +205,10 @@ def test_installed_package_trains_segments_and_evaluates(installed, tmp_path):
     checkpoints = Path(where).parent / "checkpoints"
     assert sorted(checkpoints.glob("*.pt")) == [checkpoints / p.name for p in sorted((PACKAGE / "checkpoints").glob("*.pt"))], (
         "the shipped checkpoints are not installed with the package (tool.setuptools.package-data)")
+    korean = _ok(_run([installed / "python", "-c", "from unet_course.quiz.catalog import translate; print(translate('Correct.'))"],
+                      cwd=tmp_path), "the quiz's Korean catalog")
+    assert korean.stdout.strip() == "정답입니다.", (
+        "the quiz's compiled Korean catalog (unet_course/locale) is not installed with the package (package-data)")
 
     command = installed / "unet-course"
     helped = _ok(_run([command, "--help"], cwd=tmp_path), "unet-course --help")

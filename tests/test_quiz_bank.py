@@ -220,16 +220,16 @@ def test_hint_does_not_give_the_answer(question):
         )
 
 
-# Korean hints (UNET_COURSE_LANG=ko, unet_course/questions/_ko.py) follow the same rule. A number
+# Korean hints (UNET_COURSE_LANG=ko, the package catalog unet_course/locale/ko) follow the same rule. A number
 # in Korean text is followed by Hangul ("34픽셀"), which NUMBER's \w look-ahead would skip.
 NUMBER_KO = re.compile(r"(?<![A-Za-z0-9_.])-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?(?![A-Za-z0-9_])")
 
 
 @pytest.mark.parametrize("question", BANK, ids=ids)
 def test_korean_hint_does_not_give_the_answer(question):
-    from unet_course.questions import _ko
+    from unet_course.quiz import catalog
 
-    hint = _ko.HINTS.get(question.hint, "") if question.hint else ""
+    hint = catalog.table("hint").get(question.hint, "") if question.hint else ""
     if not hint:
         return  # a missing Korean hint fails tests/test_quiz_korean.py, by question id
     if isinstance(question, quiz.Numeric):

@@ -1,9 +1,10 @@
 """The quiz's feedback in Korean (UNET_COURSE_LANG=ko): verdicts, hints, explanations, messages.
 
-The Korean texts are keyed to the English ones (hints and explanations in
-``unet_course/questions/_ko.py``, the checker's messages in ``quiz.MESSAGES_KO``, in
-``unet_course/quiz/messages.py``): an English text
-that changes without its Korean version fails here, naming the question or the message.
+The Korean texts are keyed to the English ones in the package's gettext catalog
+(``unet_course/locale/ko/LC_MESSAGES/unet_course.po``, read by ``unet_course.quiz.catalog``; hints
+and explanations under their own contexts): an English text that changes without its Korean
+version fails here, naming the question or the message, and in ``tests/test_translation.py`` with
+the book's pages.
 """
 
 from __future__ import annotations
@@ -18,7 +19,12 @@ import numpy as np
 import pytest
 
 from unet_course import quiz
-from unet_course.questions import _ko
+from unet_course.quiz import catalog
+
+ROOT = Path(__file__).resolve().parents[1]
+HINTS_KO = catalog.table("hint")
+EXPLANATIONS_KO = catalog.table("explanation")
+MESSAGES_KO = catalog.table()
 
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 BANK = quiz.questions()
@@ -34,52 +40,48 @@ def korean(monkeypatch):
 @pytest.mark.parametrize("question", BANK, ids=[q.id for q in BANK])
 def test_every_hint_and_explanation_has_its_korean_version(question):
     if question.hint:
-        assert question.hint in _ko.HINTS, (
-            f"{question.id}: its English hint has no Korean version in unet_course/questions/_ko.py (HINTS); "
-            f"if the English changed, update the Korean entry keyed by the old text:\n{question.hint}"
+        assert question.hint in HINTS_KO, (
+            f"{question.id}: its English hint has no Korean version in the package's catalog; run "
+            f"`make translations`, then translate it in unet_course/locale/ko/LC_MESSAGES/unet_course.po:\n{question.hint}"
         )
-        korean = _ko.HINTS[question.hint]
+        korean = HINTS_KO[question.hint]
         assert HANGUL.search(korean) and korean != question.hint, f"{question.id}: the Korean hint is not Korean"
     explanation = getattr(question, "explanation", "")
     if explanation:
-        assert explanation in _ko.EXPLANATIONS, (
-            f"{question.id}: its English explanation has no Korean version in unet_course/questions/_ko.py "
-            f"(EXPLANATIONS):\n{explanation}"
+        assert explanation in EXPLANATIONS_KO, (
+            f"{question.id}: its English explanation has no Korean version in the package's catalog "
+            f"(`make translations`, then unet_course/locale/ko/LC_MESSAGES/unet_course.po):\n{explanation}"
         )
-        assert HANGUL.search(_ko.EXPLANATIONS[explanation])
+        assert HANGUL.search(EXPLANATIONS_KO[explanation])
 
 
-def test_no_korean_text_without_its_question():
-    hints = {q.hint for q in BANK}
-    explanations = {getattr(q, "explanation", "") for q in BANK}
-    stale = [k for k in _ko.HINTS if k not in hints] + [k for k in _ko.EXPLANATIONS if k not in explanations]
-    assert not stale, f"_ko.py holds Korean texts for English ones no question has (changed or removed): {stale[:3]}"
+def _package_catalog():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("package_catalog", ROOT / "scripts" / "package_catalog.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-def _templates_in_quiz() -> list[str]:
-    """Every literal first argument of ``_t(...)`` in the modules of the quiz package."""
-    modules = sorted(Path(quiz.__file__).parent.glob("*.py"))
-    return [
-        node.args[0].value
-        for module in modules
-        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8")))
-        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "_t"
-        and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)
-    ]
+def test_the_package_catalog_is_current():
+    """The catalog holds exactly the English the package has (the ``_t`` and ``N_`` texts, the
+    bank's hints and explanations), and its ``.mo`` is compiled from it: what ``make translations``
+    would write is what is committed."""
+    problems = _package_catalog().problems("ko")
+    assert not problems, (
+        "the package's Korean catalog is not current; run `make translations` (it merges the English "
+        "into unet_course/locale/ko/LC_MESSAGES/unet_course.po and compiles the .mo), translate what it "
+        "marks, and commit both files:\n" + "\n".join(problems[:20]))
 
 
 def _fields(template: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(template) if name}
 
 
-def test_every_message_has_its_korean_version():
-    used = _templates_in_quiz()
-    assert len(used) > 40, "the quiz package passes its messages through _t"
-    missing = sorted({t for t in used if t not in quiz.MESSAGES_KO})
-    assert not missing, f"quiz messages without a Korean version in MESSAGES_KO: {missing[:5]}"
-    unused = sorted(set(quiz.MESSAGES_KO) - set(used) - {quiz.RIGHT, quiz.WRONG, quiz.UNANSWERED})
-    assert not unused, f"MESSAGES_KO holds messages the quiz no longer uses: {unused[:5]}"
-    for english, korean in quiz.MESSAGES_KO.items():
+def test_every_message_keeps_its_fields():
+    assert len(MESSAGES_KO) > 100, "the quiz and the compare functions have their messages in the catalog"
+    for english, korean in MESSAGES_KO.items():
         assert _fields(english) == _fields(korean), f"the Korean of {english!r} has other fields: {korean!r}"
         assert HANGUL.search(korean), f"the Korean of {english!r} is not Korean: {korean!r}"
 
@@ -101,7 +103,7 @@ def test_korean_verdicts_hints_and_messages(korean, capsys):
     out = capsys.readouterr().out
     assert out == (
         "[01.iou-by-hand] 아직 아닙니다.\n답 -1은 너무 작습니다.\n"
-        f"힌트: {_ko.HINTS[question.hint]}\n"
+        f"힌트: {HINTS_KO[question.hint]}\n"
     )
     assert quiz.check("01.iou-by-hand", question.value) is True
     assert capsys.readouterr().out == "[01.iou-by-hand] 정답입니다.\n"
@@ -112,7 +114,7 @@ def test_korean_verdicts_hints_and_messages(korean, capsys):
 def test_korean_explanation_once_right(korean, capsys):
     question = quiz.get("05.conv-23")
     assert quiz.check("05.conv-23", question._answer) is True
-    assert capsys.readouterr().out == f"[05.conv-23] 정답입니다.\n{_ko.EXPLANATIONS[question.explanation]}\n"
+    assert capsys.readouterr().out == f"[05.conv-23] 정답입니다.\n{EXPLANATIONS_KO[question.explanation]}\n"
 
 
 def test_korean_messages_of_each_kind(korean, capsys):
@@ -213,7 +215,6 @@ def test_localize_feedback_matches_what_check_prints_in_korean(monkeypatch, caps
 
 # --- the exercise prompts that the chapters show (quiz.show, quiz.widget) ----------------------
 
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def _make_korean():
@@ -339,10 +340,9 @@ def test_tuple_verdicts_in_korean_count_in_korean(korean, capsys):
 
 
 KOREAN_TEXTS = {
-    **{f"MESSAGES_KO[{k!r}]": v for k, v in quiz.MESSAGES_KO.items()},
-    **{f"_ko.MESSAGES[{k!r}]": v for k, v in _ko.MESSAGES.items()},
-    **{f"_ko.HINTS[{k!r}]": v for k, v in _ko.HINTS.items()},
-    **{f"_ko.EXPLANATIONS[{k!r}]": v for k, v in _ko.EXPLANATIONS.items()},
+    **{f"message {k!r}": v for k, v in MESSAGES_KO.items()},
+    **{f"hint {k!r}": v for k, v in HINTS_KO.items()},
+    **{f"explanation {k!r}": v for k, v in EXPLANATIONS_KO.items()},
 }
 # a particle written after a field instead of chosen for its value ({value:을}); the copula
 # (입니다, 이고, 일 때, 인) fits every word and stays
@@ -362,47 +362,29 @@ def test_korean_speaks_to_the_learner_in_one_register():
     assert not found, "Korean in the other register (CONTRIBUTING.md, Korean register):\n" + "\n".join(found)
 
 
-def _compare_messages() -> dict[str, set[str]]:
-    """The messages of every question's compare function as skeletons ("{}" for each field), and
-    the words they put into fields (string constants), read from the source."""
-    import ast
-
-    skeletons, words = set(), set()
+def _unmarked_returns() -> list[str]:
+    """Every ``return`` of a literal string or an f-string in a question's compare function: such a
+    message escapes the catalog (``make translations`` extracts only texts marked ``N_(...)``)."""
+    found = []
     for path in sorted((ROOT / "unet_course" / "questions").glob("ch*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        # a build step's sentences may be module constants that its compare function returns
-        # (quiz.Mistake's ``says``): every string of the module counts as a text its checks use
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str):
-                words.update({node.value, re.sub(r"\{[^}]*\}", "{}", node.value)})  # a template filled by .format
-            elif isinstance(node, ast.JoinedStr):
-                words.add("".join(v.value if isinstance(v, ast.Constant) else "{}" for v in node.values))
         for function in ast.walk(tree):
             if not (isinstance(function, ast.FunctionDef) and function.name.startswith("_compare")):
                 continue
             for node in ast.walk(function):
-                if isinstance(node, ast.Return) and isinstance(node.value, ast.JoinedStr):
-                    skeletons.add("".join(v.value if isinstance(v, ast.Constant) else "{}" for v in node.value.values))
-                elif isinstance(node, ast.Return) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
-                    skeletons.add(node.value.value)
-                elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-                    words.add(node.value)
-    return {"messages": skeletons, "words": words}
+                if isinstance(node, ast.Return) and (
+                        isinstance(node.value, ast.JoinedStr)
+                        or (isinstance(node.value, ast.Constant) and isinstance(node.value.value, str))):
+                    found.append(f"{path.name}:{node.lineno} ({function.name})")
+    return found
 
 
-def test_every_compare_message_of_the_bank_has_its_korean_version():
-    found = _compare_messages()
-    assert len(found["messages"]) > 15, "expected the questions' compare functions to return messages"
-    keys = {re.sub(r"\{[^}]*\}", "{}", k): k for k in _ko.MESSAGES}
-    missing = sorted(found["messages"] - set(keys))
-    assert not missing, (
-        "a question's compare message has no Korean version in unet_course/questions/_ko.py (MESSAGES); "
-        f"if the English changed, update the Korean entry keyed by the old text: {missing}")
-    stale = sorted(k for skeleton, k in keys.items() if skeleton not in found["messages"] | found["words"])
-    assert not stale, f"_ko.MESSAGES holds Korean for messages no compare function returns: {stale}"
-    for english, korean in _ko.MESSAGES.items():
-        assert _fields(english) == _fields(korean), f"the Korean of {english!r} has other fields: {korean!r}"
-        assert HANGUL.search(korean), f"the Korean of {english!r} is not Korean"
+def test_every_compare_message_is_marked_for_the_catalog():
+    unmarked = _unmarked_returns()
+    assert not unmarked, (
+        "a compare function returns a message the catalog cannot hold; write it as "
+        "N_(\"... {field} ...\").format(field=...) (unet_course.quiz.catalog.N_) and run `make translations`: "
+        + ", ".join(unmarked))
 
 
 def test_a_compare_message_reaches_the_learner_in_korean(korean, capsys):

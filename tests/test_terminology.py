@@ -4,8 +4,8 @@ The table's rows are ``english,korean,rejected,note``: the English term, the one
 the course writes (an English word there means the term stays English), the variants it does not
 write (separated by ``;``; only variants that occur or plausibly would) and a remark. This test
 reads every Korean catalog (``locales/ko/LC_MESSAGES/**/*.po``, the ``msgstr``) and the Korean
-feedback of the quiz (``MESSAGES_KO`` in ``unet_course/quiz/messages.py``, the tables of
-``unet_course/questions/_ko.py`` with the question modules' own ``KO_*`` tables merged in) and
+feedback of the quiz (the package's catalog ``unet_course/locale/ko/LC_MESSAGES/unet_course.po``:
+messages, hints, explanations) and
 names every rejected variant it finds, with the place and the English text.
 
 A variant is no error where the text mentions it rather than uses it: inside inline code, math,
@@ -37,10 +37,7 @@ HANGUL = "가-힣"
 # when the table was made: (place, the start of the message's English text, variant). To be fixed
 # by the lead after the chapter edits land; then delete the entry (an entry that no longer occurs
 # fails the test), until the list is empty.
-KNOWN_VARIANTS: list[tuple[str, str, str]] = [
-    ("locales/ko/LC_MESSAGES/notebooks/09_experiments.po", "Whether a pixel is simple depends only on its 8 ", "창"),
-    ("locales/ko/LC_MESSAGES/notebooks/09_experiments.po", "Write `is_simple(window)` for a 3 x 3 bool windo", "창"),
-]
+KNOWN_VARIANTS: list[tuple[str, str, str]] = []
 
 
 def _key(english: str) -> str:
@@ -122,13 +119,11 @@ def korean_texts() -> list[tuple[str, str, str]]:
             english = message.id if isinstance(message.id, str) else message.id[0]
             korean = message.string if isinstance(message.string, str) else " ".join(message.string)
             texts.append((place, english, korean))
-    from unet_course.questions import _ko
-    from unet_course.quiz import messages
+    from unet_course.quiz import catalog
 
-    tables = {"MESSAGES_KO": messages.MESSAGES_KO, "_ko.HINTS": _ko.HINTS,
-              "_ko.EXPLANATIONS": _ko.EXPLANATIONS, "_ko.MESSAGES": _ko.MESSAGES}
-    for place, table in tables.items():
-        texts += [(place, english, korean) for english, korean in table.items()]
+    place = catalog.catalog_path("ko", ".po").relative_to(ROOT).as_posix()
+    for context in catalog.CONTEXTS:
+        texts += [(place, english, korean) for english, korean in catalog.table(context).items()]
     return texts
 
 

@@ -16,7 +16,7 @@ verdict, message and hint that ``quiz.check`` prints, in English and in Korean:
 
 Every language-dependent text is taken from the quiz itself under ``UNET_COURSE_LANG`` set to
 each language (hints, explanations, option texts, descriptions of arguments), and the message
-templates are ``quiz.MESSAGES_KO``: nothing is written a second time here. The reference answers
+templates are the package's catalog (``unet_course.quiz.catalog``): nothing is written a second time here. The reference answers
 are in the data file (the page's checker needs them) but never in a page's text.
 
 Numbers keep Python's type (``{"t": "int", "v": 3}``, ``"float"``, ``"tuple"``): the messages
@@ -182,13 +182,14 @@ def export_bank() -> dict:
     """Every question of the bank, the quiz's message templates and the page's words."""
     from unet_course import quiz
     from unet_course.quiz.korean import LATIN_READINGS, korean_ordinal
-    from unet_course.quiz.messages import MESSAGES_KO, RIGHT, UNANSWERED, WRONG
+    from unet_course.quiz.catalog import table
+    from unet_course.quiz.messages import RIGHT, UNANSWERED, WRONG
 
     bank = quiz.load_bank()
     return {
         "version": 1,
         "questions": {qid: export_question(bank[qid]) for qid in sorted(bank)},
-        "messages_ko": dict(MESSAGES_KO),
+        "messages_ko": table(),
         "verdicts": {"right": RIGHT, "wrong": WRONG, "unanswered": UNANSWERED},
         "ordinals_ko": [korean_ordinal(i) for i in range(20)],
         "latin_readings": dict(LATIN_READINGS),

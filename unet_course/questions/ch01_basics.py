@@ -7,6 +7,7 @@ from functools import lru_cache
 import numpy as np
 
 from unet_course import metrics, quiz
+from unet_course.quiz.catalog import N_
 from unet_course.data import synthetic_cells
 from unet_course.weightmap import touching_pairs
 
@@ -27,12 +28,18 @@ def _compare_iou(yours, ref, args) -> str | None:
     yours = np.asarray(yours, dtype=float)
     ref = np.asarray(ref, dtype=float)
     if yours.shape != ref.shape:
-        return f"your function returned {yours.shape[0] if yours.ndim else 'a scalar'} values; it should return one IoU per class ({ref.shape[0]})"
+        return N_('your function returned {count} values; it should return one IoU per class ({classes})').format(count=yours.shape[0] if yours.ndim else N_('a scalar'), classes=ref.shape[0])
     for c, (y, r) in enumerate(zip(yours, ref)):
         if np.isnan(r) and not np.isnan(y):
-            return f"class {c} is absent from both maps: its IoU is undefined, return nan for it (you returned {y:.3g})"
+            return N_(
+                'class {c} is absent from both maps: its IoU is undefined, return nan for it (you '
+                'returned {value})'
+            ).format(c=c, value=format(y, '.3g'))
         if not np.isnan(r) and not np.isclose(y, r):
-            return f"the IoU of class {c} is off on a {args[0].shape} example: check that the union counts pixels of class {c} in either map once"
+            return N_(
+                'the IoU of class {c} is off on a {shape} example: check that the union counts pixels of '
+                'class {c} in either map once'
+            ).format(c=c, shape=args[0].shape)
     return None
 
 

@@ -10,6 +10,7 @@ import torch
 import torch.nn.functional as F
 
 from unet_course import ops, quiz
+from unet_course.quiz.catalog import N_
 
 
 def transposed_output_size(n: int, k: int, s: int, p: int) -> int:
@@ -237,29 +238,29 @@ def _ct2_empty_slice(x, w, stride, padding):
     return full[:, padding:-padding, padding:-padding]
 
 
-MSG_2D_FLIPPED = ("Your output is the transposed convolution with the kernel rotated by 180 degrees: stamp w as it is; "
-                  "the rotation belongs to view 1, where the transposed convolution is written as an ordinary convolution.")
-MSG_2D_PADDING_ADDED = ("Your output is larger than the stamped canvas: in a transposed convolution, padding removes "
-                        "pixels from each side of the stamped output instead of adding them.")
-MSG_2D_PADDING_KEPT = ("Your output is the whole stamped canvas: padding p cuts p pixels from each side of it "
-                       "(top, bottom, left and right).")
-MSG_2D_STRIDE_IGNORED = ("Your stamps start one pixel apart: input pixel (i, j) stamps its kernel with its top left "
-                         "corner at (i * stride, j * stride).")
-MSG_2D_DILATION = ("Your kernel taps are stride pixels apart, as in a dilated convolution: the stamps are stride "
-                   "pixels apart, and the taps inside one stamp are neighbours.")
-MSG_2D_ONE_SHORT = ("Your output is one pixel short on each axis: a stamp that starts at row r covers the k rows "
-                    "r, ..., r + k - 1, so the canvas reaches k - 1 rows past the start of the last stamp.")
-MSG_2D_OVERWRITE = ("Your output is right where a single stamp reaches a pixel and wrong where stamps overlap: add "
-                    "each stamp to the output (+=) instead of writing over it (=).")
-MSG_2D_EMPTY = ("Your output is empty when padding is 0: out[:, p:-p, p:-p] with p = 0 is out[:, 0:0, 0:0]; "
-                "cut with out[:, p:H - p, p:W - p].")
-MSG_2D_CHANNELS = ("Your output has as many channels as the input: w has shape (C_in, C_out, k, k), so input "
+MSG_2D_FLIPPED = (N_("Your output is the transposed convolution with the kernel rotated by 180 degrees: stamp w as it is; "
+                  "the rotation belongs to view 1, where the transposed convolution is written as an ordinary convolution."))
+MSG_2D_PADDING_ADDED = (N_("Your output is larger than the stamped canvas: in a transposed convolution, padding removes "
+                        "pixels from each side of the stamped output instead of adding them."))
+MSG_2D_PADDING_KEPT = (N_("Your output is the whole stamped canvas: padding p cuts p pixels from each side of it "
+                       "(top, bottom, left and right)."))
+MSG_2D_STRIDE_IGNORED = (N_("Your stamps start one pixel apart: input pixel (i, j) stamps its kernel with its top left "
+                         "corner at (i * stride, j * stride)."))
+MSG_2D_DILATION = (N_("Your kernel taps are stride pixels apart, as in a dilated convolution: the stamps are stride "
+                   "pixels apart, and the taps inside one stamp are neighbours."))
+MSG_2D_ONE_SHORT = (N_("Your output is one pixel short on each axis: a stamp that starts at row r covers the k rows "
+                    "r, ..., r + k - 1, so the canvas reaches k - 1 rows past the start of the last stamp."))
+MSG_2D_OVERWRITE = (N_("Your output is right where a single stamp reaches a pixel and wrong where stamps overlap: add "
+                    "each stamp to the output (+=) instead of writing over it (=)."))
+MSG_2D_EMPTY = (N_("Your output is empty when padding is 0: out[:, p:-p, p:-p] with p = 0 is out[:, 0:0, 0:0]; "
+                "cut with out[:, p:H - p, p:W - p]."))
+MSG_2D_CHANNELS = (N_("Your output has as many channels as the input: w has shape (C_in, C_out, k, k), so input "
                    "channel c stamps w[c], a (C_out, k, k) block, into all C_out output channels, and the "
-                   "stamps of all input channels add up.")
-MSG_2D_SHAPE = "Your output has shape {given}; for this input it should have shape {expected}."
-MSG_2D_VALUES = ("Your output has the right shape but differs from the reference at {count} of {size} positions; "
-                 "the first is output channel {c}, row {r}, column {q}.")
-MSG_2D_NOT_ARRAY = "Your function returned {kind}; return a NumPy array of shape (C_out, H_out, W_out)."
+                   "stamps of all input channels add up."))
+MSG_2D_SHAPE = N_("Your output has shape {given}; for this input it should have shape {expected}.")
+MSG_2D_VALUES = (N_("Your output has the right shape but differs from the reference at {count} of {size} positions; "
+                 "the first is output channel {c}, row {r}, column {q}."))
+MSG_2D_NOT_ARRAY = N_("Your function returned {kind}; return a NumPy array of shape (C_out, H_out, W_out).")
 
 
 def _same(a: np.ndarray, b: np.ndarray) -> bool:
@@ -403,36 +404,3 @@ QUESTIONS = [
         wrong=[4, 6, 3],  # twice the input, one more, one stamp
     ),
 ]
-
-# The Korean of the build step's hint and diagnoses (merged into questions/_ko.py's tables).
-KO_HINTS = {
-    "Make a canvas of zeros large enough for every whole stamp, add the stamps of every input channel and pixel, "
-    "and cut the padding off the canvas at the end.":
-        "모든 도장이 통째로 들어갈 만큼 큰 0 캔버스를 만들고, 모든 입력 채널과 픽셀의 도장을 더한 다음, 마지막에 "
-        "캔버스에서 패딩을 잘라 내세요.",
-}
-
-KO_MESSAGES = {
-    MSG_2D_FLIPPED: "출력이 커널을 180도 회전한 전치 합성곱입니다. w를 그대로 찍으세요. 회전은 전치 합성곱을 보통의 "
-                    "합성곱으로 쓰는 관점 1의 것입니다.",
-    MSG_2D_PADDING_ADDED: "출력이 도장을 찍은 캔버스보다 큽니다. 전치 합성곱에서 패딩은 도장을 찍은 출력의 각 변에서 "
-                          "픽셀을 더하는 것이 아니라 잘라 냅니다.",
-    MSG_2D_PADDING_KEPT: "출력이 도장을 찍은 캔버스 전체입니다. 패딩 p는 캔버스의 각 변(위, 아래, 왼쪽, 오른쪽)에서 "
-                         "p픽셀을 잘라 냅니다.",
-    MSG_2D_STRIDE_IGNORED: "도장이 한 픽셀 간격으로 찍혔습니다. 입력 픽셀 (i, j)는 커널의 왼쪽 위 모서리를 "
-                           "(i * stride, j * stride)에 두고 찍습니다.",
-    MSG_2D_DILATION: "팽창 합성곱(dilated convolution)처럼 커널의 탭이 stride 픽셀씩 떨어져 있습니다. stride만큼 "
-                     "떨어지는 것은 도장과 도장이고, 한 도장 안의 탭은 서로 붙어 있습니다.",
-    MSG_2D_ONE_SHORT: "출력이 축마다 한 픽셀 짧습니다. 행 r에서 시작하는 도장은 r, ..., r + k - 1의 k개 행을 덮으므로, "
-                      "캔버스는 마지막 도장의 시작보다 k - 1행 더 뻗어야 합니다.",
-    MSG_2D_OVERWRITE: "도장이 하나만 닿는 픽셀에서는 출력이 맞고, 도장이 겹치는 곳에서는 틀립니다. 도장을 덮어쓰지(=) "
-                      "말고 출력에 더하세요(+=).",
-    MSG_2D_EMPTY: "패딩이 0일 때 출력이 비어 있습니다. p = 0이면 out[:, p:-p, p:-p]는 out[:, 0:0, 0:0]입니다. "
-                  "out[:, p:H - p, p:W - p]로 자르세요.",
-    MSG_2D_CHANNELS: "출력의 채널 수가 입력과 같습니다. w의 모양은 (C_in, C_out, k, k)이므로 입력 채널 c는 (C_out, k, k) "
-                     "블록인 w[c]를 C_out개 출력 채널 모두에 찍고, 모든 입력 채널의 도장이 더해집니다.",
-    MSG_2D_SHAPE: "출력의 모양이 {given}입니다. 이 입력에 대해서는 모양이 {expected:이어야} 합니다.",
-    MSG_2D_VALUES: "출력의 모양은 맞지만 {size}개 위치 중 {count}곳에서 기준 구현과 다릅니다. 첫 번째는 출력 채널 {c}, "
-                   "행 {r}, 열 {q}입니다.",
-    MSG_2D_NOT_ARRAY: "함수가 {kind:을} 반환했습니다. 모양이 (C_out, H_out, W_out)인 NumPy 배열을 반환하세요.",
-}

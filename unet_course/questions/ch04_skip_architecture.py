@@ -9,6 +9,7 @@ import numpy as np
 import torch
 
 from unet_course import quiz
+from unet_course.quiz.catalog import N_
 from unet_course.metrics.boundary import boundary_f_score
 from unet_course.models import FCN
 
@@ -64,12 +65,15 @@ def _compare_f(yours, expected, args) -> str | None:
     try:
         value = float(yours)
     except (TypeError, ValueError):
-        return f"return one number, the F-score; you returned {type(yours).__name__}"
+        return N_('return one number, the F-score; you returned {kind}').format(kind=type(yours).__name__)
     if np.isclose(value, expected, atol=1e-9):
         return None
     return (
-        f"your F-score {value:.4f} is {'too high' if value > expected else 'too low'} for tolerance {args[2]}: "
-        "check that a boundary pixel has a 4-neighbour with another label, and that 'within' means distance <= tolerance"
+        N_(
+            'your F-score {value} is {direction} for tolerance {tolerance}: check that a boundary '
+            "pixel has a 4-neighbour with another label, and that 'within' means distance <= "
+            'tolerance'
+        ).format(value=format(value, '.4f'), direction=N_('too high') if value > expected else N_('too low'), tolerance=args[2])
     )
 
 

@@ -12,6 +12,7 @@ import torch
 from torch import nn
 
 from unet_course import quiz
+from unet_course.quiz.catalog import N_
 
 
 def paper_unet(**overrides):
@@ -147,47 +148,46 @@ from unet_course.models import UNet  # noqa: E402
 from unet_course.models.unet import ConvBlock, UpBlock, center_crop  # noqa: E402
 
 
-
 def _compare_sentences() -> dict[str, str]:
     """What the checks of the build steps say to each typical mistake, one sentence (or two) each
-    (``quiz.Mistake(..., says=...)``); their Korean is in ``KO_MESSAGES``."""
+    (``quiz.Mistake(..., says=...)``); each is marked ``N_`` for the package's Korean catalog."""
     return {
-        "padded": ("Your output keeps the size of its input: the 3x3 convolutions are padded (padding=1); the paper's "
-                 'are unpadded, so each one takes a pixel off every side.'),
-        "crop_corner": ('Your crop is taken at the top-left corner: the copy must be cut from the centre of the map, so that '
-                 'it lines up with the up-sampled map.'),
-        "crop_large": ('Your crop is one pixel too large where the margin is odd: slicing from top to H - top keeps an extra'
-                 ' row (or column); take exactly h rows and w columns from the top margin on.'),
-        "crop_shift": ('Your crop is shifted by one pixel where the margin is odd: the extra row goes to the bottom (the '
-                 'extra column to the right), so round the top (left) margin down.'),
-        "crop_axes": ('You cropped the wrong axes: in a (B, C, H, W) tensor the spatial axes are the last two, so slice '
-                 'x[..., rows, columns].'),
-        "crop_other": ('Your crop has the right shape but holds other pixels than the centre of the map.'),
-        "block_no_last_relu": ("Your block's output has negative values: the ReLU after the second convolution is missing (each of "
-                 'the two convolutions is followed by a ReLU).'),
-        "block_no_middle_relu": ('The ReLU between the two convolutions is missing: without it the two convolutions act as one linear '
-                 'map.'),
-        "block_batch_norm": ("Your block has batch normalisation: the paper's block (2015) has none, only two 3x3 convolutions and"
-                 ' two ReLUs.'),
-        "down_block_first": ('You ran the block before the max-pooling: the down step pools first (halving the map the level above'
-                 ' made), then applies its two convolutions.'),
-        "down_average": ("You average-pooled: the paper's down-sampling is a 2x2 max-pooling with stride 2."),
-        "down_stride_1": ('Your max-pooling has stride 1, so it takes one pixel off instead of halving the map: use a 2x2 max-'
-                 'pooling with stride 2.'),
-        "up_order": ('You concatenated the up-convolved map first: that network is as good, but the weights of the next '
-                 "convolution line up with the reference's only in the package's order, torch.cat([skip, up], dim=1)."),
-        "up_bilinear": ('Your up step has no up-convolution (nn.ConvTranspose2d, 2x2, stride 2): bilinear up-sampling learns '
-                 "nothing, while the paper's up-convolution learns its 2x2 kernels and halves the channels."),
-        "up_crop_shift": ('Your crop of the skip map is shifted by one pixel: cut its centre, the same number of pixels off '
-                 'each side.'),
-        "up_crop_corner": ('Your skip map is cropped at its top-left corner instead of its centre: the copy no longer lines up '
-                 'with the up-convolved map.'),
-        "up_relu": ('Your up step has a ReLU after the up-convolution: the paper pairs its ReLUs with the 3x3 '
-                 'convolutions only (and the package follows the text).'),
-        "net_no_head": ('Your network has no final 1x1 convolution: the feature channels of the top level must be mapped to '
-                 'one score per class.'),
-        "net_relu_head": ("Your scores are never negative: a ReLU after the final 1x1 convolution? The network's output is raw "
-                 "class scores (logits), which the loss's soft-max turns into probabilities."),
+        "padded": (N_("Your output keeps the size of its input: the 3x3 convolutions are padded (padding=1); the paper's "
+                 'are unpadded, so each one takes a pixel off every side.')),
+        "crop_corner": (N_('Your crop is taken at the top-left corner: the copy must be cut from the centre of the map, so that '
+                 'it lines up with the up-sampled map.')),
+        "crop_large": (N_('Your crop is one pixel too large where the margin is odd: slicing from top to H - top keeps an extra'
+                 ' row (or column); take exactly h rows and w columns from the top margin on.')),
+        "crop_shift": (N_('Your crop is shifted by one pixel where the margin is odd: the extra row goes to the bottom (the '
+                 'extra column to the right), so round the top (left) margin down.')),
+        "crop_axes": (N_('You cropped the wrong axes: in a (B, C, H, W) tensor the spatial axes are the last two, so slice '
+                 'x[..., rows, columns].')),
+        "crop_other": (N_('Your crop has the right shape but holds other pixels than the centre of the map.')),
+        "block_no_last_relu": (N_("Your block's output has negative values: the ReLU after the second convolution is missing (each of "
+                 'the two convolutions is followed by a ReLU).')),
+        "block_no_middle_relu": (N_('The ReLU between the two convolutions is missing: without it the two convolutions act as one linear '
+                 'map.')),
+        "block_batch_norm": (N_("Your block has batch normalisation: the paper's block (2015) has none, only two 3x3 convolutions and"
+                 ' two ReLUs.')),
+        "down_block_first": (N_('You ran the block before the max-pooling: the down step pools first (halving the map the level above'
+                 ' made), then applies its two convolutions.')),
+        "down_average": (N_("You average-pooled: the paper's down-sampling is a 2x2 max-pooling with stride 2.")),
+        "down_stride_1": (N_('Your max-pooling has stride 1, so it takes one pixel off instead of halving the map: use a 2x2 max-'
+                 'pooling with stride 2.')),
+        "up_order": (N_('You concatenated the up-convolved map first: that network is as good, but the weights of the next '
+                 "convolution line up with the reference's only in the package's order, torch.cat([skip, up], dim=1).")),
+        "up_bilinear": (N_('Your up step has no up-convolution (nn.ConvTranspose2d, 2x2, stride 2): bilinear up-sampling learns '
+                 "nothing, while the paper's up-convolution learns its 2x2 kernels and halves the channels.")),
+        "up_crop_shift": (N_('Your crop of the skip map is shifted by one pixel: cut its centre, the same number of pixels off '
+                 'each side.')),
+        "up_crop_corner": (N_('Your skip map is cropped at its top-left corner instead of its centre: the copy no longer lines up '
+                 'with the up-convolved map.')),
+        "up_relu": (N_('Your up step has a ReLU after the up-convolution: the paper pairs its ReLUs with the 3x3 '
+                 'convolutions only (and the package follows the text).')),
+        "net_no_head": (N_('Your network has no final 1x1 convolution: the feature channels of the top level must be mapped to '
+                 'one score per class.')),
+        "net_relu_head": (N_("Your scores are never negative: a ReLU after the final 1x1 convolution? The network's output is raw "
+                 "class scores (logits), which the loss's soft-max turns into probabilities.")),
     }
 
 
@@ -222,7 +222,10 @@ def _randn(*shape: int, seed: int = 1) -> torch.Tensor:
 
 def _compare_module(yours) -> str | None:
     if not isinstance(yours, nn.Module):
-        return f"Your answer builds a {type(yours).__name__}, not a torch.nn.Module: write a class of nn.Module and call super().__init__() first."
+        return N_(
+            'Your answer builds a {kind}, not a torch.nn.Module: write a class of nn.Module and call '
+            'super().__init__() first.'
+        ).format(kind=type(yours).__name__)
     return None
 
 
@@ -230,13 +233,18 @@ def _compare_parameters(mine: nn.Module, reference: nn.Module) -> str | None:
     """Copy the reference's parameters into ``mine`` in order; a message when counts or shapes differ."""
     ours, theirs = list(mine.named_parameters()), list(reference.named_parameters())
     if len(ours) != len(theirs):
-        return (f"Your module has {len(ours)} parameter tensors where the reference has {len(theirs)}: build exactly the "
-                "layers of this step (a convolution has a weight and a bias), in the order forward runs them.")
+        return (N_(
+            'Your module has {yours} parameter tensors where the reference has {theirs}: build '
+            'exactly the layers of this step (a convolution has a weight and a bias), in the order '
+            'forward runs them.'
+        ).format(yours=len(ours), theirs=len(theirs)))
     for i, ((name, a), (_, b)) in enumerate(zip(ours, theirs)):
         if a.shape != b.shape:
-            return (f"Parameter {i} of your module ({name}) has shape {tuple(a.shape)} where the reference's has "
-                    f"{tuple(b.shape)}: create the layers in __init__ in the order forward runs them, with the channels "
-                    "the prompt gives.")
+            return (N_(
+                "Parameter {index} of your module ({name}) has shape {yours} where the reference's has "
+                '{theirs}: create the layers in __init__ in the order forward runs them, with the '
+                'channels the prompt gives.'
+            ).format(index=i, name=name, yours=tuple(a.shape), theirs=tuple(b.shape)))
     with torch.no_grad():
         for (_, a), (_, b) in zip(ours, theirs):
             a.copy_(b)
@@ -248,11 +256,11 @@ def _same(a: torch.Tensor, b: torch.Tensor) -> bool:
 
 
 def _compare_raised(error: Exception) -> str:
-    return f"Your forward raised {type(error).__name__}: {error}."
+    return N_('Your forward raised {kind}: {error}.').format(kind=type(error).__name__, error=error)
 
 
 def _compare_shapes(given, expected) -> str:
-    return f"Your output has shape {tuple(given)}, it should have shape {tuple(expected)}."
+    return N_('Your output has shape {given}, it should have shape {expected}.').format(given=tuple(given), expected=tuple(expected))
 
 
 def _compare_run(yours: nn.Module, ref: nn.Module, *inputs: torch.Tensor, diagnose=()) -> str | None:
@@ -269,7 +277,7 @@ def _compare_run(yours: nn.Module, ref: nn.Module, *inputs: torch.Tensor, diagno
         except Exception as error:  # noqa: BLE001 - the learner's forward may raise anything
             return _compare_raised(error)
     if not isinstance(out, torch.Tensor):
-        return f"Your forward returns a {type(out).__name__}, not a tensor."
+        return N_('Your forward returns a {kind}, not a tensor.').format(kind=type(out).__name__)
     if _same(out, expected):
         return None
     for test, sentence in diagnose:
@@ -277,9 +285,11 @@ def _compare_run(yours: nn.Module, ref: nn.Module, *inputs: torch.Tensor, diagno
             return sentence
     if out.shape != expected.shape:
         return _compare_shapes(out.shape, expected.shape)
-    return (f"Your output has the right shape, but its values differ from the reference's (largest difference "
-            f"{float((out - expected).abs().max()):.3g}) with the same weights: the layers are right, something in "
-            "forward is not.")
+    return (N_(
+        "Your output has the right shape, but its values differ from the reference's (largest "
+        'difference {diff}) with the same weights: the layers are right, something in forward is '
+        'not.'
+    ).format(diff=format(float((out - expected).abs().max()), '.3g')))
 
 
 def _keeps_size(x: torch.Tensor):
@@ -296,7 +306,7 @@ def _crop_cases():
 def _compare_crop(yours, expected, args) -> str | None:
     x, (h, w) = args
     if not isinstance(yours, torch.Tensor):
-        return f"Your function returns a {type(yours).__name__}, not a tensor: return the cropped part of x."
+        return N_('Your function returns a {kind}, not a tensor: return the cropped part of x.').format(kind=type(yours).__name__)
     if yours.shape[:-2] != x.shape[:-2]:
         return SAYS["crop_axes"]
     big_h, big_w = x.shape[-2:]
@@ -532,16 +542,22 @@ def _compare_paper_size(build) -> str | None:
     if not any(isinstance(m, nn.Conv2d) and m.kernel_size == (1, 1) for m in convs):
         return SAYS["net_no_head"]
     if len(convs) != len(ref.conv_layers()):
-        return (f"Your network has {len(convs)} convolutional layers (nn.Conv2d and nn.ConvTranspose2d) where the "
-                f"paper's has {len(ref.conv_layers())}.")
+        return (N_(
+            'Your network has {yours} convolutional layers (nn.Conv2d and nn.ConvTranspose2d) where '
+            "the paper's has {theirs}."
+        ).format(yours=len(convs), theirs=len(ref.conv_layers())))
     count = sum(p.numel() for p in yours.parameters())
     if count != ref.num_parameters():
-        return (f"Your network has {count:,} parameters where the paper's has {ref.num_parameters():,}: compare the "
-                "channels of every level (base_channels at the top, doubled at every level down).")
+        return (N_(
+            "Your network has {yours} parameters where the paper's has {theirs}: compare the channels"
+            ' of every level (base_channels at the top, doubled at every level down).'
+        ).format(yours=format(count, ','), theirs=format(ref.num_parameters(), ',')))
     for k, ((name, got), (_, want)) in enumerate(zip(walk, ref_walk), 1):
         if got != want:
-            return (f"For a 572 x 572 input your convolution number {k} ({name}) gives a map of shape {got}; at that "
-                    f"place the paper's network has {want}.")
+            return (N_(
+                'For a 572 x 572 input your convolution number {index} ({name}) gives a map of shape '
+                "{yours}; at that place the paper's network has {theirs}."
+            ).format(index=k, name=name, yours=got, theirs=want))
     if not isinstance(out, torch.Tensor) or out.shape != ref_out.shape:
         return _compare_shapes(getattr(out, "shape", ()), ref_out.shape)
     return None
@@ -695,72 +711,3 @@ QUESTIONS += [
                quiz.Mistake(_UNetBilinear, SAYS["up_bilinear"])],
     ),
 ]
-
-# The Korean of the build steps' hints and of what their checks say (merged into questions/_ko.py's tables).
-KO_HINTS = {
-    QUESTIONS[-5].hint: "위쪽에서 건너뛸 행 수를 구하고(내림), 거기서부터 정확히 h개의 행을 가져오세요. 열도 마지막 두 축에서 똑같이 하세요.",
-    QUESTIONS[-4].hint: "nn.Conv2d는 따로 지정하지 않으면 패딩이 없습니다. nn.Sequential은 넣은 순서대로 계층을 둡니다.",
-    QUESTIONS[-3].hint: "풀링에는 가중치가 없고 먼저 옵니다. 풀링 계층의 stride가 얼마인지 확인하세요.",
-    QUESTIONS[-2].hint: "먼저 업 컨볼루션을 하고, 나온 맵의 크기로 skip을 잘라낸 뒤 연결하세요. ReLU는 3x3 합성곱에만 붙습니다.",
-    QUESTIONS[-1].hint: "첫 블록과 마지막을 뺀 모든 다운 단계의 출력을 리스트에 모아 두세요. 업 단계는 그것을 거꾸로 된 순서로 꺼내 씁니다.",
-}
-KO_MESSAGES = {
-    SAYS["padded"]: "출력이 입력의 크기를 그대로 유지합니다. 3x3 합성곱에 패딩(padding=1)이 있습니다. 논문의 합성곱은 패딩이 없어서 "
-                    "합성곱마다 각 변에서 한 픽셀씩 줄어듭니다.",
-    SAYS["crop_corner"]: "잘라낸 부분이 왼쪽 위 모서리에서 시작합니다. 복사한 맵은 업샘플링한 맵과 위치가 맞도록 맵의 가운데에서 잘라야 합니다.",
-    SAYS["crop_large"]: "여백이 홀수인 곳에서 잘라낸 부분이 한 픽셀 큽니다. top부터 H - top까지 자르면 행(또는 열)이 하나 더 남습니다. "
-                        "위쪽 여백부터 정확히 h개의 행과 w개의 열을 가져오세요.",
-    SAYS["crop_shift"]: "여백이 홀수인 곳에서 잘라낸 부분이 한 픽셀 밀려 있습니다. 남는 행은 아래쪽에(남는 열은 오른쪽에) 두므로 "
-                        "위쪽(왼쪽) 여백은 내림하세요.",
-    SAYS["crop_axes"]: "다른 축을 잘랐습니다. (B, C, H, W) 텐서에서 공간 축은 마지막 두 축이므로 x[..., 행, 열]로 자르세요.",
-    SAYS["crop_other"]: "잘라낸 부분의 shape은 맞지만, 맵의 가운데가 아닌 다른 픽셀을 담고 있습니다.",
-    SAYS["block_no_last_relu"]: "블록의 출력에 음수가 있습니다. 두 번째 합성곱 뒤의 ReLU가 빠졌습니다(두 합성곱 모두 뒤에 ReLU가 옵니다).",
-    SAYS["block_no_middle_relu"]: "두 합성곱 사이의 ReLU가 빠졌습니다. 그것이 없으면 두 합성곱은 하나의 선형 사상처럼 동작합니다.",
-    SAYS["block_batch_norm"]: "블록에 배치 정규화(batch normalisation)가 있습니다. 논문(2015)의 블록에는 없고, 3x3 합성곱 두 개와 "
-                              "ReLU 두 개뿐입니다.",
-    SAYS["down_block_first"]: "max-pooling보다 블록을 먼저 실행했습니다. 다운 단계는 먼저 풀링하고(위 단계가 만든 맵을 절반으로 줄이고), "
-                              "그다음 두 합성곱을 적용합니다.",
-    SAYS["down_average"]: "평균 풀링을 했습니다. 논문의 다운샘플링은 stride 2의 2x2 max-pooling입니다.",
-    SAYS["down_stride_1"]: "max-pooling의 stride가 1이라서 맵을 절반으로 줄이지 않고 한 픽셀만 줄입니다. stride 2의 2x2 max-pooling을 "
-                           "쓰세요.",
-    SAYS["up_order"]: "업 컨볼루션한 맵을 먼저 연결했습니다. 그 네트워크도 똑같이 좋지만, 다음 합성곱의 가중치는 패키지의 순서인 "
-                      "torch.cat([skip, up], dim=1)일 때만 참조 구현의 가중치와 맞아떨어집니다.",
-    SAYS["up_bilinear"]: "업 단계에 업 컨볼루션(nn.ConvTranspose2d, 2x2, stride 2)이 없습니다. 쌍선형 업샘플링은 아무것도 학습하지 "
-                         "않지만, 논문의 업 컨볼루션은 2x2 커널을 학습하고 채널을 절반으로 줄입니다.",
-    SAYS["up_crop_shift"]: "skip 맵을 잘라낸 위치가 한 픽셀 밀려 있습니다. 각 변에서 같은 수의 픽셀을 잘라 가운데를 남기세요.",
-    SAYS["up_crop_corner"]: "skip 맵을 가운데가 아니라 왼쪽 위 모서리에서 잘랐습니다. 그러면 복사한 맵이 업 컨볼루션한 맵과 위치가 "
-                            "맞지 않습니다.",
-    SAYS["up_relu"]: "업 단계에서 업 컨볼루션 뒤에 ReLU가 있습니다. 논문은 ReLU를 3x3 합성곱에만 붙이며, 패키지도 본문을 따릅니다.",
-    SAYS["net_no_head"]: "네트워크에 마지막 1x1 합성곱이 없습니다. 맨 위 단계의 특징 채널을 클래스마다 점수 하나로 바꿔야 합니다.",
-    SAYS["net_relu_head"]: "점수가 한 번도 음수가 되지 않습니다. 마지막 1x1 합성곱 뒤에 ReLU를 두지 않았나요? 네트워크의 출력은 날것의 "
-                           "클래스 점수(로짓)이고, 손실의 소프트맥스가 이것을 확률로 바꿉니다.",
-    "Your answer builds a {kind}, not a torch.nn.Module: write a class of nn.Module and call super().__init__() first.":
-        "답이 torch.nn.Module이 아니라 {kind:을} 만듭니다. nn.Module의 클래스를 쓰고 먼저 super().__init__()을 호출하세요.",
-    "Your module has {yours} parameter tensors where the reference has {theirs}: build exactly the layers of this step "
-    "(a convolution has a weight and a bias), in the order forward runs them.":
-        "모듈의 파라미터 텐서는 {yours}개이고 참조 구현은 {theirs}개입니다. 이 단계의 계층을 forward가 실행하는 순서대로 정확히 "
-        "만드세요(합성곱 하나에 가중치와 편향이 하나씩 있습니다).",
-    "Parameter {index} of your module ({name}) has shape {yours} where the reference's has {theirs}: create the layers "
-    "in __init__ in the order forward runs them, with the channels the prompt gives.":
-        "모듈의 파라미터 {index}({name})의 shape은 {yours}이고 참조 구현의 것은 {theirs}입니다. 문제에 주어진 채널로, forward가 "
-        "실행하는 순서대로 __init__에서 계층을 만드세요.",
-    "Your forward raised {kind}: {error}.": "forward에서 {kind}: {error} 오류가 났습니다.",
-    "Your output has shape {given}, it should have shape {expected}.": "출력의 shape이 {given}입니다. shape {expected:이어야} 합니다.",
-    "Your forward returns a {kind}, not a tensor.": "forward가 텐서가 아니라 {kind:을} 돌려줍니다.",
-    "Your output has the right shape, but its values differ from the reference's (largest difference {diff}) with the "
-    "same weights: the layers are right, something in forward is not.":
-        "출력의 shape은 맞지만, 같은 가중치로 참조 구현과 값이 다릅니다(최대 차이 {diff}). 계층은 맞고, forward의 무언가가 "
-        "틀렸습니다.",
-    "Your function returns a {kind}, not a tensor: return the cropped part of x.":
-        "함수가 텐서가 아니라 {kind:을} 돌려줍니다. x에서 잘라낸 부분을 돌려주세요.",
-    "Your network has {yours} convolutional layers (nn.Conv2d and nn.ConvTranspose2d) where the paper's has {theirs}.":
-        "네트워크의 합성곱 계층(nn.Conv2d와 nn.ConvTranspose2d)은 {yours}개이고 논문의 네트워크는 {theirs}개입니다.",
-    "Your network has {yours} parameters where the paper's has {theirs}: compare the channels of every level "
-    "(base_channels at the top, doubled at every level down).":
-        "네트워크의 파라미터는 {yours}개이고 논문의 네트워크는 {theirs}개입니다. 단계마다 채널 수를 비교하세요(맨 위는 "
-        "base_channels, 한 단계 내려갈 때마다 두 배).",
-    "For a 572 x 572 input your convolution number {index} ({name}) gives a map of shape {yours}; at that place the "
-    "paper's network has {theirs}.":
-        "572 x 572 입력에서 {index}번 합성곱({name})은 shape {yours}의 맵을 냅니다. 같은 자리에서 논문의 네트워크는 "
-        "{theirs}입니다.",
-}

@@ -9,6 +9,7 @@ import numpy as np
 import torch
 
 from unet_course import quiz
+from unet_course.quiz.catalog import N_
 
 
 def _unet(**settings):
@@ -59,13 +60,22 @@ def _compare_mirror(yours, ref, args) -> str | None:
     n, before, after = args
     yours = np.asarray(yours)
     if yours.shape != ref.shape:
-        return f"for n={n}, before={before}, after={after} you returned {yours.size} indices; there should be before + n + after = {ref.size}"
+        return N_(
+            'for n={n}, before={before}, after={after} you returned {size} indices; there should be '
+            'before + n + after = {total}'
+        ).format(n=n, before=before, after=after, size=yours.size, total=ref.size)
     if not np.array_equal(yours[before : before + n], np.arange(n)):
-        return f"for n={n}, before={before}, after={after} the middle part should be the image itself, 0 .. n-1"
+        return N_(
+            'for n={n}, before={before}, after={after} the middle part should be the image itself, 0 '
+            '.. n-1'
+        ).format(n=n, before=before, after=after)
     if not np.array_equal(yours, ref):
         k = int(np.argmax(yours != ref))
-        return (f"for n={n}, before={before}, after={after} index {k} of your answer is off: mirror about the "
-                f"border pixel without repeating it, and reflect again when the pad is longer than the axis")
+        return (N_(
+            'for n={n}, before={before}, after={after} index {k} of your answer is off: mirror about '
+            'the border pixel without repeating it, and reflect again when the pad is longer than the'
+            ' axis'
+        ).format(n=n, before=before, after=after, k=k))
     return None
 
 
@@ -195,25 +205,25 @@ def _overlaps_summed(net, image, plan):
     return _loop(net, image, plan, _canvas(image, plan), _planned(plan), place=lambda v: v, add=True)
 
 
-MSG_6_HOLES = ("Some pixels of your result were never written (they are still 0): step the tiles by the output "
+MSG_6_HOLES = (N_("Some pixels of your result were never written (they are still 0): step the tiles by the output "
                "tile, the plan's step, not by the input tile size; the input tiles overlap, the output tiles lie "
-               "side by side.")
-MSG_6_SHIFTED = ("Your result is shifted by the margin: image pixel (r, c) is canvas pixel (r + offset, c + offset), "
+               "side by side."))
+MSG_6_SHIFTED = (N_("Your result is shifted by the margin: image pixel (r, c) is canvas pixel (r + offset, c + offset), "
                  "so the output of the tile cut at canvas row y and column x predicts image rows and columns "
-                 "starting at y and x, not at y + offset and x + offset.")
-MSG_6_SUMMED = ("Your result is right where one output tile covers a pixel and a multiple of it where output tiles "
-                "overlap: write each output tile into the result (=), do not add it (+=).")
-MSG_6_ZEROS = ("Your result is right inside the image and wrong near its border, as if the network saw zeros "
-               "beyond the border: extend the image by mirroring it (tiling.mirror_pad), as the paper does.")
-MSG_6_BORDER = ("Your result is right inside the image and wrong near its border: the context beyond the border "
+                 "starting at y and x, not at y + offset and x + offset."))
+MSG_6_SUMMED = (N_("Your result is right where one output tile covers a pixel and a multiple of it where output tiles "
+                "overlap: write each output tile into the result (=), do not add it (+=)."))
+MSG_6_ZEROS = (N_("Your result is right inside the image and wrong near its border, as if the network saw zeros "
+               "beyond the border: extend the image by mirroring it (tiling.mirror_pad), as the paper does."))
+MSG_6_BORDER = (N_("Your result is right inside the image and wrong near its border: the context beyond the border "
                 "is not the paper's mirror image; reflect about the border pixel without repeating it "
-                "(c b | a b c d | c b, tiling.mirror_pad).")
-MSG_6_OVERLAP = ("Your result differs only where output tiles overlap: there every tile that covers a pixel "
-                 "predicts the same scores, so write one of them (or their mean).")
-MSG_6_SHAPE = "Your result has shape {given}; it should be (num_classes, H, W) = {expected}, the image's size."
-MSG_6_NOT_ARRAY = "Your function returned {kind}; return the class scores as a NumPy array (num_classes, H, W)."
-MSG_6_VALUES = ("Your result has the right shape but differs from the reference at {count} of {size} pixels; the "
-                "first is row {r}, column {c}.")
+                "(c b | a b c d | c b, tiling.mirror_pad)."))
+MSG_6_OVERLAP = (N_("Your result differs only where output tiles overlap: there every tile that covers a pixel "
+                 "predicts the same scores, so write one of them (or their mean)."))
+MSG_6_SHAPE = N_("Your result has shape {given}; it should be (num_classes, H, W) = {expected}, the image's size.")
+MSG_6_NOT_ARRAY = N_("Your function returned {kind}; return the class scores as a NumPy array (num_classes, H, W).")
+MSG_6_VALUES = (N_("Your result has the right shape but differs from the reference at {count} of {size} pixels; the "
+                "first is row {r}, column {c}."))
 
 
 def _close(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -353,43 +363,3 @@ QUESTIONS = [
         wrong=[1, 2, 3],
     ),
 ]
-
-# The Korean of the new hints, explanation and diagnoses (merged into questions/_ko.py's tables).
-KO_HINTS = {
-    "Which shifts keep every 2x2 max-pool window on the same pixels, down to the last pooling of this network?":
-        "이 네트워크의 마지막 풀링까지, 모든 2x2 max-pooling 윈도우를 같은 픽셀에 두는 이동은 어떤 이동일까요?",
-    "Tile (i, j) reads canvas rows plan.ys[i] : plan.ys[i] + tile; its output predicts image rows "
-    "plan.ys[i] : plan.ys[i] + keep (likewise for columns); the last tiles reach past the image, keep only what "
-    "lies inside it.":
-        "타일 (i, j)는 캔버스의 행 plan.ys[i] : plan.ys[i] + tile을 읽고, 그 출력은 이미지의 행 "
-        "plan.ys[i] : plan.ys[i] + keep을 예측합니다(열도 마찬가지입니다). 마지막 타일들은 이미지 바깥까지 "
-        "닿으니, 이미지 안에 드는 부분만 남기세요.",
-}
-
-KO_EXPLANATIONS = {
-    "A shift by a multiple of 2**depth keeps the pooling grid of every level: for depth 3 that is 8 pixels, so "
-    "the output shifts by exactly 8 pixels; the paper's depth-4 network needs 16.":
-        "2**depth의 배수만큼 이동하면 모든 단계의 풀링 격자가 그대로 유지됩니다. 깊이 3이면 그 배수가 8픽셀이므로 "
-        "출력도 정확히 8픽셀 이동합니다. 논문의 깊이 4 네트워크에는 16픽셀이 필요합니다.",
-}
-
-KO_MESSAGES = {
-    MSG_6_HOLES: "결과의 일부 픽셀이 한 번도 쓰이지 않았습니다(아직 0입니다). 타일은 입력 타일 크기가 아니라 출력 "
-                 "타일, 즉 계획의 step만큼 옮기세요. 입력 타일은 겹치고, 출력 타일은 나란히 놓입니다.",
-    MSG_6_SHIFTED: "결과가 여백만큼 밀려 있습니다. 이미지 픽셀 (r, c)는 캔버스 픽셀 (r + offset, c + offset)이므로, "
-                   "캔버스의 행 y, 열 x에서 자른 타일의 출력은 y + offset, x + offset이 아니라 y, x에서 시작하는 "
-                   "이미지의 행과 열을 예측합니다.",
-    MSG_6_SUMMED: "출력 타일 하나가 덮는 픽셀에서는 결과가 맞고, 출력 타일이 겹치는 곳에서는 그 배수가 되었습니다. "
-                  "출력 타일을 결과에 더하지(+=) 말고 써 넣으세요(=).",
-    MSG_6_ZEROS: "결과가 이미지 안쪽에서는 맞고 경계 근처에서는 틀립니다. 네트워크가 경계 너머에서 0을 본 것과 "
-                 "같습니다. 논문처럼 이미지를 미러링으로 확장하세요(tiling.mirror_pad).",
-    MSG_6_BORDER: "결과가 이미지 안쪽에서는 맞고 경계 근처에서는 틀립니다. 경계 너머의 컨텍스트가 논문의 미러 "
-                  "이미지가 아닙니다. 경계 픽셀을 되풀이하지 않고 그 픽셀을 축으로 반사하세요"
-                  "(c b | a b c d | c b, tiling.mirror_pad).",
-    MSG_6_OVERLAP: "결과가 출력 타일이 겹치는 곳에서만 다릅니다. 그곳에서는 픽셀을 덮는 모든 타일이 같은 점수를 "
-                   "예측하므로, 그중 하나(또는 평균)를 써 넣으세요.",
-    MSG_6_SHAPE: "결과의 모양이 {given}입니다. 이미지 크기인 (num_classes, H, W) = {expected:이어야} 합니다.",
-    MSG_6_NOT_ARRAY: "함수가 {kind:을} 반환했습니다. 클래스 점수를 NumPy 배열 (num_classes, H, W)로 반환하세요.",
-    MSG_6_VALUES: "결과의 모양은 맞지만 {size}개 픽셀 중 {count}곳에서 기준 구현과 다릅니다. 첫 번째는 행 {r}, "
-                  "열 {c}입니다.",
-}

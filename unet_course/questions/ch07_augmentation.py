@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from unet_course import augment, quiz
+from unet_course.quiz.catalog import N_
 
 
 def _elastic_reference(image: np.ndarray, coarse: np.ndarray) -> np.ndarray:
@@ -36,17 +37,19 @@ def _elastic_linear(image: np.ndarray, coarse: np.ndarray) -> np.ndarray:
 def _compare_elastic(yours, ref, args) -> str | None:
     yours = np.asarray(yours, dtype=float)
     if yours.shape != ref.shape:
-        return f"your image has shape {yours.shape}; it should keep the input's shape {ref.shape}"
+        return N_("your image has shape {given}; it should keep the input's shape {expected}").format(given=yours.shape, expected=ref.shape)
     inner = (slice(8, -8), slice(8, -8))
     diff = np.abs(yours - ref)[inner]
     if diff.max() <= 1e-4:
         return None
     if np.allclose(yours[inner], args[0][inner], atol=1e-6) and np.abs(args[1]).max() > 0:
-        return "your output equals the input: the displacement was not applied"
+        return N_("your output equals the input: the displacement was not applied")
     y, x = np.unravel_index(np.argmax(diff), diff.shape)
     return (
-        f"pixel ({y + 8}, {x + 8}) is off by {diff.max():.3g}: check that pixel p reads the input at p + d(p), "
-        "that d comes from a cubic interpolation of the grid spanning the corners, and order=3"
+        N_(
+            'pixel ({y}, {x}) is off by {diff}: check that pixel p reads the input at p + d(p), that '
+            'd comes from a cubic interpolation of the grid spanning the corners, and order=3'
+        ).format(y=y + 8, x=x + 8, diff=format(diff.max(), '.3g'))
     )
 
 

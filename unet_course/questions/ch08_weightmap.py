@@ -8,6 +8,7 @@ import math
 import numpy as np
 
 from unet_course import quiz, weightmap
+from unet_course.quiz.catalog import N_
 
 # one pixel, two classes: the exercise "loss of one pixel"
 PIXEL_LOGITS = (1.5, -0.5)  # a_0 (background), a_1 (cell)
@@ -171,10 +172,13 @@ def _compare_weight_map(yours, ref, args) -> str | None:
     labels, w0, sigma = (tuple(args) + (10.0, 5.0))[:3]
     yours = np.asarray(yours, dtype=np.float64)
     if yours.shape != ref.shape:
-        return f"your map has shape {yours.shape}; it should have the labels' shape {ref.shape}"
+        return N_("your map has shape {given}; it should have the labels' shape {expected}").format(given=yours.shape, expected=ref.shape)
     bad = int((~np.isfinite(yours)).sum())
     if bad:
-        return f"your map holds {bad} values that are NaN or infinite: look for a division by zero or an empty cell id"
+        return N_(
+            'your map holds {bad} values that are NaN or infinite: look for a division by zero or an '
+            'empty cell id'
+        ).format(bad=bad)
 
     def same(a, b) -> bool:
         return bool(np.allclose(a, b, rtol=1e-5, atol=1e-6))
@@ -186,7 +190,7 @@ def _compare_weight_map(yours, ref, args) -> str | None:
     ids = np.unique(labels[cells])
     if len(ids) < 2:
         if same(yours[cells], ref[cells]) and not same(yours[~cells], ref[~cells]):
-            return "with a single cell there is no second-nearest cell, so there is no border term"
+            return N_("with a single cell there is no second-nearest cell, so there is no border term")
     weights = {"right": w_c, "ones": _class_weights(labels, "ones"), "zeros": np.zeros(labels.shape),
                "frequency": _class_weights(labels, "frequency"), "no-k": _class_weights(labels, "no-k")}
     terms = {"right": ref - w_c}
@@ -202,44 +206,50 @@ def _compare_weight_map(yours, ref, args) -> str | None:
     found = next(((t, w) for t in terms for w in weights if same(yours, weights[w] + terms[t])), None)
     term, weight = found if found else (None, None)
     if term == "sigma":
-        return "your map uses sigma where the formula has sigma squared: the denominator is 2 sigma^2"
+        return N_("your map uses sigma where the formula has sigma squared: the denominator is 2 sigma^2")
     if term == "same":
-        return ("your d2 is measured to the same cell as d1: d2 is the distance to the second-nearest cell, "
-                "another cell than the nearest")
+        return (N_("your d2 is measured to the same cell as d1: d2 is the distance to the second-nearest cell, "
+                "another cell than the nearest"))
     if term == "inside":
-        return ("your border term is w0 on every background pixel, as if d1 = d2 = 0 there: "
-                "distance_transform_edt(labels == i) measures inside cell i; labels != i gives the distance to cell i")
+        return (N_("your border term is w0 on every background pixel, as if d1 = d2 = 0 there: "
+                "distance_transform_edt(labels == i) measures inside cell i; labels != i gives the distance to cell i"))
     if term == "everywhere":
-        return ("your map puts the border term on cell pixels too: in weightmap.weight_map a cell pixel gets w_c only, "
-                "the term is for the background between cells")
+        return (N_("your map puts the border term on cell pixels too: in weightmap.weight_map a cell pixel gets w_c only, "
+                "the term is for the background between cells"))
     if term == "centres":
-        return ("your distances run to the cells' centres: d1 and d2 are measured to the nearest pixel of each cell, "
-                "that is to its border")
+        return (N_("your distances run to the cells' centres: d1 and d2 are measured to the nearest pixel of each cell, "
+                "that is to its border"))
     if term == "components":
-        return ("two touching cells count as one in your map: take the cells from the instance ids (labels == i), "
-                "not from connected components of the mask")
+        return (N_("two touching cells count as one in your map: take the cells from the instance ids (labels == i), "
+                "not from connected components of the mask"))
     if weight == "ones":
-        return ("your w_c is 1 everywhere: w_c balances the classes, each class weighted by the inverse of its share "
-                "of the image's pixels")
+        return (N_("your w_c is 1 everywhere: w_c balances the classes, each class weighted by the inverse of its share "
+                "of the image's pixels"))
     if weight == "zeros":
-        return "your map has no w_c: eq. 2 adds the border term to the class weight w_c, which every pixel gets"
+        return N_("your map has no w_c: eq. 2 adds the border term to the class weight w_c, which every pixel gets")
     if weight == "frequency":
-        return ("your w_c gives the more frequent class the larger weight: balancing weighs each class by the "
-                "inverse of its frequency")
+        return (N_("your w_c gives the more frequent class the larger weight: balancing weighs each class by the "
+                "inverse of its frequency"))
     if weight == "no-k":
-        return ("your w_c weighs the two classes in the right ratio but at the wrong scale: with w_k = n / (2 n_k) "
-                "the weights average to 1 over the image")
+        return (N_("your w_c weighs the two classes in the right ratio but at the wrong scale: with w_k = n / (2 n_k) "
+                "the weights average to 1 over the image"))
     diff = np.abs(yours - ref)
     y, x = np.unravel_index(np.argmax(diff), diff.shape)
     if cells[y, x]:
-        return (f"cell pixel ({y}, {x}) is off by {diff.max():.3g}: a cell pixel gets w_c of the cell class "
-                "and no border term")
+        return (N_(
+            'cell pixel ({y}, {x}) is off by {diff}: a cell pixel gets w_c of the cell class and no '
+            'border term'
+        ).format(y=y, x=x, diff=format(diff.max(), '.3g')))
     if terms["right"][y, x] < 1e-6:
-        return (f"background pixel ({y}, {x}), far from any two cells, is off by {diff.max():.3g}: there the "
-                "border term vanishes and the weight is w_c of the background")
+        return (N_(
+            'background pixel ({y}, {x}), far from any two cells, is off by {diff}: there the border '
+            'term vanishes and the weight is w_c of the background'
+        ).format(y=y, x=x, diff=format(diff.max(), '.3g')))
     return (
-        f"background pixel ({y}, {x}) is off by {diff.max():.3g}: d1 and d2 are the distances to the nearest "
-        "pixel of the nearest and of the second-nearest cell (Euclidean, pixel centres)"
+        N_(
+            'background pixel ({y}, {x}) is off by {diff}: d1 and d2 are the distances to the nearest'
+            ' pixel of the nearest and of the second-nearest cell (Euclidean, pixel centres)'
+        ).format(y=y, x=x, diff=format(diff.max(), '.3g'))
     )
 
 
@@ -315,29 +325,29 @@ QUESTIONS = [
         "nearest pixel of cell i. Sort those maps along the cell axis and take the two smallest.",
         wrong=[
             quiz.Mistake(_wm_sigma_not_squared,
-                         says="your map uses sigma where the formula has sigma squared: the denominator is 2 sigma^2"),
+                         says=N_("your map uses sigma where the formula has sigma squared: the denominator is 2 sigma^2")),
             quiz.Mistake(_wm_d2_same_cell,
-                         says="your d2 is measured to the same cell as d1: d2 is the distance to the second-nearest "
-                         "cell, another cell than the nearest"),
+                         says=N_("your d2 is measured to the same cell as d1: d2 is the distance to the second-nearest "
+                         "cell, another cell than the nearest")),
             quiz.Mistake(_wm_inside_cells,
-                         says="your border term is w0 on every background pixel, as if d1 = d2 = 0 there: "
+                         says=N_("your border term is w0 on every background pixel, as if d1 = d2 = 0 there: "
                          "distance_transform_edt(labels == i) measures inside cell i; labels != i gives the distance "
-                         "to cell i"),
+                         "to cell i")),
             quiz.Mistake(_wm_everywhere,
-                         says="your map puts the border term on cell pixels too: in weightmap.weight_map a cell pixel "
-                         "gets w_c only, the term is for the background between cells"),
+                         says=N_("your map puts the border term on cell pixels too: in weightmap.weight_map a cell pixel "
+                         "gets w_c only, the term is for the background between cells")),
             quiz.Mistake(_wm_no_balance,
-                         says="your w_c is 1 everywhere: w_c balances the classes, each class weighted by the inverse "
-                         "of its share of the image's pixels"),
+                         says=N_("your w_c is 1 everywhere: w_c balances the classes, each class weighted by the inverse "
+                         "of its share of the image's pixels")),
             quiz.Mistake(_wm_frequency,
-                         says="your w_c gives the more frequent class the larger weight: balancing weighs each class "
-                         "by the inverse of its frequency"),
+                         says=N_("your w_c gives the more frequent class the larger weight: balancing weighs each class "
+                         "by the inverse of its frequency")),
             quiz.Mistake(_wm_centres,
-                         says="your distances run to the cells' centres: d1 and d2 are measured to the nearest pixel "
-                         "of each cell, that is to its border"),
+                         says=N_("your distances run to the cells' centres: d1 and d2 are measured to the nearest pixel "
+                         "of each cell, that is to its border")),
             quiz.Mistake(_wm_mask_components,
-                         says="two touching cells count as one in your map: take the cells from the instance ids "
-                         "(labels == i), not from connected components of the mask"),
+                         says=N_("two touching cells count as one in your map: take the cells from the instance ids "
+                         "(labels == i), not from connected components of the mask")),
         ],
     ),
     quiz.Choice(
@@ -356,48 +366,3 @@ QUESTIONS = [
         wrong=[0, 2],
     ),
 ]
-
-
-# The Korean of this module's compare messages (merged into questions/_ko.py's MESSAGES); the messages
-# this step shares with the earlier w_c = 1 exercise (shape, sigma, a single cell, a background pixel
-# off) keep their Korean in _ko.py.
-KO_MESSAGES = {
-    "your map holds {bad} values that are NaN or infinite: look for a division by zero or an empty cell id":
-        "맵에 NaN이거나 무한대인 값이 {bad}개 있습니다. 0으로 나누는 곳이나 픽셀이 하나도 없는 세포 id가 없는지 확인하세요.",
-    "your d2 is measured to the same cell as d1: d2 is the distance to the second-nearest cell, another cell than "
-    "the nearest":
-        "d2를 d1과 같은 세포까지 쟀습니다. d2는 두 번째로 가까운 세포, 곧 가장 가까운 세포와는 다른 세포까지의 거리입니다.",
-    "your border term is w0 on every background pixel, as if d1 = d2 = 0 there: distance_transform_edt(labels == i) "
-    "measures inside cell i; labels != i gives the distance to cell i":
-        "d1 = d2 = 0인 것처럼 경계 항이 모든 배경 픽셀에서 w0입니다. distance_transform_edt(labels == i)는 세포 i의 "
-        "안쪽에서 거리를 잽니다. 세포 i까지의 거리는 labels != i로 구합니다.",
-    "your map puts the border term on cell pixels too: in weightmap.weight_map a cell pixel gets w_c only, the term "
-    "is for the background between cells":
-        "맵이 세포 픽셀에도 경계 항을 더합니다. weightmap.weight_map에서 세포 픽셀은 w_c만 받고, 경계 항은 세포 사이의 "
-        "배경에 붙습니다.",
-    "your w_c is 1 everywhere: w_c balances the classes, each class weighted by the inverse of its share of the "
-    "image's pixels":
-        "w_c가 모든 픽셀에서 1입니다. w_c는 클래스의 균형을 맞춥니다. 각 클래스는 이미지 픽셀 가운데 그 클래스가 "
-        "차지하는 비율의 역수로 가중됩니다.",
-    "your map has no w_c: eq. 2 adds the border term to the class weight w_c, which every pixel gets":
-        "맵에 w_c가 없습니다. 식 (2)는 모든 픽셀이 받는 클래스 가중치 w_c에 경계 항을 더합니다.",
-    "your w_c gives the more frequent class the larger weight: balancing weighs each class by the inverse of its "
-    "frequency":
-        "w_c가 더 흔한 클래스에 더 큰 가중치를 줍니다. 균형을 맞추려면 각 클래스를 빈도의 역수로 가중해야 합니다.",
-    "your w_c weighs the two classes in the right ratio but at the wrong scale: with w_k = n / (2 n_k) the weights "
-    "average to 1 over the image":
-        "w_c가 두 클래스의 비는 맞지만 크기가 틀립니다. w_k = n / (2 n_k)이면 가중치의 이미지 전체 평균이 1이 됩니다.",
-    "your distances run to the cells' centres: d1 and d2 are measured to the nearest pixel of each cell, that is to "
-    "its border":
-        "거리를 세포의 중심까지 쟀습니다. d1과 d2는 각 세포의 가장 가까운 픽셀, 곧 세포의 경계까지 잽니다.",
-    "two touching cells count as one in your map: take the cells from the instance ids (labels == i), not from "
-    "connected components of the mask":
-        "맵이 맞닿은 두 세포를 하나로 셉니다. 세포는 마스크의 연결 성분(connected component)이 아니라 인스턴스 "
-        "id(labels == i)로 구하세요.",
-    "cell pixel ({y}, {x}) is off by {diff}: a cell pixel gets w_c of the cell class and no border term":
-        "세포 픽셀 ({y}, {x})의 값이 {diff}만큼 어긋납니다. 세포 픽셀은 세포 클래스의 w_c만 받고 경계 항은 받지 않습니다.",
-    "background pixel ({y}, {x}), far from any two cells, is off by {diff}: there the border term vanishes and the "
-    "weight is w_c of the background":
-        "두 세포에서 모두 멀리 떨어진 배경 픽셀 ({y}, {x})의 값이 {diff}만큼 어긋납니다. 그곳에서는 경계 항이 "
-        "사라지므로 가중치는 배경의 w_c입니다.",
-}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from unet_course import quiz
+from unet_course.quiz.catalog import N_
 from unet_course.metrics import isbi
 
 #: Hints that guide to the method without doing it (the Rand F-score by hand, the error that is zero).
@@ -15,14 +16,6 @@ TOPOLOGY_HINT = ("Take one removed rim pixel and ask of each error in turn: is i
                  "which true pixels share a predicted cell, given how predicted membrane inside a true cell "
                  "counts? Could the warp flip it back, one pixel at a time, without changing a cell or a hole?")
 
-KO_HINTS = {
-    RAND_HINT: "세 단계로 풀어 보세요. 정답의 전경만 남기세요(어느 픽셀이 빠질까요?). 그 안에서 예측한 조각을 "
-               "나열하되, 이 장이 정답 세포 안의 예측된 막(membrane) 픽셀을 어떻게 세는지 떠올리세요. 그다음 겹침 "
-               "c_ij의 표를 채우고 위의 P, R, F 식에 넣으세요.",
-    TOPOLOGY_HINT: "지워진 가장자리 픽셀 하나를 골라 각 오류에 차례로 물어보세요. 그 픽셀은 틀린 픽셀일까요? 정답 "
-                   "세포 안의 예측된 막 픽셀을 세는 방식대로라면, 어떤 정답 픽셀들이 같은 예측 세포에 속하는지가 "
-                   "바뀔까요? 세포나 구멍을 바꾸지 않고 한 번에 한 픽셀씩 워핑(warping)으로 되돌릴 수 있을까요?",
-}
 
 # the 1 x 7 strip of the exercise "Rand by hand": two true cells of 3 pixels, a membrane between
 RAND_TRUTH = np.array([[1, 1, 1, 0, 1, 1, 1]], dtype=np.uint8)
@@ -54,13 +47,15 @@ def _is_simple_cases() -> list[tuple]:
 
 def _compare_simple(yours, ref, args) -> str | None:
     if not isinstance(yours, (bool, np.bool_)):
-        return f"return True or False, got {type(yours).__name__}"
+        return N_('return True or False, got {kind}').format(kind=type(yours).__name__)
     if bool(yours) != ref:
         win = args[0].astype(int)
         rows = " / ".join("".join(map(str, r)) for r in win)
-        what = "simple" if ref else "not simple"
-        return (f"for the window {rows} (rows top to bottom, 1 = interior) the centre is {what}: count the "
-                "interior 4-components and the membrane 8-components before and after flipping it")
+        what = N_("simple") if ref else N_("not simple")
+        return (N_(
+            'for the window {rows} (rows top to bottom, 1 = interior) the centre is {what}: count the'
+            ' interior 4-components and the membrane 8-components before and after flipping it'
+        ).format(rows=rows, what=what))
     return None
 
 
@@ -180,7 +175,6 @@ class MeasuredChoice(quiz.Choice):
     @wrong.setter
     def wrong(self, value) -> None:  # Question.__init__ sets the given ones; they follow the key here
         pass
-
 
 
 QUESTIONS = [

@@ -12,6 +12,7 @@ import numpy as np
 import torch
 
 from unet_course import ops, quiz
+from unet_course.quiz.catalog import N_
 
 PAPER = dict(in_channels=1, num_classes=2, base_channels=64, depth=4)
 ISBI_SIDE = 512  # the ISBI 2012 slices are 512 x 512 pixels
@@ -86,19 +87,21 @@ def _compare_mirror(yours, expected, args) -> str | None:
     if yours.shape != expected.shape:
         h, w = image.shape
         return (
-            f"your padded image has shape {yours.shape}; padding a {h}x{w} image by {margin} on every side "
-            f"gives {expected.shape}"
+            N_(
+                'your padded image has shape {given}; padding a {h}x{w} image by {margin} on every side '
+                'gives {expected}'
+            ).format(given=yours.shape, h=h, w=w, margin=margin, expected=expected.shape)
         )
     if np.allclose(yours, expected):
         return None
     if np.allclose(yours, np.pad(image, margin, mode="symmetric")):
         # the prompt excludes it: reflection about the border pixel, not about the image edge
-        return "your padding repeats the border pixel (row -1 equals row 0); the mirror is the border pixel itself"
+        return N_("your padding repeats the border pixel (row -1 equals row 0); the mirror is the border pixel itself")
     if np.allclose(yours[margin:-margin, margin:-margin], image):
         if np.allclose(yours, np.pad(image, margin)):
-            return "you padded with zeros; the question asks for mirrored context"
-        return "the centre is the image, but the border is not its mirror image"
-    return "the centre of your output is not the input image: the padding goes around it"
+            return N_("you padded with zeros; the question asks for mirrored context")
+        return N_("the centre is the image, but the border is not its mirror image")
+    return N_("the centre of your output is not the input image: the padding goes around it")
 
 
 def _mirror_repeating_border(image: np.ndarray, margin: int) -> np.ndarray:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from unet_course import quiz
+from unet_course.quiz.catalog import N_
 
 
 def _parts() -> tuple[np.ndarray, np.ndarray]:
@@ -124,22 +125,22 @@ def _merged_cases() -> list[tuple[np.ndarray, np.ndarray]]:
 def _compare_merged(yours, ref, args) -> str | None:
     pred, truth = args
     if not isinstance(yours, (int, np.integer)) or isinstance(yours, bool):
-        return f"your function returned {type(yours).__name__} {yours!r}; return the count as an integer"
+        return N_('your function returned {kind} {value}; return the count as an integer').format(kind=type(yours).__name__, value=repr(yours))
     if int(yours) == ref:
         return None
     if int(yours) == _merged_true_count(pred, truth):
-        return "you counted the true nuclei inside merged objects; count the predicted objects, each merge once"
+        return N_("you counted the true nuclei inside merged objects; count the predicted objects, each merge once")
     if int(yours) == _merged_share_of_prediction(pred, truth):
-        return ("you measured the half against the predicted object's area; a merge holds at least half "
-                "of each true nucleus, so divide by the true nucleus's area")
+        return (N_("you measured the half against the predicted object's area; a merge holds at least half "
+                "of each true nucleus, so divide by the true nucleus's area"))
     if int(yours) == _merged_any_overlap(pred, truth):
-        return ("you counted a predicted object that touches two true nuclei, however little; it must hold "
-                "at least half of each of them")
+        return (N_("you counted a predicted object that touches two true nuclei, however little; it must hold "
+                "at least half of each of them"))
     if int(yours) == _merged_with_background(pred, truth):
-        return "you counted the background (id 0) as a true object; only ids above 0 are nuclei"
+        return N_("you counted the background (id 0) as a true object; only ids above 0 are nuclei")
     if int(yours) > ref:
-        return f"you found {int(yours)} merged objects, more than there are"
-    return f"you found {int(yours)} merged objects, fewer than there are"
+        return N_('you found {count} merged objects, more than there are').format(count=int(yours))
+    return N_('you found {count} merged objects, fewer than there are').format(count=int(yours))
 
 
 QUESTIONS = [
@@ -189,45 +190,3 @@ QUESTIONS = [
         wrong=[True],
     ),
 ]
-
-KO_HINTS = {
-    "Walk the sizes as in chapter 05: every 3 x 3 convolution without padding takes 2 pixels off, "
-    "every pooling halves, every up-convolution doubles; there are two convolutions at each level.":
-        "05장에서처럼 크기를 따라가 보세요. 패딩 없는 3 x 3 합성곱은 한 번에 2픽셀을 줄이고, 풀링은 절반으로, "
-        "업 컨볼루션은 두 배로 만듭니다. 각 단계에는 합성곱이 두 번 있습니다.",
-    "Take the ids that appear in the strip, and leave out those that also appear in the training part.":
-        "띠에 나타나는 id를 모으고, 그중 학습 부분에도 나타나는 id는 빼세요.",
-    "For each predicted object, look at the true ids under it and how many of each true nucleus's "
-    "pixels it covers, as a share of that nucleus's area.":
-        "예측한 객체마다 그 아래에 있는 실제 id를 보고, 각 실제 핵의 픽셀 중 얼마를 덮는지 그 핵의 넓이에 대한 "
-        "비율로 따져 보세요.",
-    "Which columns of img2d.tif did `train` cut its training tiles from?":
-        "`train`은 img2d.tif의 어느 열들에서 학습 타일을 잘라 냈을까요?",
-}
-
-KO_EXPLANATIONS = {
-    "`train` held out only the right fifth of the image; the left four fifths were its "
-    "training data, so most of the nuclei scored by `evaluate` on the whole image were seen, labels "
-    "and all. Only the held-out strip (or another image) measures generalisation.":
-        "`train`은 이미지의 오른쪽 5분의 1만 떼어 두었습니다. 왼쪽 5분의 4는 학습 데이터였으므로, `evaluate`가 "
-        "이미지 전체에서 채점한 핵 대부분은 모델이 레이블까지 함께 본 것입니다. 일반화를 재는 것은 떼어 둔 "
-        "띠(또는 다른 이미지)뿐입니다.",
-}
-
-KO_MESSAGES = {
-    "your function returned {kind} {value}; return the count as an integer":
-        "함수가 {kind} {value:을} 반환했습니다. 개수를 정수로 반환하세요.",
-    "you counted the true nuclei inside merged objects; count the predicted objects, each merge once":
-        "합쳐진 객체 안의 실제 핵을 세었습니다. 예측한 객체를 세되, 합쳐진 것 하나를 한 번만 세세요.",
-    "you counted the background (id 0) as a true object; only ids above 0 are nuclei":
-        "배경(id 0)을 실제 객체로 세었습니다. 0보다 큰 id만 핵입니다.",
-    "you measured the half against the predicted object's area; a merge holds at least half "
-    "of each true nucleus, so divide by the true nucleus's area":
-        "절반을 예측한 객체의 넓이에 대해 쟀습니다. 합쳐진 객체는 각 실제 핵의 절반 이상을 담으므로, 실제 핵의 "
-        "넓이로 나누세요.",
-    "you counted a predicted object that touches two true nuclei, however little; it must hold "
-    "at least half of each of them":
-        "실제 핵 두 개에 조금이라도 닿는 예측 객체를 세었습니다. 합쳐진 객체는 각 핵의 절반 이상을 담아야 합니다.",
-    "you found {count} merged objects, more than there are": "합쳐진 객체를 {count}개 찾았는데, 실제보다 많습니다.",
-    "you found {count} merged objects, fewer than there are": "합쳐진 객체를 {count}개 찾았는데, 실제보다 적습니다.",
-}

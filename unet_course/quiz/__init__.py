@@ -32,8 +32,9 @@ One module a job:
 - :mod:`.bank`: the bank by id, :func:`check`, :func:`get`, :func:`questions`.
 - :mod:`.display`: :func:`show` (Markdown) and :func:`widget` (ipywidgets).
 - :mod:`.messages`: English and Korean texts, chosen by ``UNET_COURSE_LANG`` (``ko`` for
-  Korean; the Korean notebooks set it in their first cell); :mod:`.localize` puts stored
-  English feedback into Korean for ``scripts/make_korean.py``.
+  Korean; the Korean notebooks set it in their first cell); :mod:`.catalog` reads their Korean
+  from the package's gettext catalog (:func:`N_` marks a compare function's message for it);
+  :mod:`.localize` puts stored English feedback into Korean for ``scripts/make_korean.py``.
 
 Serves: the exercises of every chapter (chapters 01-11).
 """
@@ -46,7 +47,8 @@ from .engine import ID_PATTERN, Mistake, Question
 from .functions import CodeExercise, Formula
 from .kinds import Choice, Numeric, TrueFalse
 from .localize import localize_feedback
-from .messages import LANGUAGE_VARIABLE, LANGUAGES, MESSAGES_KO, RIGHT, UNANSWERED, WRONG, language
+from .catalog import N_
+from .messages import LANGUAGE_VARIABLE, LANGUAGES, RIGHT, UNANSWERED, WRONG, language
 from .stubs import unanswered
 from .values import default_compare
 
@@ -72,4 +74,5 @@ __all__ = [
     "language",
     "localize_feedback",
     "LANGUAGES",
+    "N_",
 ]

@@ -30,8 +30,8 @@ class Mistake(NamedTuple):
     bank: ``answer`` is a wrong implementation a learner is likely to write (``padding=1``, a crop
     off by one pixel ...), ``says`` the English hint or message written for that mistake.
     ``tests/test_build_track.py`` runs every mistake through the check and requires ``says`` in
-    what it prints (and its Korean, from the question module's ``KO_HINTS`` or ``KO_MESSAGES``,
-    under ``UNET_COURSE_LANG=ko``): the check diagnoses, not only judges.
+    what it prints (and its Korean, from the package's catalog, under
+    ``UNET_COURSE_LANG=ko``): the check diagnoses, not only judges.
 
     Serves: the build steps of chapters 03, 05, 06 and 08 (checks that diagnose).
     """
@@ -99,7 +99,7 @@ class Question:
             correct, message = self.grade(answer)
         except Exception as error:  # noqa: BLE001 - a reader's value may break a comparison
             correct, message = False, _t(
-                "This answer could not be graded ({error}); check its type and shape.", error=f"{type(error).__name__}: {error}"
+                "This answer could not be graded ({error}); check its type and shape.", error=type(error).__name__ + ": " + str(error)
             )
         if correct and message == getattr(self, "explanation", None):
             message = _localized(message, "explanation")

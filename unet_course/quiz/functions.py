@@ -217,7 +217,7 @@ class CodeExercise(_FunctionQuestion):
         message = self.compare(yours, self.reference(*copy.deepcopy(args)), args)
         if not message:
             return None
-        if language() == "ko":  # a question's own compare speaks English; its Korean is in questions/_ko.py
+        if language() == "ko":  # a question's own compare speaks English; its Korean is in the package's catalog
             message = message_ko(message)
         return _t("On input ({args}): {problem}", args=_describe_args(names, args), problem=message)
 

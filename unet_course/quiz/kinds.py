@@ -74,8 +74,8 @@ class Numeric(Question):
         if math.isclose(given, ref, rel_tol=self.rtol, abs_tol=self.atol):
             return True, ""
         if given > ref:
-            return False, _t("Your answer {given} is too large.", given=f"{given:g}")
-        return False, _t("Your answer {given} is too small.", given=f"{given:g}")
+            return False, _t("Your answer {given} is too large.", given=format(given, "g"))
+        return False, _t("Your answer {given} is too small.", given=format(given, "g"))
 
 
 class Choice(Question):

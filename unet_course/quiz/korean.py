@@ -2,7 +2,7 @@
 
 A Korean particle has two forms, one after a final consonant (받침) and one after a vowel:
 은/는, 이/가, 을/를, 과/와, 으로/로 (로 also after ㄹ), 이어야/여야. The Korean templates of
-:data:`~unet_course.quiz.messages.MESSAGES_KO` name the particle after a field as a format spec,
+:mod:`the package's catalog <unet_course.quiz.catalog>` name the particle after a field as a format spec,
 ``{value:을}``, and :func:`format_korean` writes the form that fits the value: ``3을``, ``2를``,
 ``텐서(tensor)를``. How the end of a value is read:
 

@@ -1,9 +1,8 @@
 """Printed feedback of the quiz put into Korean after the fact: the stored outputs of the English
 notebooks, copied into the Korean ones by ``scripts/make_korean.py``.
 
-A line is recognised as a verdict, a hint, an explanation or one of the quiz's message templates
-(:data:`~unet_course.quiz.messages.MESSAGES_KO`, and the questions' own messages in
-``unet_course/questions/_ko.py``), and rebuilt from the Korean template with the same fields
+A line is recognised as a verdict, a hint, an explanation or one of the message templates of the
+package's catalog (the quiz's and the questions' ``compare`` functions', :mod:`.catalog`), and rebuilt from the Korean template with the same fields
 (particles fitted to the values, ordinals counted in Korean); lines that are not the quiz's stay
 as they are. :func:`message_ko` also puts the messages of a question's ``compare`` function into
 Korean as the check prints them.
@@ -16,7 +15,8 @@ from __future__ import annotations
 import re
 
 from .korean import format_korean, korean_ordinal
-from .messages import LANGUAGES, MESSAGES_KO, RIGHT, UNANSWERED, WRONG, _ko_hints_and_explanations, _ko_prompts
+from .catalog import table
+from .messages import LANGUAGES, RIGHT, UNANSWERED, WRONG, _ko_hints_and_explanations, _ko_prompts
 
 
 def _template_pattern(template: str) -> re.Pattern:
@@ -61,35 +61,28 @@ def _field_ko(name: str, value: str) -> str | None:
     return None
 
 
-def _question_messages_ko() -> dict[str, str]:
-    """The Korean of the messages that the questions' own ``compare`` functions return."""
-    from unet_course.questions import _ko
-
-    return _ko.MESSAGES
-
-
 def message_ko(text: str) -> str:
-    """One message of the quiz (``MESSAGES_KO``) or of a question's ``compare`` function
-    (``unet_course/questions/_ko.py``, ``MESSAGES``) in Korean: matched to its English template,
+    """One message of the quiz or of a question's ``compare`` function in Korean (the package's
+    catalog, :mod:`.catalog`): matched to its English template,
     rebuilt from the Korean one with the same fields (each field put into Korean the same way);
     ``text`` unchanged when no template matches.
 
     Serves: the exercises of every chapter (chapters 01-11), in Korean.
     """
-    table = {**MESSAGES_KO, **_question_messages_ko()}
-    if text in table:
-        return table[text]
+    messages = table()
+    if text in messages:
+        return messages[text]
     verdicts = text.split("; ")
     if len(verdicts) > 1 and all(_VALUE_VERDICT.match(v) for v in verdicts):
         # the verdicts on each value of a tuple: one Korean sentence each (values._compare_values)
         return ". ".join(message_ko(v) for v in verdicts)
     # the most specific templates (the most fixed text) first
-    for template in sorted((t for t in table if "{" in t), key=lambda t: -len(re.sub(r"\{[^}]*\}", "", t))):
+    for template in sorted((t for t in messages if "{" in t), key=lambda t: -len(re.sub(r"\{[^}]*\}", "", t))):
         found = _template_pattern(template).match(text)
         if found:
             # a field may hold a message itself ("On input (...): {problem}")
             fields = {k: _field_ko(k, v) or message_ko(v) for k, v in found.groupdict().items()}
-            return format_korean(table[template], **fields)
+            return format_korean(messages[template], **fields)
     return text
 
 
@@ -112,9 +105,9 @@ def localize_feedback(text: str, lang: str = "ko") -> str:
         match = verdict.match(line)
         if match:
             rest = line_ko(match.group(4)) if match.group(4) else ""
-            return (match.group(1) or "") + MESSAGES_KO[match.group(2)] + (" " + rest if rest else "")
+            return (match.group(1) or "") + table()[match.group(2)] + (" " + rest if rest else "")
         if line.startswith("Hint: "):
-            return MESSAGES_KO["Hint: {hint}"].format(hint=hints.get(line[6:], line[6:]))
+            return table()["Hint: {hint}"].format(hint=hints.get(line[6:], line[6:]))
         if line in explanations:
             return explanations[line]
         return message_ko(line)

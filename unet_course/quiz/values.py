@@ -104,8 +104,8 @@ def _compare_values(yours: Any, ref: Any, rtol: float, atol: float) -> str | Non
         if math.isclose(y, r, rel_tol=rtol, abs_tol=atol):
             return None
         if y > r:
-            return _t("({value}) is too large", value=f"{y:g}")
-        return _t("({value}) is too small", value=f"{y:g}")
+            return _t("({value}) is too large", value=format(y, "g"))
+        return _t("({value}) is too small", value=format(y, "g"))
     ref_np, yours_np = _to_numpy(ref), _to_numpy(yours)
     if isinstance(ref_np, np.ndarray):
         return default_compare(yours_np, ref_np, ())
@@ -161,7 +161,7 @@ def default_compare(yours: Any, expected: Any, args: tuple) -> str | None:
         where = _t("index {index}", index=index) if index else _t("the single value")
         return _t(
             "Your output differs from the reference at {count} of {size} positions; the first is {where}: yours is {given}, expected {expected}.",
-            count=len(bad), size=close.size, where=where, given=f"{got_f[index]:.6g}", expected=f"{exp_f[index]:.6g}",
+            count=len(bad), size=close.size, where=where, given=format(got_f[index], ".6g"), expected=format(exp_f[index], ".6g"),
         )
     y, e = _as_real(yours), _as_real(expected)
     if e is not None:
@@ -170,7 +170,7 @@ def default_compare(yours: Any, expected: Any, args: tuple) -> str | None:
         if math.isclose(y, e, rel_tol=1e-5, abs_tol=1e-6):
             return None
         if y > e:
-            return _t("Your output {given} is too large.", given=f"{y:g}")
-        return _t("Your output {given} is too small.", given=f"{y:g}")
+            return _t("Your output {given} is too large.", given=format(y, "g"))
+        return _t("Your output {given} is too small.", given=format(y, "g"))
     return None if yours == expected else _t("Your output {value} is not right.", value=_short_repr(yours))
 
