@@ -23,7 +23,7 @@ PROMPTS: dict[str, str] = {
     "**05.predict-concat-channels** (number)\n\nPredict before you run: in the paper's network, the last up-convolution gives 64 channels and the cropped copy from the contracting path has 64. How many input channels does the 3x3 convolution that follows them have? Answer as an integer.\n":
         '**05.predict-concat-channels** (수치)\n\n실행하기 전에 예측해 보세요. 논문의 네트워크에서 마지막 업 컨볼루션은 64개 채널을 내고, 수축 경로에서 잘라낸 복사본도 64개 채널입니다. 그 뒤에 오는 3x3 합성곱의 입력 채널은 몇 개일까요? 정수로 답하세요.\n',
     '**06.predict-border-error** (multiple choice)\n\nPredict before running: in the image border band (pixels whose receptive field reaches beyond the image), which way of filling the missing context gives the smallest mean error of the cell probability, against a prediction with the real context?\n\n- **0**: mirror extrapolation at the image border\n- **1**: zeros beyond the image border\n- **2**: no context: every tile cut out alone\n- **3**: all three alike: largest within 10 % of smallest\n':
-        '**06.predict-border-error** (객관식)\n\n실행하기 전에 예측해 보세요. 이미지 경계 띠(수용 영역이 이미지 바깥까지 닿는 픽셀)에서, 빠진 컨텍스트를 채우는 방법 중 실제 컨텍스트로 한 예측과 비교한 세포 확률의 평균 오차가 가장 작은 것은 무엇일까요?\n\n- **0**: 이미지 경계에서의 미러링 외삽\n- **1**: 이미지 경계 너머를 0으로 채우기\n- **2**: 컨텍스트 없음: 모든 타일을 따로 잘라내기\n- **3**: 세 가지가 비슷함: 가장 큰 오차가 가장 작은 오차의 10 % 이내\n',
+        '**06.predict-border-error** (객관식)\n\n실행하기 전에 예측해 보세요. 이미지 경계 띠(수용 영역이 이미지 바깥까지 닿는 픽셀)에서 세포 확률을 실제 컨텍스트로 한 예측과 비교하면, 빠진 컨텍스트를 채우는 방법 중 평균 오차가 가장 작은 것은 무엇일까요?\n\n- **0**: 이미지 경계에서의 미러링 외삽\n- **1**: 이미지 경계 너머를 0으로 채우기\n- **2**: 컨텍스트 없음: 모든 타일을 따로 잘라내기\n- **3**: 세 가지가 비슷함: 가장 큰 오차가 가장 작은 오차의 10 % 이내\n',
     '**07.predict-train-loss** (multiple choice)\n\nPredict before running: two copies of one small U-Net train for 400 steps on two 96 x 96 EM crops, one on the plain crops and one on augmented tiles. Which has the lower training loss over its last 50 steps?\n\n- **0**: the network trained on the plain crops\n- **1**: the network trained on augmented tiles\n- **2**: neither: both within 5% of each other\n':
         '**07.predict-train-loss** (객관식)\n\n실행하기 전에 예측해 보세요. 같은 작은 U-Net의 복사본 두 개를 96 x 96 EM 조각 두 개로 400 스텝 학습시킵니다. 하나는 그대로의 조각으로, 하나는 증강한 타일로 학습합니다. 마지막 50 스텝의 학습 손실이 더 낮은 것은 어느 쪽일까요?\n\n- **0**: 그대로의 조각으로 학습한 네트워크\n- **1**: 증강한 타일로 학습한 네트워크\n- **2**: 어느 쪽도 아님: 둘이 서로 5% 이내\n',
     '**07.label-interpolation** (multiple choice)\n\nAn elastic deformation is applied to an image and to its label map (0 background, 1 and 2 two cell classes). Which interpolation keeps the label map a valid label map?\n\n- **0**: cubic spline, as for the image\n- **1**: linear, then rounded to integers\n- **2**: nearest neighbour, copying an id\n':
@@ -33,9 +33,9 @@ PROMPTS: dict[str, str] = {
     "**08.where-border-term** (multiple choice)\n\nIn this course's weight map (weightmap.weight_map), which pixels receive the border term w0 exp(-(d1 + d2)^2 / 2 sigma^2)?\n\n- **0**: every pixel of the image\n- **1**: cell pixels near another cell\n- **2**: background pixels near two cells\n- **3**: pixels on the image border\n":
         '**08.where-border-term** (객관식)\n\n이 강의의 가중치 맵(weightmap.weight_map)에서 경계 항 w0 exp(-(d1 + d2)^2 / 2 sigma^2)를 받는 픽셀은 어느 것일까요?\n\n- **0**: 이미지의 모든 픽셀\n- **1**: 다른 세포 가까이에 있는 세포 픽셀\n- **2**: 두 세포 가까이에 있는 배경 픽셀\n- **3**: 이미지 테두리의 픽셀\n',
     "**09.predict-tta** (multiple choice)\n\nPredict before you measure: the chapter's ISBI model segments the held-out slices once, and once averaged over the eight rotated and flipped copies of each slice (test-time averaging). The Rand error of the averaged prediction is ...\n\n- **0**: lower with the averaging than without it\n- **1**: higher with the averaging than without it\n- **2**: the same to every digit, with or without\n":
-        '**09.predict-tta** (객관식)\n\n측정하기 전에 예측해 보세요. 이 장의 ISBI 모델이 따로 떼어 둔 슬라이스를 한 번 분할하고, 각 슬라이스를 회전하고 뒤집은 여덟 사본에 대해 평균하여(테스트 시 평균) 한 번 더 분할합니다. 평균한 예측의 Rand 오류는 ...\n\n- **0**: 평균을 쓰면 쓰지 않을 때보다 낮다\n- **1**: 평균을 쓰면 쓰지 않을 때보다 높다\n- **2**: 쓰든 쓰지 않든 모든 자릿수까지 같다\n',
+        '**09.predict-tta** (객관식)\n\n측정하기 전에 예측해 보세요. 이 장의 ISBI 모델이 따로 떼어 둔 슬라이스를 한 번 분할하고, 각 슬라이스를 회전하고 뒤집은 여덟 사본에 대해 평균하여(테스트 시 평균) 한 번 더 분할합니다. 평균한 예측의 Rand 오류는 ...\n\n- **0**: 평균을 쓰면 쓰지 않을 때보다 낮음\n- **1**: 평균을 쓰면 쓰지 않을 때보다 높음\n- **2**: 쓰든 쓰지 않든 모든 자릿수까지 같음\n',
     '**10.mirror-why** (multiple choice)\n\nWhy may U-Net extrapolate the missing context at the image border by mirroring instead of zero padding?\n\n- **0**: Mirroring costs less computation than zero padding, so tiles are predicted faster.\n- **1**: Mirrored context has the grey values, texture and edges of real tissue; zeros do not.\n- **2**: Mirroring recovers the true tissue that lies beyond the border of the recorded image.\n- **3**: Mirroring makes the output segmentation map larger than the input image it comes from.\n':
-        '**10.mirror-why** (객관식)\n\nU-Net이 이미지 경계에서 빠진 컨텍스트를 제로 패딩 대신 미러링으로 외삽해도 되는 이유는 무엇일까요?\n\n- **0**: 미러링은 제로 패딩보다 계산 비용이 적어서 타일을 더 빨리 예측한다.\n- **1**: 미러링한 컨텍스트는 실제 조직의 회색조 값, 질감, 가장자리를 갖지만 0은 그렇지 않다.\n- **2**: 미러링은 촬영된 이미지의 경계 너머에 있는 실제 조직을 복원한다.\n- **3**: 미러링은 출력 분할 맵을 원래 입력 이미지보다 크게 만든다.\n',
+        '**10.mirror-why** (객관식)\n\nU-Net이 이미지 경계에서 빠진 컨텍스트를 제로 패딩 대신 미러링으로 외삽해도 되는 이유는 무엇일까요?\n\n- **0**: 미러링은 제로 패딩보다 계산 비용이 적어서 타일을 더 빨리 예측한다.\n- **1**: 미러링한 컨텍스트에는 실제 조직의 회색조 값, 질감, 가장자리가 있지만 0에는 없다.\n- **2**: 미러링은 촬영된 이미지의 경계 너머에 있는 실제 조직을 복원한다.\n- **3**: 미러링은 출력 분할 맵을 원래 입력 이미지보다 크게 만든다.\n',
     "**10.dense-loss** (true or false)\n\nIn one training step, U-Net's loss (the paper's energy, eq. 1) sums over every pixel of the output tile, not over patches sampled from it.\n\n- True\n- False\n":
         '**10.dense-loss** (참/거짓)\n\n학습 스텝 한 번에서 U-Net의 손실(논문의 에너지, 식 1)은 출력 타일에서 샘플링한 패치가 아니라 출력 타일의 모든 픽셀에 대해 합산된다.\n\n- True\n- False\n',
     "**10.batch-images** (number)\n\nHow many images does one training batch of the paper's U-Net hold? Answer as an integer.\n":
@@ -43,7 +43,7 @@ PROMPTS: dict[str, str] = {
     '**10.semantic-touching** (multiple choice)\n\nChapter 01: which segmentation labels every pixel with its class but gives two touching nuclei the same label?\n\n- **0**: semantic segmentation\n- **1**: instance segmentation\n- **2**: panoptic segmentation\n':
         '**10.semantic-touching** (객관식)\n\n1장: 모든 픽셀에 클래스를 레이블하지만 접촉하는 두 핵에는 같은 레이블을 주는 분할은 어느 것일까요?\n\n- **0**: 의미론적 분할(semantic segmentation)\n- **1**: 인스턴스 분할(instance segmentation)\n- **2**: 파놉틱 분할(panoptic segmentation)\n',
     '**11.predict-replica-gap** (multiple choice)\n\nPredict before you run: two ranks train the same U-Net under DDP, each on its own tiles, for six steps. What is then the largest difference between their weights?\n\n- **0**: exactly zero: both ranks hold the same weights, bit for bit\n- **1**: about 1e-7: float rounding differs a little from rank to rank\n- **2**: about 1e-3: each rank drifts toward the tiles it has seen\n- **3**: as large as the weights: every rank trains its own network\n':
-        '**11.predict-replica-gap** (객관식)\n\n실행하기 전에 예측해 보세요. 두 랭크가 DDP 아래에서 같은 U-Net을 각자 자기 타일로 6스텝 학습합니다. 그때 두 가중치의 가장 큰 차이는 얼마일까요?\n\n- **0**: 정확히 0: 두 랭크는 비트 하나까지 같은 가중치를 갖는다\n- **1**: 약 1e-7: 부동소수점 반올림이 랭크마다 조금씩 다르다\n- **2**: 약 1e-3: 각 랭크는 자기가 본 타일 쪽으로 조금씩 벗어난다\n- **3**: 가중치만큼 크다: 랭크마다 자기 네트워크를 학습한다\n',
+        '**11.predict-replica-gap** (객관식)\n\n실행하기 전에 예측해 보세요. 두 랭크가 DDP 아래에서 같은 U-Net을 각자 자기 타일로 6스텝 학습합니다. 그때 두 가중치의 가장 큰 차이는 얼마일까요?\n\n- **0**: 정확히 0: 두 랭크의 가중치는 비트 하나까지 같다\n- **1**: 약 1e-7: 부동소수점 반올림이 랭크마다 조금씩 다르다\n- **2**: 약 1e-3: 각 랭크는 자기가 본 타일 쪽으로 조금씩 벗어난다\n- **3**: 가중치만큼 크다: 랭크마다 자기 네트워크를 학습한다\n',
 }
 
 MESSAGES: dict[str, str] = {
@@ -96,7 +96,7 @@ MESSAGES: dict[str, str] = {
     "Predict before you run: in the paper's network, the last up-convolution gives 64 channels and the cropped copy from the contracting path has 64. How many input channels does the 3x3 convolution that follows them have? Answer as an integer.":
         '실행하기 전에 예측해 보세요. 논문의 네트워크에서 마지막 업 컨볼루션은 64개 채널을 내고, 수축 경로에서 잘라낸 복사본도 64개 채널입니다. 그 뒤에 오는 3x3 합성곱의 입력 채널은 몇 개일까요? 정수로 답하세요.',
     'Predict before running: in the image border band (pixels whose receptive field reaches beyond the image), which way of filling the missing context gives the smallest mean error of the cell probability, against a prediction with the real context?':
-        '실행하기 전에 예측해 보세요. 이미지 경계 띠(수용 영역이 이미지 바깥까지 닿는 픽셀)에서, 빠진 컨텍스트를 채우는 방법 중 실제 컨텍스트로 한 예측과 비교한 세포 확률의 평균 오차가 가장 작은 것은 무엇일까요?',
+        '실행하기 전에 예측해 보세요. 이미지 경계 띠(수용 영역이 이미지 바깥까지 닿는 픽셀)에서 세포 확률을 실제 컨텍스트로 한 예측과 비교하면, 빠진 컨텍스트를 채우는 방법 중 평균 오차가 가장 작은 것은 무엇일까요?',
     'mirror extrapolation at the image border':
         '이미지 경계에서의 미러링 외삽',
     'zeros beyond the image border':
@@ -142,17 +142,17 @@ MESSAGES: dict[str, str] = {
     "Predict before you measure: the chapter's ISBI model segments the held-out slices once, and once averaged over the eight rotated and flipped copies of each slice (test-time averaging). The Rand error of the averaged prediction is ...":
         '측정하기 전에 예측해 보세요. 이 장의 ISBI 모델이 따로 떼어 둔 슬라이스를 한 번 분할하고, 각 슬라이스를 회전하고 뒤집은 여덟 사본에 대해 평균하여(테스트 시 평균) 한 번 더 분할합니다. 평균한 예측의 Rand 오류는 ...',
     'lower with the averaging than without it':
-        '평균을 쓰면 쓰지 않을 때보다 낮다',
+        '평균을 쓰면 쓰지 않을 때보다 낮음',
     'higher with the averaging than without it':
-        '평균을 쓰면 쓰지 않을 때보다 높다',
+        '평균을 쓰면 쓰지 않을 때보다 높음',
     'the same to every digit, with or without':
-        '쓰든 쓰지 않든 모든 자릿수까지 같다',
+        '쓰든 쓰지 않든 모든 자릿수까지 같음',
     'Why may U-Net extrapolate the missing context at the image border by mirroring instead of zero padding?':
         'U-Net이 이미지 경계에서 빠진 컨텍스트를 제로 패딩 대신 미러링으로 외삽해도 되는 이유는 무엇일까요?',
     'Mirroring costs less computation than zero padding, so tiles are predicted faster.':
         '미러링은 제로 패딩보다 계산 비용이 적어서 타일을 더 빨리 예측한다.',
     'Mirrored context has the grey values, texture and edges of real tissue; zeros do not.':
-        '미러링한 컨텍스트는 실제 조직의 회색조 값, 질감, 가장자리를 갖지만 0은 그렇지 않다.',
+        '미러링한 컨텍스트에는 실제 조직의 회색조 값, 질감, 가장자리가 있지만 0에는 없다.',
     'Mirroring recovers the true tissue that lies beyond the border of the recorded image.':
         '미러링은 촬영된 이미지의 경계 너머에 있는 실제 조직을 복원한다.',
     'Mirroring makes the output segmentation map larger than the input image it comes from.':
@@ -166,7 +166,7 @@ MESSAGES: dict[str, str] = {
     'Predict before you run: two ranks train the same U-Net under DDP, each on its own tiles, for six steps. What is then the largest difference between their weights?':
         '실행하기 전에 예측해 보세요. 두 랭크가 DDP 아래에서 같은 U-Net을 각자 자기 타일로 6스텝 학습합니다. 그때 두 가중치의 가장 큰 차이는 얼마일까요?',
     'exactly zero: both ranks hold the same weights, bit for bit':
-        '정확히 0: 두 랭크는 비트 하나까지 같은 가중치를 갖는다',
+        '정확히 0: 두 랭크의 가중치는 비트 하나까지 같다',
     'about 1e-7: float rounding differs a little from rank to rank':
         '약 1e-7: 부동소수점 반올림이 랭크마다 조금씩 다르다',
     'about 1e-3: each rank drifts toward the tiles it has seen':
