@@ -105,10 +105,16 @@ def _messages(path: Path) -> dict[tuple[str | None, str], object]:
     return {(message.context, message.id): message for message in catalog if message.id and isinstance(message.id, str)}
 
 
+def catalog_of(page: str, language: str = "ko") -> Path:
+    """The catalog of a page: ``locales/<language>/LC_MESSAGES/<page>.po``, or the package's own."""
+    if page == PACKAGE_PAGE:
+        return ROOT / "unet_course" / "locale" / language / "LC_MESSAGES" / f"{PACKAGE_PAGE}.po"
+    return LOCALES / language / "LC_MESSAGES" / f"{page}.po"
+
+
 def compare(pot_dir: Path, language: str = "ko") -> list[PageStatus]:
     """Compare every ``.pot`` under ``pot_dir`` with ``locales/<language>``, page by page."""
     pot_dir = Path(pot_dir)
-    catalogs = LOCALES / language / "LC_MESSAGES"
     statuses = []
     for pot in sorted(pot_dir.rglob("*.pot")):
         page = pot.relative_to(pot_dir).with_suffix("").as_posix()
@@ -116,9 +122,7 @@ def compare(pot_dir: Path, language: str = "ko") -> list[PageStatus]:
             continue  # the theme's own strings: Sphinx ships their translations
         english = _messages(pot)
         status = PageStatus(page, len(english))
-        po = catalogs / f"{page}.po"
-        if page == PACKAGE_PAGE:
-            po = ROOT / "unet_course" / "locale" / language / "LC_MESSAGES" / f"{PACKAGE_PAGE}.po"
+        po = catalog_of(page, language)
         translated = _messages(po) if po.is_file() else {}
         obsolete = [msgid for msgid in translated if msgid not in english]
         for key in english:

@@ -37,7 +37,7 @@ def english_messages(tmp_path_factory) -> Path:
 def test_every_page_has_a_catalog(english_messages: Path) -> None:
     pages = {p.relative_to(english_messages).with_suffix("").as_posix() for p in english_messages.rglob("*.pot")}
     pages.discard("sphinx")
-    missing = sorted(page for page in pages if not (status.LOCALES / "ko" / "LC_MESSAGES" / f"{page}.po").is_file())
+    missing = sorted(page for page in pages if not status.catalog_of(page, "ko").is_file())
     assert pages, "the extraction found no page"
     assert not missing, f"pages without a Korean catalog (run `make translations`): {missing}"
 
