@@ -6,7 +6,8 @@
 The English texts a learner reads from the package (``unet_course/quiz/catalog.py`` says which)
 are extracted into a template: the first argument of every ``_t(...)`` and ``N_(...)`` call in
 ``unet_course/`` (Babel's Python extractor, as ``pybabel extract -k _t -k N_`` would), and every
-hint (context ``hint``) and explanation (context ``explanation``) of the question bank. The template
+hint, explanation, prompt and option of the question bank (contexts ``hint``, ``explanation``,
+``prompt``, ``option``). The template
 is merged into ``unet_course/locale/ko/LC_MESSAGES/unet_course.po`` the way ``sphinx-intl update``
 merges the book's pages (Babel's ``Catalog.update``: a changed English text keeps its old Korean
 marked fuzzy, a new one is untranslated, a removed one becomes obsolete), the catalog is written as
@@ -57,6 +58,9 @@ def template() -> Catalog:
         explanation = getattr(question, "explanation", "")
         if explanation:
             pot.add(explanation, context="explanation")
+        pot.add(question.prompt, context="prompt")
+        for option in getattr(question, "options", ()):
+            pot.add(option, context="option")
     return pot
 
 

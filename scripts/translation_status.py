@@ -7,9 +7,9 @@
 The English messages are extracted from the current sources by Sphinx's gettext builder (the
 book's ``_config.yml``: one ``.pot`` per page, no locations, no uuids; notebooks not executed,
 code-cell outputs not extracted) into a temporary folder, then compared with the catalogs
-``locales/ko/LC_MESSAGES/<page>.po``; the package's own texts (the quiz's feedback, hints and
-explanations, ``scripts/package_catalog.py``) are extracted beside them as the page
-``unet_course`` and compared with ``unet_course/locale/ko/LC_MESSAGES/unet_course.po``. A message is
+``locales/ko/LC_MESSAGES/<page>.po``; the package's own texts (the quiz's feedback, hints,
+explanations, prompts and options, extracted by ``scripts/package_catalog.py``) are compared, as
+the page ``unet_course``, with ``unet_course/locale/ko/LC_MESSAGES/unet_course.po``. A message is
 
 - **translated** when the catalog has it with a non-empty, non-fuzzy ``msgstr``;
 - **untranslated** when the catalog has it with an empty ``msgstr``;
@@ -80,7 +80,6 @@ def extract(outdir: Path) -> Path:
         )
     if result:
         raise RuntimeError(f"extracting the English messages failed: {result!r}")
-    _package_catalog().write_template(outdir / f"{PACKAGE_PAGE}.pot")
     return outdir
 
 
@@ -96,12 +95,16 @@ def _package_catalog():
     return module
 
 
-def _messages(path: Path) -> dict[tuple[str | None, str], object]:
-    """The catalog's entries by (context, English); the book's pages have no contexts."""
+def _messages(path: Path | None) -> dict[tuple[str | None, str], object]:
+    """The catalog's entries by (context, English); the book's pages have no contexts. ``None``:
+    the package's English, extracted from the code (``scripts/package_catalog.py``)."""
     from babel.messages.pofile import read_po
 
-    with path.open("rb") as handle:
-        catalog = read_po(handle)
+    if path is None:
+        catalog = _package_catalog().template()
+    else:
+        with path.open("rb") as handle:
+            catalog = read_po(handle)
     return {(message.context, message.id): message for message in catalog if message.id and isinstance(message.id, str)}
 
 
@@ -116,8 +119,10 @@ def compare(pot_dir: Path, language: str = "ko") -> list[PageStatus]:
     """Compare every ``.pot`` under ``pot_dir`` with ``locales/<language>``, page by page."""
     pot_dir = Path(pot_dir)
     statuses = []
-    for pot in sorted(pot_dir.rglob("*.pot")):
-        page = pot.relative_to(pot_dir).with_suffix("").as_posix()
+    # the book's pages as Sphinx extracted them, then the package's own texts (not a .pot in
+    # pot_dir: sphinx-intl would make a page catalog of it)
+    pages = [(pot.relative_to(pot_dir).with_suffix("").as_posix(), pot) for pot in sorted(pot_dir.rglob("*.pot"))]
+    for page, pot in pages + [(PACKAGE_PAGE, None)]:
         if page == "sphinx":
             continue  # the theme's own strings: Sphinx ships their translations
         english = _messages(pot)

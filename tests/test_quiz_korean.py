@@ -279,17 +279,44 @@ def test_prompt_table_is_current():
     )
 
 
+def test_shown_prompts_and_options_read_the_same_in_both_catalogs():
+    """A question that a chapter shows with ``quiz.show`` has its prompt and options translated in
+    the chapter's catalog (the page) and in the package's (the widget, the answer boxes): the two
+    must agree, or the learner reads one question two ways."""
+    table = _make_korean().prompt_table(ROOT / "notebooks", ROOT / "locales")
+    prompts, options = catalog.table("prompt"), catalog.table("option")
+    differ = []
+    for qid, (_, _, messages) in sorted(table.items()):
+        for english, korean in messages.items():
+            ours = prompts.get(english) if english == quiz.get(qid).prompt else options.get(english)
+            if ours != korean:
+                differ.append(f"{qid}: {english[:60]!r}: chapter {korean!r}, package {ours!r}")
+    assert len(table) >= 10, "the chapters show their questions with quiz.show"
+    assert not differ, ("the package's catalog (unet_course/locale/ko/LC_MESSAGES/unet_course.po, contexts "
+                        "prompt and option) and the chapter's catalog translate a shown prompt differently:\n"
+                        + "\n".join(differ))
+
+
+@pytest.mark.parametrize("question", BANK, ids=[q.id for q in BANK])
+def test_every_prompt_and_option_has_its_korean_version(question):
+    prompts, options = catalog.table("prompt"), catalog.table("option")
+    assert HANGUL.search(prompts.get(question.prompt, "")), (
+        f"{question.id}: its prompt has no Korean version in the package's catalog (context prompt): the "
+        f"answer box of the Korean book would show it in English:\n{question.prompt}")
+    for option in getattr(question, "options", ()):
+        assert option in options, f"{question.id}: option {option!r} has no Korean version (context option)"
+
+
 def test_korean_widget_title_and_options(monkeypatch):
     pytest.importorskip("ipywidgets")
-    from unet_course.questions import _ko_prompts
 
     qid = next(q for q, _ in SHOWN if isinstance(quiz.get(q), quiz.Choice))
     question = quiz.get(qid)
     monkeypatch.setenv("UNET_COURSE_LANG", "ko")
     title, radio = quiz.widget(qid).children[:2]
-    assert html.escape(_ko_prompts.MESSAGES[question.prompt]) in title.value and HANGUL.search(title.value)
+    assert html.escape(catalog.table("prompt")[question.prompt]) in title.value and HANGUL.search(title.value)
     assert [label for label, _ in radio.options] == [
-        f"{i}: {_ko_prompts.MESSAGES[o]}" for i, o in enumerate(question.options)
+        f"{i}: {catalog.table('option')[o]}" for i, o in enumerate(question.options)
     ]
     monkeypatch.delenv("UNET_COURSE_LANG")
     title, radio = quiz.widget(qid).children[:2]
@@ -407,8 +434,6 @@ def test_widget_words_are_korean(monkeypatch):
 
 
 def test_korean_option_text_is_an_answer(korean, capsys):
-    from unet_course.questions import _ko_prompts
-
     question = quiz.get("01.which-segmentation")
-    assert quiz.check(question.id, _ko_prompts.MESSAGES[question.options[question._answer]]) is True
+    assert quiz.check(question.id, catalog.table("option")[question.options[question._answer]]) is True
     capsys.readouterr()

@@ -171,9 +171,9 @@ def _export_question(question: Any) -> dict:
     prompts = {}
     for lang in LANGUAGES:  # the short prompt, shown only where one exercise asks several questions
         with in_language(lang):
-            from unet_course.quiz.messages import _ko_prompts
+            from unet_course.quiz.catalog import translate
 
-            prompts[lang] = _ko_prompts()[1].get(question.prompt, question.prompt) if lang == "ko" else question.prompt
+            prompts[lang] = translate(question.prompt, "prompt") if lang == "ko" else question.prompt
     data["prompt"] = prompts
     return data
 

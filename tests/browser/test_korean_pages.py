@@ -102,6 +102,33 @@ def test_no_korean_page_is_mostly_english(page):
         f"catalog entries? `python scripts/translation_status.py --list`); the first: {english[0][:120]!r}")
 
 
+# an emphasis marker that Markdown did not turn into <em>/<strong> (a list item started inside an
+# italic paragraph, "**굵게**" closed after punctuation and before Hangul, which CommonMark does
+# not close): a star beside a letter; "1*1" and "2*2" (notes' quotations) have digits on both sides
+STRAY_STAR = re.compile(r"(?:^|[\s(“\"])\*+[^\s*\d]|[^\s*\d]\*+(?:$|[\s.,;:)”\"]|[\uac00-\ud7a3])")
+
+
+@pytest.mark.parametrize("page", _params([p for p in EN_PAGES + KO_ARTICLES if "<article" in page_text(p)], "built"))
+def test_no_markdown_emphasis_is_left_as_stars(page):
+    article = BeautifulSoup(page_text(page), "html.parser").find("article")
+    for element in article.select(NOT_PROSE.replace(", table", "") + ", .answer-box"):
+        element.decompose()
+    found = [m.group(0) for block in article.find_all(["p", "li", "h1", "h2", "h3", "td", "figcaption"])
+             for m in STRAY_STAR.finditer(block.get_text(""))]
+    assert not found, (f"{page}: Markdown emphasis left as literal stars {found[:5]}: a line of the paragraph "
+                       "starts like a list item, or bold closes after punctuation right before Hangul "
+                       "(write **굵게**(English), not **굵게(English)**)")
+
+
+@pytest.mark.parametrize("page", _params([p for p in KO_ARTICLES if "answer-box" in page_text(p)], "with answer boxes"))
+def test_korean_answer_boxes_ask_in_korean(page):
+    soup = BeautifulSoup(page_text(page), "html.parser")
+    english = [e.get_text(" ", strip=True) for e in soup.select(".answer-prompt, .answer-box label")
+               if len(LATIN.findall(e.get_text())) >= 5 and not HANGUL.search(e.get_text())]
+    assert not english, (f"{page}: answer boxes ask in English: {english[:3]} (the package's catalog, contexts "
+                         "prompt and option: `make translations`)")
+
+
 def _switch_href(page: str) -> str | None:
     link = BeautifulSoup(page_text(page), "html.parser").select_one("nav.language-switch a[href]")
     return link["href"] if link else None

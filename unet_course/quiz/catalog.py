@@ -2,8 +2,9 @@
 
 The English is written once, in the code: a message of the quiz as the first argument of ``_t``
 (:mod:`.messages`), a message of a question's ``compare`` function (and a word it puts into one)
-marked with :func:`N_`, a hint or an explanation as the question holds it (message contexts
-``hint`` and ``explanation``). Their Korean lives in the catalog
+marked with :func:`N_`, a hint, an explanation, a prompt or an option as the question holds it
+(message contexts ``hint``, ``explanation``, ``prompt`` and ``option``: the answer boxes of the
+book and :func:`~unet_course.quiz.widget` show the last two). Their Korean lives in the catalog
 ``unet_course/locale/ko/LC_MESSAGES/unet_course.po``, kept the way the book's pages are:
 ``make translations`` extracts the English (``scripts/package_catalog.py``: Babel's Python
 extractor for ``_t`` and ``N_``, the question bank for hints and explanations), merges it into the
@@ -23,7 +24,7 @@ from pathlib import Path
 
 LOCALE_DIR = Path(__file__).resolve().parents[1] / "locale"
 DOMAIN = "unet_course"
-CONTEXTS = (None, "hint", "explanation")
+CONTEXTS = (None, "hint", "explanation", "prompt", "option")
 
 
 def N_(text: str) -> str:
@@ -62,7 +63,7 @@ def _tables(language: str) -> dict[str | None, dict[str, str]]:
 
 def table(context: str | None = None, language: str = "ko") -> dict[str, str]:
     """English -> translation for one message context: ``None`` (the quiz's and the compare
-    functions' messages), ``"hint"`` or ``"explanation"``. A copy; the catalog is read once."""
+    functions' messages), ``"hint"``, ``"explanation"``, ``"prompt"`` or ``"option"``. A copy; the catalog is read once."""
     if context not in CONTEXTS:
         raise ValueError(f"context must be one of {CONTEXTS}, got {context!r}")
     return dict(_tables(language)[context])

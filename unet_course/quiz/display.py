@@ -1,8 +1,9 @@
 """The question on screen: :func:`show` as Markdown (static, it renders in the HTML book) and
 :func:`widget`, an ipywidgets front end for choice and true-or-false questions.
 
-With ``UNET_COURSE_LANG=ko`` both show the Korean prompt and options of the book's catalogs
-(``unet_course/questions/_ko_prompts.py``, written by ``scripts/make_korean.py``), and the
+With ``UNET_COURSE_LANG=ko`` :func:`show` shows the Korean prompt of the book's catalogs
+(``unet_course/questions/_ko_prompts.py``, written by ``scripts/make_korean.py``), the widget
+the prompt and options of the package's catalog (contexts ``prompt`` and ``option``), and the
 widget's own words are Korean too (참, 거짓, 확인).
 
 Serves: the exercises of every chapter (chapters 01-11).
@@ -18,6 +19,7 @@ from typing import Any
 from .bank import _lookup
 from .engine import Question
 from .kinds import Choice, TrueFalse
+from .catalog import translate
 from .messages import _ko_prompts, _t, language
 
 
@@ -40,7 +42,7 @@ def show(id: str | Question) -> Any:
 
     text = question.to_markdown()
     if language() == "ko":
-        text = _ko_prompts()[0].get(text, text)
+        text = _ko_prompts().get(text, text)
     return Markdown(text)
 
 
@@ -51,9 +53,8 @@ def widget(id: str | Question) -> Any:
     Serves: the exercises of every chapter (chapters 01-11).
     """
     question = _question(id, "widget")
-    texts = _ko_prompts()[1] if language() == "ko" else {}
     if isinstance(question, Choice):
-        labels = [(f"{i}: {texts.get(o, o)}", i) for i, o in enumerate(question.options)]
+        labels = [(f"{i}: {o}", i) for i, o in enumerate(question._shown_options())]
     elif isinstance(question, TrueFalse):
         labels = [(_t("True"), True), (_t("False"), False)]  # 참 and 거짓 in Korean
     else:
@@ -63,7 +64,7 @@ def widget(id: str | Question) -> Any:
         ))
     import ipywidgets as widgets
 
-    prompt = texts.get(question.prompt, question.prompt)
+    prompt = translate(question.prompt, "prompt") if language() == "ko" else question.prompt
     title = widgets.HTML(f"<b>{html.escape(question.id)}</b>: {html.escape(prompt)}")
     radio = widgets.RadioButtons(options=labels, value=None, layout=widgets.Layout(width="auto"))
     button = widgets.Button(description=_t("Check"))  # the default style: "primary" (white on #2196f3) fails WCAG contrast

@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 
 from .engine import Question
-from .messages import _ko_prompts, _t, language
+from .catalog import translate
+from .messages import _t, language
 from .values import _as_real, _short_repr, _to_numpy, _type_name
 
 
@@ -103,10 +104,11 @@ class Choice(Question):
         self._answer = int(answer)
 
     def _shown_options(self) -> list[str]:
-        """The options as the reader sees them: in Korean (the book's catalogs) when
-        ``UNET_COURSE_LANG=ko`` and the catalogs translate them."""
-        texts = _ko_prompts()[1] if language() == "ko" else {}
-        return [texts.get(o, o) for o in self.options]
+        """The options as the reader sees them: in Korean (the package's catalog, context
+        ``option``) when ``UNET_COURSE_LANG=ko``."""
+        if language() != "ko":
+            return list(self.options)
+        return [translate(o, "option") for o in self.options]
 
     def _index(self, answer: Any) -> int | str:
         """The reader's choice as an index, or a message explaining why it is not one."""

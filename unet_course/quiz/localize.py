@@ -16,7 +16,7 @@ import re
 
 from .korean import format_korean, korean_ordinal
 from .catalog import table
-from .messages import LANGUAGES, RIGHT, UNANSWERED, WRONG, _ko_hints_and_explanations, _ko_prompts
+from .messages import LANGUAGES, RIGHT, UNANSWERED, WRONG, _ko_hints_and_explanations
 
 
 def _template_pattern(template: str) -> re.Pattern:
@@ -51,7 +51,7 @@ def _field_ko(name: str, value: str) -> str | None:
         parts = re.split(r", (?=\w+=)", value)
         if all(re.match(r"^\w+=", part) for part in parts):
             return ", ".join(part.split("=", 1)[0] + "=" + message_ko(part.split("=", 1)[1]) for part in parts)
-    options = _ko_prompts()[1]
+    options = table("option")
     if name == "option" and len(value) > 1 and value[0] == value[-1] and value[0] in "'\"":
         return repr(options.get(value[1:-1], value[1:-1]))
     if name == "listing":

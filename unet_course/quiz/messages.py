@@ -78,9 +78,11 @@ def _localized(text: str, kind: str) -> str:
     return translate(text, context=kind)
 
 
-def _ko_prompts() -> tuple[dict[str, str], dict[str, str]]:
-    """The Korean prompts (English Markdown -> Korean Markdown) and their prompt and option texts
-    (English -> Korean), generated from the book's catalogs by ``scripts/make_korean.py``."""
+def _ko_prompts() -> dict[str, str]:
+    """The Korean of the prompts that the chapters show with ``quiz.show`` (English Markdown ->
+    Korean Markdown), generated from the book's catalogs by ``scripts/make_korean.py``. A prompt's
+    and an option's short text (the widget, the book's answer boxes) is in the package's catalog
+    (contexts ``prompt`` and ``option``)."""
     from unet_course.questions import _ko_prompts
 
-    return _ko_prompts.PROMPTS, _ko_prompts.MESSAGES
+    return _ko_prompts.PROMPTS

@@ -138,9 +138,14 @@ def plot_simple_points(axes=None):
         for (r, c), name in ((example.simple, "A"), (example.not_simple, "B")):
             ax.text(c, r, name, ha="center", va="center", color="white", fontsize=11, fontweight="bold")
             ax.add_patch(Rectangle((c - 1.5, r - 1.5), 3, 3, fill=False, edgecolor="red", linewidth=1.5))
-        ax.set_xticks(np.arange(-0.5, patch.shape[1], 1), minor=True)
-        ax.set_yticks(np.arange(-0.5, patch.shape[0], 1), minor=True)
-        ax.grid(which="minor", color="#808080", linewidth=0.4)
-        ax.tick_params(which="both", bottom=False, left=False, labelbottom=False, labelleft=False)
+        h, w = patch.shape
+        ax.hlines(np.arange(-0.5, h), -0.5, w - 0.5, color="#808080", linewidth=0.4)
+        ax.vlines(np.arange(-0.5, w), -0.5, h - 0.5, color="#808080", linewidth=0.4)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        # half a pixel of margin: A's window reaches the patch's edge and would sit on the frame
+        ax.set_xlim(-1.0, w)
+        ax.set_ylim(h, -1.0)
+        ax.set_frame_on(False)
     fig.tight_layout()
     return fig
