@@ -257,7 +257,7 @@ def test_relink_only_links_that_leave_the_folder():
 def test_output_verdicts_are_korean():
     text = "[02.compose-rule] Correct.\nYour formula agrees with the reference on all 25 samples.\n"
     assert quiz.localize_feedback(text, "ko") == (
-        "[02.compose-rule] 정답입니다.\n여러분의 식이 표본 25개 모두에서 기준 답과 일치합니다.\n"
+        "[02.compose-rule] 정답입니다.\n여러분의 식이 표본 25개 모두에서 참조 식과 일치합니다.\n"
     )
 
 

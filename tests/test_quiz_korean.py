@@ -126,7 +126,7 @@ def test_korean_messages_of_each_kind(korean, capsys):
     assert "이 문제의 답은 함수" in capsys.readouterr().out
     code = quiz.get("03.bilinear-kernel")
     quiz.check(code.id, lambda k: np.zeros((1, 2)))
-    assert "출력의 shape이 (1, 2)입니다" in capsys.readouterr().out
+    assert "출력의 모양이 (1, 2)입니다" in capsys.readouterr().out
     with pytest.raises(quiz.UnknownQuestionError, match="^id가 '01.no-such-question'인 문제가 없습니다."):
         quiz.check("01.no-such-question", 1)
     assert capsys.readouterr().out == ""
@@ -417,7 +417,7 @@ def test_every_compare_message_is_marked_for_the_catalog():
 def test_a_compare_message_reaches_the_learner_in_korean(korean, capsys):
     quiz.check("10.mirror-pad", lambda image, margin: image)
     out = capsys.readouterr().out
-    assert "패딩한 이미지의 shape이 (6, 7)입니다. 6x7 이미지의 네 변에 2씩 패딩하면 (10, 11)이 됩니다." in out, out
+    assert "패딩한 이미지의 모양이 (6, 7)입니다. 6x7 이미지의 네 변에 2씩 패딩하면 (10, 11)이 됩니다." in out, out
     assert "your padded image" not in out
 
 

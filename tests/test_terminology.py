@@ -64,6 +64,7 @@ def _strip_mentions(text: str, source: str = "") -> str:
     text = re.sub(r"``.*?``|`[^`]*`", blank, text, flags=re.S)  # inline code and roles
     text = re.sub(r"\$\$.*?\$\$|\$[^$]*\$", blank, text, flags=re.S)  # math
     text = re.sub(r"\]\([^)]*\)", blank, text)  # link targets
+    text = re.sub(r"\{\w+(?::[^{}]*)?\}", blank, text)  # a message's fields ({shape}, {value:을}) and role names
     text = re.sub(r'"[^"]*"|“[^”]*”|‘[^’]*’|「[^」]*」', blank, text, flags=re.S)  # quotations
     # parentheses that hold an English gloss or name a note; a Korean aside is checked like the rest
     while True:

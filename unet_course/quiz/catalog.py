@@ -32,12 +32,17 @@ def N_(text: str) -> str:
 
     The quiz puts the message into Korean when it prints it (:func:`.localize.message_ko`), so a
     compare function writes ``N_("... {given} ...").format(given=...)`` and returns English.
+
+    Serves: the exercises of every chapter (chapters 01-12), in Korean.
     """
     return text
 
 
 def catalog_path(language: str = "ko", suffix: str = ".mo") -> Path:
-    """Where the compiled (``.mo``) or source (``.po``) catalog of ``language`` lives."""
+    """Where the compiled (``.mo``) or source (``.po``) catalog of ``language`` lives.
+
+    Serves: the exercises of every chapter (chapters 01-12), in Korean.
+    """
     return LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}{suffix}"
 
 
@@ -63,7 +68,11 @@ def _tables(language: str) -> dict[str | None, dict[str, str]]:
 
 def table(context: str | None = None, language: str = "ko") -> dict[str, str]:
     """English -> translation for one message context: ``None`` (the quiz's and the compare
-    functions' messages), ``"hint"``, ``"explanation"``, ``"prompt"`` or ``"option"``. A copy; the catalog is read once."""
+    functions' messages), ``"hint"``, ``"explanation"``, ``"prompt"`` or ``"option"``. A copy;
+    the catalog is read once.
+
+    Serves: the exercises of every chapter (chapters 01-12), in Korean.
+    """
     if context not in CONTEXTS:
         raise ValueError(f"context must be one of {CONTEXTS}, got {context!r}")
     return dict(_tables(language)[context])
@@ -71,5 +80,8 @@ def table(context: str | None = None, language: str = "ko") -> dict[str, str]:
 
 def translate(text: str, context: str | None = None, language: str = "ko") -> str:
     """``text`` in ``language`` when the catalog has it, else ``text`` unchanged (the test suite
-    names any English text the catalog lacks)."""
+    names any English text the catalog lacks).
+
+    Serves: the exercises of every chapter (chapters 01-12), in Korean.
+    """
     return _tables(language)[context].get(text, text)

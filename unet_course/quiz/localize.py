@@ -19,6 +19,9 @@ from .catalog import table
 from .messages import LANGUAGES, RIGHT, UNANSWERED, WRONG, _ko_hints_and_explanations
 
 
+_VALUE = r"(?:[^()\[\]]|\([^()]*(?:\([^()]*\)[^()]*)*\)|\[[^\[\]]*\])+?"  # brackets nested at most twice
+
+
 def _template_pattern(template: str) -> re.Pattern:
     """A regular expression that matches ``template`` filled in, one named group a field."""
     parts = re.split(r"\{(\w+)(?::[^}]*)?\}", template)
@@ -27,7 +30,8 @@ def _template_pattern(template: str) -> re.Pattern:
         if i % 2 == 0:
             pattern += re.escape(part)
         else:
-            pattern += f"(?P={part})" if part in seen else f"(?P<{part}>.+?)"
+            # a value holds whole brackets: "(6, 7), float64" splits as "(6, 7)" and "float64"
+            pattern += f"(?P={part})" if part in seen else f"(?P<{part}>{_VALUE})"
             seen.add(part)
     return re.compile("^" + pattern + "$")
 
