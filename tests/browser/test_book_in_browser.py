@@ -25,6 +25,7 @@ from book_site import (
     page_text,
     pages,
     toc_files,
+    wait_until_ready,
 )
 
 PAGES = pages()
@@ -184,3 +185,33 @@ def test_screenshot_of_key_page(browser, site, page, name):
     assert pixels[..., :3].std() > 0.05, f"{target} is blank"
     expected = re.search(r"<title>(.*?)</title>", page_text(page + ".html"), re.S).group(1)
     assert title == html.unescape(expected.strip()), f"{target} shows {title!r}, not {page}"
+
+
+PHONE = {"width": 390, "height": 844}
+ARTICLE_PAGES = [p for p in PAGES if "<article" in page_text(p)]
+# what may be wider than the phone: it scrolls inside its own box (a code cell, a wide table)
+OVERFLOW_JS = """() => {
+  const width = document.documentElement.clientWidth;
+  const scrolls = (el) => { for (let p = el.parentElement; p; p = p.parentElement) {
+    if (["auto", "scroll", "hidden"].includes(getComputedStyle(p).overflowX)) return true; } return false; };
+  const wide = Array.from(document.querySelectorAll("article *")).filter((el) => {
+    const box = el.getBoundingClientRect(); return box.width > 0 && box.right > width + 1 && !scrolls(el); });
+  return {page: document.documentElement.scrollWidth, width,
+          what: wide.slice(0, 3).map((el) => el.tagName.toLowerCase() + " " + (el.textContent || "").trim().slice(0, 50))};
+}"""
+
+
+@pytest.mark.parametrize("page", _params(ARTICLE_PAGES, "has an article"))
+def test_page_fits_a_phone_without_sideways_scrolling(browser, site, page):
+    """At 390 px the page scrolls down only: a long inline name or heading wraps (course.css)."""
+    tab = browser.new_page()
+    try:
+        tab.set_default_timeout(PAGE_TIMEOUT_MS)
+        tab.set_viewport_size(PHONE)
+        tab.goto(f"{site}/{page}", wait_until="load")
+        wait_until_ready(tab, page_text(page))
+        found = tab.evaluate(OVERFLOW_JS)
+    finally:
+        tab.close()
+    assert found["page"] <= found["width"] + 1 and not found["what"], (
+        f"{page}: on a {PHONE['width']} px phone the page is {found['page']} px wide; too wide: {found['what']}")
