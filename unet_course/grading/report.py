@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..quiz.bank import get
-from ..quiz.messages import _ko_prompts
+from ..quiz.catalog import translate
 from .notebooks import GradeInputError, NotebookGrade
 from .words import VERDICTS, WORDS, status_text
 
@@ -55,16 +55,13 @@ def csv_text(grades: Sequence[NotebookGrade]) -> str:
 
 
 def _prompt(qid: str, lang: str) -> str:
-    """The question's prompt, its first line, for a header's tooltip (the Korean one with ``ko``)."""
+    """The question's prompt for a header's tooltip (with ``ko``, the package catalog's Korean)."""
     try:
         question = get(qid)
     except KeyError:
         return ""
-    text = question.to_markdown()
-    if lang == "ko":
-        text = _ko_prompts()[0].get(text, text)
-    lines = [line for line in text.splitlines()[1:] if line.strip()]
-    return lines[0][:200] if lines else ""
+    text = translate(question.prompt, "prompt") if lang == "ko" else question.prompt
+    return " ".join(text.split())[:200]
 
 
 def html_text(grades: Sequence[NotebookGrade], lang: str = "en") -> str:
