@@ -239,27 +239,27 @@ def _ct2_empty_slice(x, w, stride, padding):
 
 
 MSG_2D_FLIPPED = (N_("Your output is the transposed convolution with the kernel rotated by 180 degrees: stamp w as it is; "
-                  "the rotation belongs to view 1, where the transposed convolution is written as an ordinary convolution."))
+                     "the rotation belongs to view 1, where the transposed convolution is written as an ordinary convolution."))
 MSG_2D_PADDING_ADDED = (N_("Your output is larger than the stamped canvas: in a transposed convolution, padding removes "
-                        "pixels from each side of the stamped output instead of adding them."))
+                           "pixels from each side of the stamped output instead of adding them."))
 MSG_2D_PADDING_KEPT = (N_("Your output is the whole stamped canvas: padding p cuts p pixels from each side of it "
-                       "(top, bottom, left and right)."))
+                          "(top, bottom, left and right)."))
 MSG_2D_STRIDE_IGNORED = (N_("Your stamps start one pixel apart: input pixel (i, j) stamps its kernel with its top left "
-                         "corner at (i * stride, j * stride)."))
+                            "corner at (i * stride, j * stride)."))
 MSG_2D_DILATION = (N_("Your kernel taps are stride pixels apart, as in a dilated convolution: the stamps are stride "
-                   "pixels apart, and the taps inside one stamp are neighbours."))
+                      "pixels apart, and the taps inside one stamp are neighbours."))
 MSG_2D_ONE_SHORT = (N_("Your output is one pixel short on each axis: a stamp that starts at row r covers the k rows "
-                    "r, ..., r + k - 1, so the canvas reaches k - 1 rows past the start of the last stamp."))
+                       "r, ..., r + k - 1, so the canvas reaches k - 1 rows past the start of the last stamp."))
 MSG_2D_OVERWRITE = (N_("Your output is right where a single stamp reaches a pixel and wrong where stamps overlap: add "
-                    "each stamp to the output (+=) instead of writing over it (=)."))
+                       "each stamp to the output (+=) instead of writing over it (=)."))
 MSG_2D_EMPTY = (N_("Your output is empty when padding is 0: out[:, p:-p, p:-p] with p = 0 is out[:, 0:0, 0:0]; "
-                "cut with out[:, p:H - p, p:W - p]."))
+                   "cut with out[:, p:H - p, p:W - p]."))
 MSG_2D_CHANNELS = (N_("Your output has as many channels as the input: w has shape (C_in, C_out, k, k), so input "
-                   "channel c stamps w[c], a (C_out, k, k) block, into all C_out output channels, and the "
-                   "stamps of all input channels add up."))
+                      "channel c stamps w[c], a (C_out, k, k) block, into all C_out output channels, and the "
+                      "stamps of all input channels add up."))
 MSG_2D_SHAPE = N_("Your output has shape {given}; for this input it should have shape {expected}.")
 MSG_2D_VALUES = (N_("Your output has the right shape but differs from the reference at {count} of {size} positions; "
-                 "the first is output channel {c}, row {r}, column {q}."))
+                    "the first is output channel {c}, row {r}, column {q}."))
 MSG_2D_NOT_ARRAY = N_("Your function returned {kind}; return a NumPy array of shape (C_out, H_out, W_out).")
 
 

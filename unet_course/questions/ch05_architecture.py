@@ -153,41 +153,41 @@ def _compare_sentences() -> dict[str, str]:
     (``quiz.Mistake(..., says=...)``); each is marked ``N_`` for the package's Korean catalog."""
     return {
         "padded": (N_("Your output keeps the size of its input: the 3x3 convolutions are padded (padding=1); the paper's "
-                 'are unpadded, so each one takes a pixel off every side.')),
+                      'are unpadded, so each one takes a pixel off every side.')),
         "crop_corner": (N_('Your crop is taken at the top-left corner: the copy must be cut from the centre of the map, so that '
-                 'it lines up with the up-sampled map.')),
+                           'it lines up with the up-sampled map.')),
         "crop_large": (N_('Your crop is one pixel too large where the margin is odd: slicing from top to H - top keeps an extra'
-                 ' row (or column); take exactly h rows and w columns from the top margin on.')),
+                          ' row (or column); take exactly h rows and w columns from the top margin on.')),
         "crop_shift": (N_('Your crop is shifted by one pixel where the margin is odd: the extra row goes to the bottom (the '
-                 'extra column to the right), so round the top (left) margin down.')),
+                          'extra column to the right), so round the top (left) margin down.')),
         "crop_axes": (N_('You cropped the wrong axes: in a (B, C, H, W) tensor the spatial axes are the last two, so slice '
-                 'x[..., rows, columns].')),
+                         'x[..., rows, columns].')),
         "crop_other": (N_('Your crop has the right shape but holds other pixels than the centre of the map.')),
         "block_no_last_relu": (N_("Your block's output has negative values: the ReLU after the second convolution is missing (each of "
-                 'the two convolutions is followed by a ReLU).')),
+                                  'the two convolutions is followed by a ReLU).')),
         "block_no_middle_relu": (N_('The ReLU between the two convolutions is missing: without it the two convolutions act as one linear '
-                 'map.')),
+                                    'map.')),
         "block_batch_norm": (N_("Your block has batch normalisation: the paper's block (2015) has none, only two 3x3 convolutions and"
-                 ' two ReLUs.')),
+                                ' two ReLUs.')),
         "down_block_first": (N_('You ran the block before the max-pooling: the down step pools first (halving the map the level above'
-                 ' made), then applies its two convolutions.')),
+                                ' made), then applies its two convolutions.')),
         "down_average": (N_("You average-pooled: the paper's down-sampling is a 2x2 max-pooling with stride 2.")),
         "down_stride_1": (N_('Your max-pooling has stride 1, so it takes one pixel off instead of halving the map: use a 2x2 max-'
-                 'pooling with stride 2.')),
+                             'pooling with stride 2.')),
         "up_order": (N_('You concatenated the up-convolved map first: that network is as good, but the weights of the next '
-                 "convolution line up with the reference's only in the package's order, torch.cat([skip, up], dim=1).")),
+                        "convolution line up with the reference's only in the package's order, torch.cat([skip, up], dim=1).")),
         "up_bilinear": (N_('Your up step has no up-convolution (nn.ConvTranspose2d, 2x2, stride 2): bilinear up-sampling learns '
-                 "nothing, while the paper's up-convolution learns its 2x2 kernels and halves the channels.")),
+                           "nothing, while the paper's up-convolution learns its 2x2 kernels and halves the channels.")),
         "up_crop_shift": (N_('Your crop of the skip map is shifted by one pixel: cut its centre, the same number of pixels off '
-                 'each side.')),
+                             'each side.')),
         "up_crop_corner": (N_('Your skip map is cropped at its top-left corner instead of its centre: the copy no longer lines up '
-                 'with the up-convolved map.')),
+                              'with the up-convolved map.')),
         "up_relu": (N_('Your up step has a ReLU after the up-convolution: the paper pairs its ReLUs with the 3x3 '
-                 'convolutions only (and the package follows the text).')),
+                       'convolutions only (and the package follows the text).')),
         "net_no_head": (N_('Your network has no final 1x1 convolution: the feature channels of the top level must be mapped to '
-                 'one score per class.')),
+                           'one score per class.')),
         "net_relu_head": (N_("Your scores are never negative: a ReLU after the final 1x1 convolution? The network's output is raw "
-                 "class scores (logits), which the loss's soft-max turns into probabilities.")),
+                             "class scores (logits), which the loss's soft-max turns into probabilities.")),
     }
 
 

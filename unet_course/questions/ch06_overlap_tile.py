@@ -206,24 +206,24 @@ def _overlaps_summed(net, image, plan):
 
 
 MSG_6_HOLES = (N_("Some pixels of your result were never written (they are still 0): step the tiles by the output "
-               "tile, the plan's step, not by the input tile size; the input tiles overlap, the output tiles lie "
-               "side by side."))
+                  "tile, the plan's step, not by the input tile size; the input tiles overlap, the output tiles lie "
+                  "side by side."))
 MSG_6_SHIFTED = (N_("Your result is shifted by the margin: image pixel (r, c) is canvas pixel (r + offset, c + offset), "
-                 "so the output of the tile cut at canvas row y and column x predicts image rows and columns "
-                 "starting at y and x, not at y + offset and x + offset."))
+                    "so the output of the tile cut at canvas row y and column x predicts image rows and columns "
+                    "starting at y and x, not at y + offset and x + offset."))
 MSG_6_SUMMED = (N_("Your result is right where one output tile covers a pixel and a multiple of it where output tiles "
-                "overlap: write each output tile into the result (=), do not add it (+=)."))
+                   "overlap: write each output tile into the result (=), do not add it (+=)."))
 MSG_6_ZEROS = (N_("Your result is right inside the image and wrong near its border, as if the network saw zeros "
-               "beyond the border: extend the image by mirroring it (tiling.mirror_pad), as the paper does."))
+                  "beyond the border: extend the image by mirroring it (tiling.mirror_pad), as the paper does."))
 MSG_6_BORDER = (N_("Your result is right inside the image and wrong near its border: the context beyond the border "
-                "is not the paper's mirror image; reflect about the border pixel without repeating it "
-                "(c b | a b c d | c b, tiling.mirror_pad)."))
+                   "is not the paper's mirror image; reflect about the border pixel without repeating it "
+                   "(c b | a b c d | c b, tiling.mirror_pad)."))
 MSG_6_OVERLAP = (N_("Your result differs only where output tiles overlap: there every tile that covers a pixel "
-                 "predicts the same scores, so write one of them (or their mean)."))
+                    "predicts the same scores, so write one of them (or their mean)."))
 MSG_6_SHAPE = N_("Your result has shape {given}; it should be (num_classes, H, W) = {expected}, the image's size.")
 MSG_6_NOT_ARRAY = N_("Your function returned {kind}; return the class scores as a NumPy array (num_classes, H, W).")
 MSG_6_VALUES = (N_("Your result has the right shape but differs from the reference at {count} of {size} pixels; the "
-                "first is row {r}, column {c}."))
+                   "first is row {r}, column {c}."))
 
 
 def _close(a: np.ndarray, b: np.ndarray) -> np.ndarray:

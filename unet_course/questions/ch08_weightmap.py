@@ -209,30 +209,30 @@ def _compare_weight_map(yours, ref, args) -> str | None:
         return N_("your map uses sigma where the formula has sigma squared: the denominator is 2 sigma^2")
     if term == "same":
         return (N_("your d2 is measured to the same cell as d1: d2 is the distance to the second-nearest cell, "
-                "another cell than the nearest"))
+                   "another cell than the nearest"))
     if term == "inside":
         return (N_("your border term is w0 on every background pixel, as if d1 = d2 = 0 there: "
-                "distance_transform_edt(labels == i) measures inside cell i; labels != i gives the distance to cell i"))
+                   "distance_transform_edt(labels == i) measures inside cell i; labels != i gives the distance to cell i"))
     if term == "everywhere":
         return (N_("your map puts the border term on cell pixels too: in weightmap.weight_map a cell pixel gets w_c only, "
-                "the term is for the background between cells"))
+                   "the term is for the background between cells"))
     if term == "centres":
         return (N_("your distances run to the cells' centres: d1 and d2 are measured to the nearest pixel of each cell, "
-                "that is to its border"))
+                   "that is to its border"))
     if term == "components":
         return (N_("two touching cells count as one in your map: take the cells from the instance ids (labels == i), "
-                "not from connected components of the mask"))
+                   "not from connected components of the mask"))
     if weight == "ones":
         return (N_("your w_c is 1 everywhere: w_c balances the classes, each class weighted by the inverse of its share "
-                "of the image's pixels"))
+                   "of the image's pixels"))
     if weight == "zeros":
         return N_("your map has no w_c: eq. 2 adds the border term to the class weight w_c, which every pixel gets")
     if weight == "frequency":
         return (N_("your w_c gives the more frequent class the larger weight: balancing weighs each class by the "
-                "inverse of its frequency"))
+                   "inverse of its frequency"))
     if weight == "no-k":
         return (N_("your w_c weighs the two classes in the right ratio but at the wrong scale: with w_k = n / (2 n_k) "
-                "the weights average to 1 over the image"))
+                   "the weights average to 1 over the image"))
     diff = np.abs(yours - ref)
     y, x = np.unravel_index(np.argmax(diff), diff.shape)
     if cells[y, x]:
@@ -328,26 +328,26 @@ QUESTIONS = [
                          says=N_("your map uses sigma where the formula has sigma squared: the denominator is 2 sigma^2")),
             quiz.Mistake(_wm_d2_same_cell,
                          says=N_("your d2 is measured to the same cell as d1: d2 is the distance to the second-nearest "
-                         "cell, another cell than the nearest")),
+                                 "cell, another cell than the nearest")),
             quiz.Mistake(_wm_inside_cells,
                          says=N_("your border term is w0 on every background pixel, as if d1 = d2 = 0 there: "
-                         "distance_transform_edt(labels == i) measures inside cell i; labels != i gives the distance "
-                         "to cell i")),
+                                 "distance_transform_edt(labels == i) measures inside cell i; labels != i gives the distance "
+                                 "to cell i")),
             quiz.Mistake(_wm_everywhere,
                          says=N_("your map puts the border term on cell pixels too: in weightmap.weight_map a cell pixel "
-                         "gets w_c only, the term is for the background between cells")),
+                                 "gets w_c only, the term is for the background between cells")),
             quiz.Mistake(_wm_no_balance,
                          says=N_("your w_c is 1 everywhere: w_c balances the classes, each class weighted by the inverse "
-                         "of its share of the image's pixels")),
+                                 "of its share of the image's pixels")),
             quiz.Mistake(_wm_frequency,
                          says=N_("your w_c gives the more frequent class the larger weight: balancing weighs each class "
-                         "by the inverse of its frequency")),
+                                 "by the inverse of its frequency")),
             quiz.Mistake(_wm_centres,
                          says=N_("your distances run to the cells' centres: d1 and d2 are measured to the nearest pixel "
-                         "of each cell, that is to its border")),
+                                 "of each cell, that is to its border")),
             quiz.Mistake(_wm_mask_components,
                          says=N_("two touching cells count as one in your map: take the cells from the instance ids "
-                         "(labels == i), not from connected components of the mask")),
+                                 "(labels == i), not from connected components of the mask")),
         ],
     ),
     quiz.Choice(

@@ -132,10 +132,10 @@ def _compare_merged(yours, ref, args) -> str | None:
         return N_("you counted the true nuclei inside merged objects; count the predicted objects, each merge once")
     if int(yours) == _merged_share_of_prediction(pred, truth):
         return (N_("you measured the half against the predicted object's area; a merge holds at least half "
-                "of each true nucleus, so divide by the true nucleus's area"))
+                   "of each true nucleus, so divide by the true nucleus's area"))
     if int(yours) == _merged_any_overlap(pred, truth):
         return (N_("you counted a predicted object that touches two true nuclei, however little; it must hold "
-                "at least half of each of them"))
+                   "at least half of each of them"))
     if int(yours) == _merged_with_background(pred, truth):
         return N_("you counted the background (id 0) as a true object; only ids above 0 are nuclei")
     if int(yours) > ref:
