@@ -55,20 +55,24 @@ def test_every_hint_and_explanation_has_its_korean_version(question):
         assert HANGUL.search(EXPLANATIONS_KO[explanation])
 
 
-def _package_catalog():
+def _script(name: str):
+    """``scripts/<name>.py`` as a module (loaded once; the scripts are not a package)."""
     import importlib.util
+    import sys
 
-    spec = importlib.util.spec_from_file_location("package_catalog", ROOT / "scripts" / "package_catalog.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
 
 
 def test_the_package_catalog_is_current():
     """The catalog holds exactly the English the package has (the ``_t`` and ``N_`` texts, the
     bank's hints and explanations), and its ``.mo`` is compiled from it: what ``make translations``
     would write is what is committed."""
-    problems = _package_catalog().problems("ko")
+    problems = _script("package_catalog").problems("ko")
     assert not problems, (
         "the package's Korean catalog is not current; run `make translations` (it merges the English "
         "into unet_course/locale/ko/LC_MESSAGES/unet_course.po and compiles the .mo), translate what it "
@@ -216,25 +220,11 @@ def test_localize_feedback_matches_what_check_prints_in_korean(monkeypatch, caps
 # --- the exercise prompts that the chapters show (quiz.show, quiz.widget) ----------------------
 
 
-
-def _make_korean():
-    import importlib.util
-    import sys
-
-    if "make_korean" in sys.modules:
-        return sys.modules["make_korean"]
-    spec = importlib.util.spec_from_file_location("make_korean", ROOT / "scripts" / "make_korean.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["make_korean"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def _shown() -> list[tuple[str, Path]]:
     """(question id, chapter catalog) of every ``quiz.show("NN.id")`` in the chapters."""
     import nbformat
 
-    make_korean = _make_korean()
+    make_korean = _script("make_korean")
     found = []
     for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
         for cell in nbformat.read(path, as_version=4).cells:
@@ -254,7 +244,7 @@ def test_the_chapters_show_prompts():
 def test_korean_show_is_the_catalogs_translation(qid, po, monkeypatch):
     """quiz.show in Korean prints the prompt as the chapter's catalog translates it (the message
     of every block, as the Korean book shows the stored output); English stays the default."""
-    make_korean = _make_korean()
+    make_korean = _script("make_korean")
     english = quiz.get(qid).to_markdown()
     monkeypatch.delenv("UNET_COURSE_LANG", raising=False)
     assert quiz.show(qid).data == english
@@ -272,7 +262,7 @@ def test_korean_show_is_the_catalogs_translation(qid, po, monkeypatch):
 def test_prompt_table_is_current():
     """unet_course/questions/_ko_prompts.py is what scripts/make_korean.py writes from the
     catalogs today (it is generated, never edited)."""
-    make_korean = _make_korean()
+    make_korean = _script("make_korean")
     expected = make_korean.prompt_module(make_korean.prompt_table(ROOT / "notebooks", ROOT / "locales"))
     assert make_korean.PROMPTS_FILE.read_text(encoding="utf-8") == expected, (
         "unet_course/questions/_ko_prompts.py is stale (a prompt or its catalog changed): run `make korean` and commit it"
@@ -283,7 +273,7 @@ def test_shown_prompts_and_options_read_the_same_in_both_catalogs():
     """A question that a chapter shows with ``quiz.show`` has its prompt and options translated in
     the chapter's catalog (the page) and in the package's (the widget, the answer boxes): the two
     must agree, or the learner reads one question two ways."""
-    table = _make_korean().prompt_table(ROOT / "notebooks", ROOT / "locales")
+    table = _script("make_korean").prompt_table(ROOT / "notebooks", ROOT / "locales")
     prompts, options = catalog.table("prompt"), catalog.table("option")
     differ = []
     for qid, (_, _, messages) in sorted(table.items()):
