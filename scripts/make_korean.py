@@ -381,8 +381,8 @@ def prompt_table(source: Path, locales: Path) -> dict[str, tuple[str, str, dict[
     ``quiz.show("NN.id")``, by id: ``(English Markdown, Korean Markdown, messages)``. The English
     Markdown is the question's ``to_markdown()`` today; the Korean one is it with every block
     replaced from the chapter's catalog (as a Markdown cell); ``messages`` maps the question's
-    prompt and each option (English) to its Korean text in the chapter's catalog (``tests/test_quiz_korean.py`` holds the
-    package catalog's equal to it). A question whose
+    prompt and each option (English) to its Korean text in the chapter's catalog
+    (``tests/test_quiz_korean.py`` holds the package catalog's equal to it). A question whose
     blocks are not all translated is left out (``tests/test_quiz_korean.py`` reports it)."""
     md = parser()
     table: dict[str, tuple[str, str, dict[str, str]]] = {}

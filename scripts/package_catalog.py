@@ -32,10 +32,11 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "unet_course"
 KEYWORDS = {"_t": None, "N_": None}  # the first argument of each is the message
 WIDTH = 76  # sphinx-intl's line width, as for the book's catalogs
+if str(ROOT) not in sys.path:  # the package of this checkout, also when it is not installed
+    sys.path.insert(0, str(ROOT))
 
 
 def _catalog_paths(language: str) -> tuple[Path, Path]:
-    sys.path.insert(0, str(ROOT))
     from unet_course.quiz.catalog import catalog_path
 
     return catalog_path(language, ".po"), catalog_path(language, ".mo")
@@ -49,7 +50,6 @@ def template() -> Catalog:
             str(PACKAGE), method_map=[("**.py", "python")], keywords=KEYWORDS, comment_tags=()):
         if isinstance(message, str) and message:
             pot.add(message, context=context)
-    sys.path.insert(0, str(ROOT))
     from unet_course import quiz
 
     for question in quiz.questions():

@@ -16,7 +16,7 @@ import re
 
 from .korean import format_korean, korean_ordinal
 from .catalog import table
-from .messages import LANGUAGES, RIGHT, UNANSWERED, WRONG, _ko_hints_and_explanations
+from .messages import LANGUAGES, RIGHT, UNANSWERED, WRONG
 
 
 _VALUE = r"(?:[^()\[\]]|\([^()]*(?:\([^()]*\)[^()]*)*\)|\[[^\[\]]*\])+?"  # brackets nested at most twice
@@ -102,7 +102,7 @@ def localize_feedback(text: str, lang: str = "ko") -> str:
         raise ValueError(f"lang must be one of {', '.join(LANGUAGES)}, got {lang!r}")
     if lang == "en":
         return text
-    hints, explanations = _ko_hints_and_explanations()
+    hints, explanations = table("hint"), table("explanation")
     verdict = re.compile(r"^(\[\d{2}\.[\w-]+\] )?(" + "|".join(re.escape(v) for v in (RIGHT, UNANSWERED, WRONG)) + r")( (.*))?$")
 
     def line_ko(line: str) -> str:

@@ -26,7 +26,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from .catalog import N_, table, translate
+from .catalog import N_, translate
 from .korean import format_korean
 
 LANGUAGE_VARIABLE = "UNET_COURSE_LANG"
@@ -63,11 +63,6 @@ def _t(template: str, **fields: Any) -> str:
         korean = translate(template)
         return format_korean(korean, **fields) if fields else korean
     return template.format(**fields) if fields else template
-
-
-def _ko_hints_and_explanations() -> tuple[dict[str, str], dict[str, str]]:
-    """The Korean hints and explanations of the bank (English text -> Korean text)."""
-    return table("hint"), table("explanation")
 
 
 def _localized(text: str, kind: str) -> str:
